@@ -1,0 +1,3 @@
+from asm_tutor.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,25 @@
+"""What a command runs against: the chosen pack and learner profile, loaded once on demand."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.pack.locate import resolve_pack_dir
+from asm_tutor.pack.model import Pack
+
+
+@dataclass(frozen=True)
+class Context:
+    pack_arg: str | None
+    profile: str | None
+
+    @functools.cached_property
+    def pack_dir(self) -> Path:
+        return resolve_pack_dir(self.pack_arg)
+
+    @functools.cached_property
+    def pack(self) -> Pack:
+        return load_pack(self.pack_dir)

@@ -1,0 +1,180 @@
+"""The pack model: what a loaded, validated pack looks like to the rest of the tutor.
+
+Everything here is plain data. The loader builds it; the grader, progress, CLI
+and TUI read it. Nothing in a pack is ever executed by Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+FORMAT_VERSION = 1
+ARCHES = ("x86_64", "aarch64")
+ANY_ARCH = "*"
+
+
+class ItemKind(StrEnum):
+    LESSON = "lesson"
+    EXERCISE = "exercise"
+
+
+class CheckKind(StrEnum):
+    """What an instruction check inspects in the learner's compiled code."""
+
+    # No instruction matching a pattern anywhere in the learner's code reachable
+    # from the required function (object-code disassembly, so `.byte` cannot hide one).
+    FORBID = "forbid"
+    # Some instruction inside the learner's own `asm!` block(s) matches a pattern.
+    ASM_USES = "asm_uses"
+    # No instruction inside the learner's `asm!` block(s) matches a pattern.
+    ASM_FORBIDS = "asm_forbids"
+    # No call from the learner's code to a symbol matching a pattern (e.g. an intrinsic).
+    FORBID_CALL = "forbid_call"
+
+
+class Difficulty(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The function the learner must define."""
+
+    name: str
+    params: tuple[Param, ...]
+    returns: str
+
+    def render(self) -> str:
+        args = ", ".join(f"{p.name}: {p.type}" for p in self.params)
+        ret = "" if self.returns == "()" else f" -> {self.returns}"
+        return f"fn {self.name}({args}){ret}"
+
+
+@dataclass(frozen=True)
+class TestCase:
+    args: tuple[str, ...]  # Rust expressions, one per parameter
+    expected: str | None  # a Rust expression; None means "ask the reference"
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    cases: tuple[TestCase, ...]
+    # Rust expression over the parameter names, per architecture ("*" = all).
+    reference: dict[str, str]
+    edge: bool
+    random: int
+    seed: int | None
+
+    def reference_for(self, arch: str) -> str | None:
+        return self.reference.get(arch, self.reference.get(ANY_ARCH))
+
+
+@dataclass(frozen=True)
+class InstructionCheck:
+    name: str
+    kind: CheckKind
+    patterns: tuple[str, ...]  # glob patterns over mnemonics or symbol names
+    message: str
+    arch: str | None = None  # None: every architecture
+
+    def applies_to(self, arch: str) -> bool:
+        return self.arch is None or self.arch == arch
+
+
+@dataclass(frozen=True)
+class ErrorHint:
+    """A hint shown when a compiler diagnostic matches (error code or text)."""
+
+    match: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    dir: Path
+    spec_path: Path
+    prompt: str
+    function: Signature
+    hints: tuple[str, ...]
+    error_hints: tuple[ErrorHint, ...]
+    tests: TestSpec
+    checks: tuple[InstructionCheck, ...]
+    arch: tuple[str, ...]
+    time_limit: float
+    lesson: str | None = None
+    difficulty: Difficulty = Difficulty.BEGINNER
+    require_asm: bool = True
+    starter_passes: bool = False
+
+    def supports(self, arch: str) -> bool:
+        return arch in self.arch
+
+    def source_path(self, kind: str, arch: str) -> Path:
+        """`starter` or `solution` for `arch`: the arch variant if there is one."""
+        variant = self.dir / arch / f"{kind}.rs"
+        return variant if variant.is_file() else self.dir / f"{kind}.rs"
+
+    def starter(self, arch: str) -> str:
+        return self.source_path("starter", arch).read_text(encoding="utf-8")
+
+    def solution(self, arch: str) -> str:
+        return self.source_path("solution", arch).read_text(encoding="utf-8")
+
+    def checks_for(self, arch: str) -> tuple[InstructionCheck, ...]:
+        return tuple(c for c in self.checks if c.applies_to(arch))
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    path: Path
+
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class CourseItem:
+    kind: ItemKind
+    id: str
+
+
+@dataclass(frozen=True)
+class Pack:
+    root: Path
+    manifest_path: Path
+    id: str
+    title: str
+    version: str
+    format: int
+    description: str
+    edition: str
+    course: tuple[CourseItem, ...]
+    lessons: dict[str, Lesson] = field(default_factory=dict)
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+
+    def exercises_for_lesson(self, lesson_id: str) -> list[Exercise]:
+        """The exercises that practise a lesson, in course order."""
+        return [
+            self.exercises[item.id]
+            for item in self.course
+            if item.kind is ItemKind.EXERCISE and self.exercises[item.id].lesson == lesson_id
+        ]
+
+    def item_title(self, item: CourseItem) -> str:
+        if item.kind is ItemKind.LESSON:
+            return self.lessons[item.id].title
+        return self.exercises[item.id].title

@@ -1,0 +1,22 @@
+"""Rich rendering shared by the CLI commands."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from asm_tutor.pack.problems import PackError
+
+
+def stdout() -> Console:
+    return Console(highlight=False)
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def print_pack_problems(err: PackError) -> None:
+    console = stderr()
+    console.print(f"[bold red]asm-tutor:[/] {err}; fix these and try again:")
+    for problem in err.problems:
+        console.print(f"  [cyan]{problem.location()}[/]  [bold]{problem.field or '(file)'}[/]  {problem.message}", soft_wrap=True)

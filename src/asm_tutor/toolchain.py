@@ -1,0 +1,110 @@
+"""The local Rust toolchain: find rustc, read `rustc -vV` once, say plainly what is wrong."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from asm_tutor.paths import rustc_override
+
+ASM_STABLE_SINCE = (1, 59)
+
+
+class ToolchainError(Exception):
+    """The tutor cannot grade here; the message says what to do, in one sentence."""
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    rustc: Path
+    release: str  # e.g. "1.95.0"
+    host: str  # e.g. "x86_64-unknown-linux-gnu"
+    commit: str
+    llvm: str
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        parts = self.release.split("-")[0].split(".")
+        nums = [int(p) if p.isdigit() else 0 for p in parts[:3]] + [0, 0, 0]
+        return nums[0], nums[1], nums[2]
+
+    @property
+    def arch(self) -> str:
+        return self.host.split("-", 1)[0]
+
+    @property
+    def supports_asm(self) -> bool:
+        return self.version[:2] >= ASM_STABLE_SINCE
+
+    def describe(self) -> str:
+        return f"rustc {self.release} ({self.host})"
+
+
+def find_rustc(configured: str | None = None) -> Path:
+    """rustc from ASM_TUTOR_RUSTC, then the configured override, then PATH."""
+    override = rustc_override() or configured
+    if override:
+        found = shutil.which(override)
+        if found is None:
+            raise ToolchainError(
+                f"The rustc set in {'ASM_TUTOR_RUSTC' if rustc_override() else 'the settings'} "
+                f"({override}) does not exist or is not executable; fix that path or unset it."
+            )
+        return Path(found)
+    found = shutil.which("rustc")
+    if found is None:
+        raise ToolchainError(
+            "rustc was not found on PATH; install Rust (https://rustup.rs, or your system's "
+            "`rustc` package) and try again, or point ASM_TUTOR_RUSTC at a rustc."
+        )
+    return Path(found)
+
+
+def parse_version_info(rustc: Path, text: str) -> Toolchain:
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(": ")
+        if sep:
+            fields[key.strip()] = value.strip()
+    if "release" not in fields or "host" not in fields:
+        raise ToolchainError(f"{rustc} did not answer `rustc -vV` like rustc does; is it really rustc?")
+    return Toolchain(
+        rustc=rustc,
+        release=fields["release"],
+        host=fields["host"],
+        commit=fields.get("commit-hash", "unknown"),
+        llvm=fields.get("LLVM version", "unknown"),
+    )
+
+
+@functools.cache
+def _probe(rustc: Path) -> Toolchain:
+    try:
+        proc = subprocess.run(
+            [str(rustc), "-vV"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise ToolchainError(f"{rustc} could not be run ({err}); check your Rust installation.") from err
+    if proc.returncode != 0:
+        raise ToolchainError(f"`{rustc} -vV` failed: {proc.stderr.strip() or 'no output'}; check your Rust installation.")
+    return parse_version_info(rustc, proc.stdout)
+
+
+def detect(configured: str | None = None) -> Toolchain:
+    """The toolchain to grade with. `rustc -vV` runs once per rustc per process."""
+    return _probe(find_rustc(configured))
+
+
+def require_grading_toolchain(configured: str | None = None) -> Toolchain:
+    """Like detect(), but also refuse a rustc too old for asm!."""
+    toolchain = detect(configured)
+    if not toolchain.supports_asm:
+        major, minor = ASM_STABLE_SINCE
+        raise ToolchainError(
+            f"{toolchain.describe()} is too old: asm! is stable since Rust {major}.{minor}; "
+            "update Rust (e.g. `rustup update`) and try again."
+        )
+    return toolchain
