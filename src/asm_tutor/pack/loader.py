@@ -27,6 +27,7 @@ from asm_tutor.pack.model import (
     Lesson,
     Pack,
     Param,
+    Property,
     Signature,
     TestCase,
     TestSpec,
@@ -415,6 +416,7 @@ class _PackReader:
                            check=lambda v: None if 0 <= v <= MAX_RANDOM_CASES else f"must be between 0 and {MAX_RANDOM_CASES}")
         seed = table.get("seed", int, default=None)
         cases_raw = table.get("cases", list, default=[])
+        properties = self.properties(table, table.get("properties", list, default=[]))
         table.finish()
         cases: list[TestCase] = []
         arity = len(function.params) if function else None
@@ -438,9 +440,27 @@ class _PackReader:
             cases.append(TestCase(args=args, expected=expected))
         if (edge or random) and not reference:
             table.problem("reference", "edge and random cases need a `reference` expression to compare against")
-        if not cases and not reference:
+        if not cases and not reference and not properties:
             table.problem("cases", "the exercise has no test cases")
-        return TestSpec(cases=tuple(cases), reference=reference, edge=bool(edge), random=random or 0, seed=seed)
+        return TestSpec(cases=tuple(cases), reference=reference, edge=bool(edge), random=random or 0,
+                        seed=seed, properties=properties)
+
+    def properties(self, tests: _Table, raw: list[Any] | None) -> tuple[Property, ...]:
+        found: list[Property] = []
+        for index, entry in enumerate(raw or []):
+            table = _Table(tests.source, entry if isinstance(entry, dict) else {},
+                           f"{tests.name}.properties[{index}]", f"{tests.table}.properties", index)
+            if not isinstance(entry, dict):
+                table.problem(None, "each property must be a `[[tests.properties]]` table")
+                continue
+            name = table.get("name", str)
+            expr = table.get("expr", str)
+            arch = table.get("arch", str, default=None,
+                             check=lambda v: None if v in ARCHES else f"unknown architecture `{v}` (known: {', '.join(ARCHES)})")
+            table.finish()
+            if name and expr:
+                found.append(Property(name=name, expr=expr, arch=arch))
+        return tuple(found)
 
     def checks(self, source: _Source, raw: list[Any] | None) -> tuple[InstructionCheck, ...]:
         checks: list[InstructionCheck] = []

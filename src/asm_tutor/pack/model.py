@@ -67,6 +67,19 @@ class TestCase:
 
 
 @dataclass(frozen=True)
+class Property:
+    """A Rust `bool` expression that calls the learner's function by name and must hold,
+    for answers no reference can give (e.g. a counter that only goes up)."""
+
+    name: str
+    expr: str
+    arch: str | None = None  # None: every architecture
+
+    def applies_to(self, arch: str) -> bool:
+        return self.arch is None or self.arch == arch
+
+
+@dataclass(frozen=True)
 class TestSpec:
     cases: tuple[TestCase, ...]
     # Rust expression over the parameter names, per architecture ("*" = all).
@@ -74,6 +87,10 @@ class TestSpec:
     edge: bool
     random: int
     seed: int | None
+    properties: tuple[Property, ...] = ()
+
+    def properties_for(self, arch: str) -> tuple[Property, ...]:
+        return tuple(p for p in self.properties if p.applies_to(arch))
 
     def reference_for(self, arch: str) -> str | None:
         return self.reference.get(arch, self.reference.get(ANY_ARCH))

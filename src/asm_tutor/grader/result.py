@@ -1,0 +1,107 @@
+"""The grading result: plain dataclasses with a stable JSON form (modeled on Exercism's results.json).
+
+JSON shape (version 1):
+    {version, exercise, status: pass|fail|error, message, seed,
+     tests: [{name, status, message, input, expected, actual, opt_level}],
+     checks: [{name, status, message}],
+     diagnostics: [{level, code, message, line, column, hint}],
+     duration_ms}
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+RESULT_VERSION = 1
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"  # it ran, and a test or check failed (time-outs and crashes included)
+    ERROR = "error"  # it did not compile, or could not run at all
+
+
+class TestStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"  # crashed, panicked or timed out on this case
+    NOT_RUN = "not_run"  # an earlier case took the process down and it was not retried
+
+
+@dataclass
+class TestResult:
+    name: str
+    status: TestStatus
+    message: str = ""
+    input: str = ""
+    expected: str = ""
+    actual: str = ""
+    opt_level: int = 0
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: TestStatus  # PASS or FAIL (ERROR when the check could not be evaluated)
+    message: str = ""
+
+
+@dataclass
+class Diagnostic:
+    level: str  # "error" | "warning" | "note" | "help", as rustc says it
+    message: str  # rustc's own wording
+    code: str | None = None  # e.g. "E0133"
+    line: int | None = None  # 1-based, in the learner's file; None when not in it
+    column: int | None = None  # 1-based
+    hint: str | None = None  # the tutor's advice, when one applies
+    rendered: str = ""  # rustc's full rendered text, mapped to the learner's file name
+
+
+@dataclass
+class GradeResult:
+    exercise: str
+    status: Status
+    message: str
+    tests: list[TestResult] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    duration_ms: int = 0
+    seed: int | None = None
+    cached: bool = False
+    # Disassembly of the learner's functions from the O0 build, for the assembly view.
+    assembly: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASS
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": RESULT_VERSION,
+            "exercise": self.exercise,
+            "status": self.status.value,
+            "message": self.message,
+            "seed": self.seed,
+            "tests": [asdict(t) | {"status": t.status.value} for t in self.tests],
+            "checks": [asdict(c) | {"status": c.status.value} for c in self.checks],
+            "diagnostics": [
+                {k: v for k, v in asdict(d).items() if k != "rendered"} for d in self.diagnostics
+            ],
+            "duration_ms": self.duration_ms,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], assembly: str = "") -> GradeResult:
+        return cls(
+            exercise=data["exercise"],
+            status=Status(data["status"]),
+            message=data["message"],
+            seed=data.get("seed"),
+            tests=[TestResult(**(t | {"status": TestStatus(t["status"])})) for t in data["tests"]],
+            checks=[CheckResult(**(c | {"status": TestStatus(c["status"])})) for c in data["checks"]],
+            diagnostics=[Diagnostic(**d) for d in data["diagnostics"]],
+            duration_ms=data["duration_ms"],
+            assembly=assembly,
+        )
