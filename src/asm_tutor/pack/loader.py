@@ -118,7 +118,7 @@ class _Table:
         self.used.add(key)
         if key not in self.data:
             if default is _MISSING:
-                self.problem(None, f"missing required field `{key}`")
+                self.problem(key, f"missing required field `{key}`")
                 return None
             return default
         value = self.data[key]
@@ -169,6 +169,12 @@ def _type_name(kinds: tuple[type, ...]) -> str:
 def _id_problem(value: str) -> str | None:
     if not ID_RE.match(value):
         return f"`{value}` is not a valid id (use lowercase letters, digits and `_` only)"
+    return None
+
+
+def _arch_problem(value: str) -> str | None:
+    if value not in ARCHES:
+        return f"unknown architecture `{value}` (known: {', '.join(ARCHES)})"
     return None
 
 
@@ -265,7 +271,7 @@ class _PackReader:
         if course_raw is not None and not course_raw:
             top.problem("course", "the course is empty: list at least one lesson or exercise")
         for table, lesson_id in self.lesson_refs:
-            if lesson_id not in lessons:
+            if seen.get(lesson_id) != ItemKind.LESSON.value:  # a lesson that failed to load is reported already
                 table.problem("lesson", f"names lesson `{lesson_id}`, which is not a lesson in the course")
         if self.problems:
             raise PackError(str(self.root), self.problems)
@@ -345,10 +351,10 @@ class _PackReader:
                              check=lambda v: None if v in Difficulty._value2member_map_
                              else f"must be one of {', '.join(d.value for d in Difficulty)}")
         arches = top.strings("arch", nonempty=True)
-        if arches is not None:
-            for arch in arches:
-                if arch not in ARCHES:
-                    top.problem("arch", f"unknown architecture `{arch}` (known: {', '.join(ARCHES)})")
+        for arch in arches or ():
+            message = _arch_problem(arch)
+            if message:
+                top.problem("arch", message)
         time_limit = top.get("time_limit", (int, float), default=DEFAULT_TIME_LIMIT,
                              check=lambda v: None if 0 < v <= MAX_TIME_LIMIT else f"must be between 0 and {MAX_TIME_LIMIT:g} seconds")
         if lesson is not None:
@@ -405,8 +411,8 @@ class _PackReader:
             reference[ANY_ARCH] = reference_raw
         elif isinstance(reference_raw, dict):
             for arch, expr in reference_raw.items():
-                if arch not in ARCHES and arch != ANY_ARCH:
-                    table.problem("reference", f"unknown architecture `{arch}` in reference (known: {', '.join(ARCHES)})")
+                if arch != ANY_ARCH and _arch_problem(arch):
+                    table.problem("reference", f"{_arch_problem(arch)} in the reference table")
                 elif not isinstance(expr, str):
                     table.problem("reference", f"the reference for `{arch}` must be a string holding a Rust expression")
                 else:
@@ -455,8 +461,7 @@ class _PackReader:
                 continue
             name = table.get("name", str)
             expr = table.get("expr", str)
-            arch = table.get("arch", str, default=None,
-                             check=lambda v: None if v in ARCHES else f"unknown architecture `{v}` (known: {', '.join(ARCHES)})")
+            arch = table.get("arch", str, default=None, check=_arch_problem)
             table.finish()
             if name and expr:
                 found.append(Property(name=name, expr=expr, arch=arch))
@@ -474,8 +479,7 @@ class _PackReader:
                              else f"`{v}` is not a check kind (known: {', '.join(k.value for k in CheckKind)})")
             patterns = table.strings("patterns", nonempty=True)
             message = table.get("message", str)
-            arch = table.get("arch", str, default=None,
-                             check=lambda v: None if v in ARCHES else f"unknown architecture `{v}` (known: {', '.join(ARCHES)})")
+            arch = table.get("arch", str, default=None, check=_arch_problem)
             table.finish()
             if None in (name, kind, patterns, message):
                 continue

@@ -1,0 +1,228 @@
+"""The pack loader: a valid pack loads; every malformed one names file, line and field."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.pack.model import CheckKind, ItemKind
+from asm_tutor.pack.problems import PackError, Problem
+from asm_tutor.paths import builtin_pack_dir
+
+MANIFEST = """\
+format = 1
+id = "mini"
+title = "Mini pack"
+version = "0.1.0"
+description = "A tiny pack for the loader tests."
+
+[[course]]
+lesson = "intro"
+
+[[course]]
+exercise = "double"
+"""
+
+LESSON = "# Introduction\n\nHello.\n"
+
+EXERCISE = """\
+title = "Double it"
+lesson = "intro"
+arch = ["x86_64", "aarch64"]
+prompt = "Return twice x."
+hints = ["one", "two", "three"]
+
+[function]
+name = "double"
+params = ["x: u64"]
+returns = "u64"
+
+[tests]
+reference = "x.wrapping_mul(2)"
+random = 8
+cases = [{ args = ["2"], expected = "4" }]
+
+[[checks]]
+name = "no multiply"
+kind = "forbid"
+patterns = ["mul", "imul"]
+message = "no multiplying"
+"""
+
+
+def write_pack(root: Path, **overrides: str | None) -> Path:
+    """A valid pack; each override replaces (or, given None, deletes) one file."""
+    files = {
+        "pack.toml": MANIFEST,
+        "lessons/intro.md": LESSON,
+        "exercises/double/exercise.toml": EXERCISE,
+        "exercises/double/starter.rs": "fn double(x: u64) -> u64 { x }\n",
+        "exercises/double/solution.rs": "fn double(x: u64) -> u64 { x + x }\n",
+    }
+    files.update(overrides)
+    for rel, text in files.items():
+        if text is not None:
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    return root
+
+
+def problems_of(root: Path) -> list[Problem]:
+    with pytest.raises(PackError) as info:
+        load_pack(root)
+    return info.value.problems
+
+
+def only_problem(root: Path) -> Problem:
+    problems = problems_of(root)
+    assert len(problems) == 1, [str(p) for p in problems]
+    return problems[0]
+
+
+def test_valid_pack_loads(tmp_path: Path) -> None:
+    pack = load_pack(write_pack(tmp_path))
+    assert (pack.id, pack.title, pack.version, pack.edition) == ("mini", "Mini pack", "0.1.0", "2021")
+    assert [(i.kind, i.id) for i in pack.course] == [(ItemKind.LESSON, "intro"), (ItemKind.EXERCISE, "double")]
+    assert pack.lessons["intro"].title == "Introduction"
+    exercise = pack.exercises["double"]
+    assert exercise.function.render() == "fn double(x: u64) -> u64"
+    assert exercise.tests.reference_for("x86_64") == "x.wrapping_mul(2)"
+    assert exercise.checks[0].kind is CheckKind.FORBID
+    assert exercise.time_limit == 5.0
+    assert pack.exercises_for_lesson("intro") == [exercise]
+    assert exercise.starter("x86_64").startswith("fn double")
+
+
+def test_builtin_pack_loads() -> None:
+    pack = load_pack(builtin_pack_dir())
+    assert {"times_nine", "max_u64", "cpu_vendor"} <= set(pack.exercises)
+    assert len(pack.lessons) >= 7
+
+
+def test_bad_toml_names_its_line(tmp_path: Path) -> None:
+    broken = EXERCISE.replace('title = "Double it"', 'title = "Double it')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": broken}))
+    assert problem.file == "exercises/double/exercise.toml"
+    assert problem.line == 1
+    assert "not valid TOML" in problem.message
+
+
+def test_unknown_key_is_an_error(tmp_path: Path) -> None:
+    typo = EXERCISE.replace("random = 8", "randon = 8")
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": typo}))
+    assert problem.file == "exercises/double/exercise.toml"
+    assert problem.field == "tests.randon"
+    assert problem.line == EXERCISE.splitlines().index("random = 8") + 1
+    assert "unknown field" in problem.message
+
+
+def test_missing_lesson_file(tmp_path: Path) -> None:
+    problem = only_problem(write_pack(tmp_path, **{"lessons/intro.md": None}))
+    assert (problem.file, problem.field) == ("pack.toml", "course[0].lesson")
+    assert problem.line == MANIFEST.splitlines().index('lesson = "intro"') + 1
+    assert "lessons/intro.md" in problem.message
+
+
+def test_duplicate_id(tmp_path: Path) -> None:
+    manifest = MANIFEST + '\n[[course]]\nlesson = "intro"\n'
+    problem = only_problem(write_pack(tmp_path, **{"pack.toml": manifest}))
+    assert (problem.file, problem.field) == ("pack.toml", "course[2].lesson")
+    assert "used twice" in problem.message
+
+
+def test_bad_id(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace('id = "mini"', 'id = "Mini-Pack"')
+    problem = only_problem(write_pack(tmp_path, **{"pack.toml": manifest}))
+    assert (problem.file, problem.field, problem.line) == ("pack.toml", "id", 2)
+    assert "not a valid id" in problem.message
+
+
+@pytest.mark.parametrize("escape", ["../outside.md", "/etc/passwd"])
+def test_path_escaping_the_pack(tmp_path: Path, escape: str) -> None:
+    manifest = MANIFEST.replace('lesson = "intro"', f'lesson = "intro"\nfile = "{escape}"')
+    problem = only_problem(write_pack(tmp_path / "pack", **{"pack.toml": manifest}))
+    assert (problem.file, problem.field) == ("pack.toml", "course[0].file")
+    assert "inside the pack folder" in problem.message
+
+
+def test_symlink_pointing_out(tmp_path: Path) -> None:
+    root = write_pack(tmp_path / "pack", **{"exercises/double/solution.rs": None})
+    secret = tmp_path / "secret.rs"
+    secret.write_text("fn double(x: u64) -> u64 { x * 2 }\n")
+    os.symlink(secret, root / "exercises/double/solution.rs")
+    problem = only_problem(root)
+    assert problem.file == "exercises/double/solution.rs"
+    assert "outside the pack folder" in problem.message
+
+
+def test_missing_solution(tmp_path: Path) -> None:
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/solution.rs": None}))
+    assert (problem.file, problem.field) == ("exercises/double", "solution")
+    assert "solution.rs" in problem.message
+
+
+def test_unsupported_format_version(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace("format = 1", "format = 7")
+    problem = only_problem(write_pack(tmp_path, **{"pack.toml": manifest}))
+    assert (problem.file, problem.field, problem.line) == ("pack.toml", "format", 1)
+    assert "format version 7 is not supported" in problem.message
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    wrong = EXERCISE.replace("random = 8", 'random = "eight"')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": wrong}))
+    assert (problem.field, problem.line) == ("tests.random", EXERCISE.splitlines().index("random = 8") + 1)
+    assert "must be an integer" in problem.message
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    no_prompt = EXERCISE.replace('prompt = "Return twice x."\n', "")
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": no_prompt}))
+    assert (problem.file, problem.field) == ("exercises/double/exercise.toml", "prompt")
+    assert "missing required field" in problem.message
+
+
+def test_unknown_check_kind_in_array_table(tmp_path: Path) -> None:
+    bad = EXERCISE.replace('kind = "forbid"', 'kind = "forbidden"')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": bad}))
+    assert (problem.field, problem.line) == ("checks[0].kind", EXERCISE.splitlines().index('kind = "forbid"') + 1)
+    assert "not a check kind" in problem.message
+
+
+def test_unknown_architecture(tmp_path: Path) -> None:
+    bad = EXERCISE.replace('arch = ["x86_64", "aarch64"]', 'arch = ["x86_64", "riscv64"]')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": bad}))
+    assert (problem.field, problem.line) == ("arch", 3)
+    assert "riscv64" in problem.message
+
+
+def test_case_with_wrong_arity(tmp_path: Path) -> None:
+    bad = EXERCISE.replace('{ args = ["2"], expected = "4" }', '{ args = ["2", "3"], expected = "4" }')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": bad}))
+    assert problem.field == "tests.cases[0].args"
+    assert "takes 1" in problem.message
+
+
+def test_exercise_naming_an_unknown_lesson(tmp_path: Path) -> None:
+    bad = EXERCISE.replace('lesson = "intro"', 'lesson = "intro2"')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": bad}))
+    assert (problem.field, problem.line) == ("lesson", 2)
+    assert "intro2" in problem.message
+
+
+def test_all_problems_are_collected(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace('id = "mini"', 'id = "Mini"').replace("format = 1", "format = 2")
+    bad = EXERCISE.replace("random = 8", "randon = 8").replace('name = "double"', 'name = "2x"')
+    problems = problems_of(write_pack(tmp_path, **{"pack.toml": manifest, "exercises/double/exercise.toml": bad}))
+    assert {p.field for p in problems} == {"format", "id", "tests.randon", "function.name"}
+    assert all(str(p).startswith(("pack.toml:", "exercises/double/exercise.toml:")) for p in problems)
+
+
+def test_missing_manifest(tmp_path: Path) -> None:
+    problem = only_problem(write_pack(tmp_path, **{"pack.toml": None}))
+    assert problem.file == "pack.toml"
+    assert "missing" in problem.message
