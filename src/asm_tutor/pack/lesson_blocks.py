@@ -1,0 +1,466 @@
+"""Rust code blocks in lesson Markdown: parse them, show them, and check them with the real rustc.
+
+Every fenced block whose info string starts with the word `rust` is a Rust block, and
+every Rust block is checked. The conventions are rustdoc's, so an instructor who has
+written doc tests already knows them.
+
+Info strings (tags are separated by commas; a value with spaces or commas goes in
+double quotes, with `\\"` for a quote inside it)::
+
+    ```rust                      a whole program: must compile on the host and run with exit status 0
+    ```rust,no_run               compile only (e.g. it would wait for input or loop)
+    ```rust,compile_fail         must fail to compile (any error)
+    ```rust,compile_fail,E0133   must fail with that error code (several codes: all must appear)
+    ```rust,compile_fail="invalid reference to argument"
+                                 must fail, and rustc's output must contain that text
+    ```rust,compile_fail="text",E0133    both
+    ```rust,arch=aarch64         only checked on that host architecture (x86_64, aarch64);
+                                 reported as skipped elsewhere
+    ```rust,min_rustc=1.88       only checked with rustc 1.88 or newer; skipped on older
+    ```rust,edition2024          compiled with that edition instead of the pack's
+    ```rust,ignore="needs nightly"   not checked; the reason is required and reported
+
+Hidden lines: a line whose first non-blank characters are `# ` (or a line that is just
+`#`) is compiled but not shown to the learner; write `##` to show a line that starts
+with `#`. Unlike rustdoc there is no automatic `fn main`: give a fragment its
+surrounding program with hidden lines.
+
+Expected output: a fence with the info string `output` straight after a Rust block
+(blank lines between are fine) states what the program prints on stdout. The program
+is run with a time limit and must print exactly that, trailing whitespace aside.
+Readers see `output` blocks as plain `text`.
+
+Other fences (`text`, `asm`, `toml`, `sh`, a bare fence) are shown as written and not
+checked. An unknown tag in a Rust block is an error: a typo must not switch a check off.
+
+No Python is imported from the pack and nothing here uses the TUI: pack checking
+(`asm-tutor pack check`) calls `parse_blocks` and `verify_block` for any pack.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from asm_tutor.pack.model import ARCHES
+from asm_tutor.toolchain import Toolchain
+
+COMPILE_TIMEOUT = 120.0  # seconds for rustc on one block
+RUN_TIMEOUT = 10.0  # seconds for the compiled program
+OUTPUT_CAP = 64 * 1024  # bytes of the program's output kept for comparison
+EDITIONS = ("2015", "2018", "2021", "2024")
+
+_FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_ERROR_CODE_RE = re.compile(r"^E\d{4}$")
+_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)?$")
+
+
+class BlockStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class BlockOutcome:
+    status: BlockStatus
+    message: str  # names the lesson line, e.g. "lessons/03-operands.md:42: ..."
+
+    @property
+    def passed(self) -> bool:
+        return self.status is BlockStatus.PASS
+
+
+@dataclass
+class CodeBlock:
+    """One fenced Rust block of a lesson, with what it promises."""
+
+    line: int  # 1-based line of the opening fence in the Markdown
+    info: str  # the info string as written, e.g. 'rust,compile_fail,E0133'
+    source: str  # the program rustc compiles: hidden lines included, `##` unescaped
+    shown: str  # what the learner sees
+    origin: str = ""  # the lesson's name for messages, e.g. "lessons/06-pitfalls.md"
+    tags: tuple[str, ...] = ()  # the raw tags after `rust`
+    expected_output: str | None = None  # from a following ```output block
+    output_line: int | None = None
+    compile_fail: bool = False
+    error_codes: tuple[str, ...] = ()
+    error_text: str | None = None
+    arch: str | None = None
+    min_rustc: tuple[int, int, int] | None = None
+    edition: str | None = None  # overrides the pack's edition
+    ignore_reason: str | None = None
+    ignored: bool = False
+    no_run: bool = False
+    problems: list[str] = field(default_factory=list)  # malformed tags and the like
+
+    @property
+    def where(self) -> str:
+        return f"{self.origin}:{self.line}" if self.origin else f"line {self.line}"
+
+    @property
+    def expected_error(self) -> str | None:
+        """The expected failure in words, for messages; None for a block that must compile."""
+        if not self.compile_fail:
+            return None
+        parts = list(self.error_codes)
+        if self.error_text is not None:
+            parts.append(repr(self.error_text))
+        return " and ".join(parts) if parts else "any error"
+
+
+# -- parsing ------------------------------------------------------------------
+
+
+def split_info(info: str) -> list[tuple[str, str | None]]:
+    """`rust,compile_fail="a, b",E0133` -> [("rust", None), ("compile_fail", "a, b"), ("E0133", None)].
+
+    Tags are separated by commas or spaces; a value may be double-quoted."""
+    tags: list[tuple[str, str | None]] = []
+    i, n = 0, len(info)
+    while i < n:
+        if info[i] in ", \t":
+            i += 1
+            continue
+        start = i
+        while i < n and info[i] not in ",= \t":
+            i += 1
+        key = info[start:i]
+        value: str | None = None
+        if i < n and info[i] == "=":
+            i += 1
+            if i < n and info[i] == '"':
+                i += 1
+                chars: list[str] = []
+                while i < n and info[i] != '"':
+                    if info[i] == "\\" and i + 1 < n:
+                        i += 1
+                    chars.append(info[i])
+                    i += 1
+                i += 1  # the closing quote (or the end)
+                value = "".join(chars)
+            else:
+                start = i
+                while i < n and info[i] not in ", \t":
+                    i += 1
+                value = info[start:i]
+        tags.append((key, value))
+    return tags
+
+
+def _lang(info: str) -> str:
+    tags = split_info(info.strip())
+    return tags[0][0].lower() if tags else ""
+
+
+def _unhide(line: str) -> tuple[bool, str]:
+    """rustdoc's hidden-line rule: (hidden?, line as compiled)."""
+    stripped = line.lstrip()
+    indent = line[: len(line) - len(stripped)]
+    if stripped.startswith("##"):
+        return False, indent + stripped[1:]
+    if stripped.startswith("# "):
+        return True, indent + stripped[2:]
+    if stripped.rstrip() == "#":
+        return True, ""
+    return False, line
+
+
+@dataclass
+class _Fence:
+    line: int  # 1-based line of the opening fence
+    indent: str
+    marker: str
+    info: str
+    body: list[str]
+    end: int  # index (0-based) of the closing fence line, or len(lines) if unclosed
+    closed: bool
+
+
+def _fences(lines: list[str]) -> list[_Fence]:
+    found: list[_Fence] = []
+    i = 0
+    while i < len(lines):
+        m = _FENCE_RE.match(lines[i])
+        if not m or (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            i += 1
+            continue
+        marker = m.group("fence")
+        indent = m.group("indent")
+        body: list[str] = []
+        j = i + 1
+        closed = False
+        while j < len(lines):
+            close = re.match(r"^ {0,3}(`{3,}|~{3,})\s*$", lines[j])
+            if close and close.group(1)[0] == marker[0] and len(close.group(1)) >= len(marker):
+                closed = True
+                break
+            text = lines[j]
+            # Content is de-indented by the fence's own indentation (CommonMark).
+            k = 0
+            while k < len(indent) and k < len(text) and text[k] == " ":
+                k += 1
+            body.append(text[k:])
+            j += 1
+        found.append(_Fence(i + 1, indent, marker, m.group("info").strip(), body, j, closed))
+        i = j + 1
+    return found
+
+
+def _parse_version(text: str) -> tuple[int, int, int] | None:
+    if not _VERSION_RE.match(text):
+        return None
+    nums = [int(p) for p in text.split(".")] + [0]
+    return nums[0], nums[1], nums[2]
+
+
+def _apply_tags(block: CodeBlock, tags: list[tuple[str, str | None]]) -> None:
+    for key, value in tags:
+        if _ERROR_CODE_RE.match(key) and value is None:
+            block.error_codes += (key,)
+        elif key == "compile_fail":
+            block.compile_fail = True
+            if value is not None:
+                if not value:
+                    block.problems.append("`compile_fail=` needs the expected error text in quotes")
+                else:
+                    block.error_text = value
+        elif key == "arch":
+            if value not in ARCHES:
+                block.problems.append(f"`arch={value or ''}` is not a known architecture (known: {', '.join(ARCHES)})")
+            else:
+                block.arch = value
+        elif key == "min_rustc":
+            version = _parse_version(value or "")
+            if version is None:
+                block.problems.append(f"`min_rustc={value or ''}` is not a version like 1.88")
+            else:
+                block.min_rustc = version
+        elif key.startswith("edition") and value is None:
+            edition = key.removeprefix("edition")
+            if edition not in EDITIONS:
+                block.problems.append(f"`{key}` is not an edition (known: {', '.join('edition' + e for e in EDITIONS)})")
+            else:
+                block.edition = edition
+        elif key == "ignore":
+            block.ignored = True
+            if value:
+                block.ignore_reason = value
+            else:
+                block.problems.append('`ignore` needs a reason, e.g. ignore="needs nightly"')
+        elif key == "no_run" and value is None:
+            block.no_run = True
+        else:
+            shown = key if value is None else f"{key}={value}"
+            block.problems.append(f"unknown tag `{shown}` (known: no_run, compile_fail, E0000 codes, arch=, min_rustc=, editionNNNN, ignore=)")
+    if block.error_codes and not block.compile_fail:
+        block.problems.append(f"the error code {', '.join(block.error_codes)} needs `compile_fail` too")
+    if block.compile_fail and block.no_run:
+        block.problems.append("`no_run` and `compile_fail` together make no sense")
+
+
+def parse_blocks(markdown: str, origin: str = "") -> list[CodeBlock]:
+    """Every Rust block of a lesson, in order, with its expected output or error.
+
+    `origin` names the lesson in messages (e.g. "lessons/06-pitfalls.md")."""
+    lines = markdown.splitlines()
+    fences = _fences(lines)
+    blocks: list[CodeBlock] = []
+    previous: CodeBlock | None = None
+    previous_end = -1
+    for fence in fences:
+        lang = _lang(fence.info)
+        if lang == "output":
+            between = lines[previous_end + 1 : fence.line - 1] if previous is not None else []
+            if previous is None or any(ln.strip() for ln in between):
+                # An output block that follows no Rust block states nothing checkable.
+                orphan = CodeBlock(line=fence.line, info=fence.info, source="", shown="", origin=origin)
+                orphan.problems.append("an ```output block must come straight after a ```rust block")
+                blocks.append(orphan)
+            elif previous.expected_output is not None:
+                previous.problems.append(f"a second ```output block at line {fence.line}")
+            else:
+                previous.expected_output = "\n".join(fence.body)
+                previous.output_line = fence.line
+            previous = None
+            continue
+        previous = None
+        if lang != "rust":
+            continue
+        compiled: list[str] = []
+        shown: list[str] = []
+        for text in fence.body:
+            hidden, code = _unhide(text)
+            compiled.append(code)
+            if not hidden:
+                shown.append(code)
+        tags = split_info(fence.info)[1:]
+        block = CodeBlock(
+            line=fence.line, info=fence.info, source="\n".join(compiled) + "\n",
+            shown="\n".join(shown), origin=origin,
+            tags=tuple(k if v is None else f"{k}={v}" for k, v in tags),
+        )
+        _apply_tags(block, tags)
+        if not fence.closed:
+            block.problems.append("the code fence is never closed")
+        blocks.append(block)
+        previous, previous_end = block, fence.end
+    for block in blocks:
+        if block.expected_output is not None and (block.compile_fail or block.no_run):
+            block.problems.append("an ```output block cannot follow a compile_fail or no_run block")
+    return blocks
+
+
+def display_markdown(markdown: str) -> str:
+    """The lesson as the reader shows it: hidden lines gone, Rust info strings reduced to
+    `rust` (so highlighting works), `output` blocks shown as `text`."""
+    lines = markdown.splitlines()
+    out: list[str] = []
+    i = 0
+    for fence in _fences(lines):
+        lang = _lang(fence.info)
+        if lang not in ("rust", "output"):
+            continue  # shown exactly as written
+        start = fence.line - 1
+        out.extend(lines[i:start])
+        if lang == "rust":
+            out.append(f"{fence.indent}{fence.marker}rust")
+            out.extend(fence.indent + code for hidden, code in map(_unhide, fence.body) if not hidden)
+        else:
+            out.append(f"{fence.indent}{fence.marker}text")
+            out.extend(fence.indent + text for text in fence.body)
+        if fence.closed:
+            out.append(lines[fence.end])
+        i = fence.end + 1
+    out.extend(lines[i:])
+    text = "\n".join(out)
+    return text + "\n" if markdown.endswith("\n") else text
+
+
+# -- checking -------------------------------------------------------------------
+
+
+def _run(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, str, str]:
+    """(exit status or None on time-out, stdout, stderr), each stream capped at OUTPUT_CAP."""
+    env = dict(os.environ)
+    env.setdefault("RUST_BACKTRACE", "0")
+    try:
+        proc = subprocess.run(
+            argv, cwd=cwd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env
+        )
+    except subprocess.TimeoutExpired:
+        return None, "", ""
+    except OSError as err:
+        return -1, "", str(err)
+    decode = lambda b: b[:OUTPUT_CAP].decode("utf-8", "replace")  # noqa: E731
+    return proc.returncode, decode(proc.stdout), decode(proc.stderr)
+
+
+def _normalise(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()).rstrip()
+
+
+def _relocate(stderr: str, block: CodeBlock) -> str:
+    """Point rustc's `block.rs:L:C` at the lesson: hidden lines are lines of the
+    Markdown too, so block line L is lesson line `block.line + L`."""
+    name = block.origin or "lesson"
+    return re.sub(
+        r"block\.rs:(\d+):(\d+)",
+        lambda m: f"{name}:{block.line + int(m.group(1))}:{m.group(2)}",
+        stderr,
+    )
+
+
+def _first_error(stderr: str) -> str:
+    """The first `error...` line of rustc's output with its location, for short messages."""
+    lines = stderr.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("error"):
+            where = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            return f"{line} {where}".strip()
+    return stderr.strip().splitlines()[0] if stderr.strip() else "(no output)"
+
+
+def _skip_reason(block: CodeBlock, toolchain: Toolchain) -> str | None:
+    if block.ignored:
+        return f"ignored: {block.ignore_reason}"
+    if block.arch is not None and block.arch != toolchain.arch:
+        return f"for {block.arch}; this host is {toolchain.arch}"
+    if block.min_rustc is not None and toolchain.version < block.min_rustc:
+        wanted = ".".join(map(str, block.min_rustc))
+        return f"needs rustc {wanted}; this is {toolchain.release}"
+    return None
+
+
+def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021") -> BlockOutcome:
+    """Check one block with the real rustc (in a temporary folder, removed afterwards)."""
+    where = block.where
+    if block.problems:
+        return BlockOutcome(BlockStatus.FAIL, f"{where}: " + "; ".join(block.problems))
+    reason = _skip_reason(block, toolchain)
+    if reason is not None:
+        return BlockOutcome(BlockStatus.SKIPPED, f"{where}: skipped ({reason})")
+    edition = block.edition or edition
+    workdir = Path(tempfile.mkdtemp(prefix="asm-tutor-block-"))
+    try:
+        src = workdir / "block.rs"
+        src.write_text(block.source, encoding="utf-8")
+        exe = workdir / ("block.exe" if os.name == "nt" else "block")
+        argv = [
+            str(toolchain.rustc), f"--edition={edition}", "-C", "opt-level=0", "--color=never",
+            "--crate-name", "lesson_block", "-o", exe.name, src.name,
+        ]
+        status, _out, stderr = _run(argv, workdir, COMPILE_TIMEOUT)
+        stderr = _relocate(stderr, block)
+        if status is None:
+            return BlockOutcome(BlockStatus.FAIL, f"{where}: rustc took longer than {COMPILE_TIMEOUT:g} s")
+        compiled = status == 0
+        if block.compile_fail:
+            return _judge_failure(block, where, compiled, stderr)
+        if not compiled:
+            message = f"{where}: does not compile: {_first_error(stderr)}"
+            if "E0601" in stderr:
+                message += " (add hidden `# fn main() {` ... `# }` lines around a fragment)"
+            return BlockOutcome(BlockStatus.FAIL, message)
+        if block.no_run:
+            return BlockOutcome(BlockStatus.PASS, f"{where}: compiles")
+        status, stdout, stderr = _run([str(exe.resolve())], workdir, RUN_TIMEOUT)
+        if status is None:
+            return BlockOutcome(BlockStatus.FAIL, f"{where}: the program ran longer than {RUN_TIMEOUT:g} s")
+        if status != 0:
+            detail = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit status {status}"
+            return BlockOutcome(BlockStatus.FAIL, f"{where}: the program failed ({detail})")
+        if block.expected_output is not None:
+            want, got = _normalise(block.expected_output), _normalise(stdout)
+            if want != got:
+                return BlockOutcome(
+                    BlockStatus.FAIL,
+                    f"{where}: the output differs from the ```output block at line {block.output_line}\n"
+                    f"--- expected\n{want}\n--- actual\n{got}",
+                )
+            return BlockOutcome(BlockStatus.PASS, f"{where}: compiles, runs and prints the stated output")
+        return BlockOutcome(BlockStatus.PASS, f"{where}: compiles and runs")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _judge_failure(block: CodeBlock, where: str, compiled: bool, stderr: str) -> BlockOutcome:
+    expected = block.expected_error
+    if compiled:
+        return BlockOutcome(BlockStatus.FAIL, f"{where}: tagged compile_fail ({expected}) but it compiles")
+    missing = [code for code in block.error_codes if f"[{code}]" not in stderr]
+    if block.error_text is not None and block.error_text not in stderr:
+        missing.append(repr(block.error_text))
+    if missing:
+        return BlockOutcome(
+            BlockStatus.FAIL,
+            f"{where}: fails to compile, but rustc's output lacks {' and '.join(missing)}; "
+            f"rustc said: {_first_error(stderr)}",
+        )
+    return BlockOutcome(BlockStatus.PASS, f"{where}: fails to compile with {expected}")
