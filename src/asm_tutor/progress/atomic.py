@@ -1,0 +1,98 @@
+"""Crash-safe file writes and an inter-process lock, shared by progress and settings.
+
+`atomic_write` leaves either the old file or the new one at `path`, never a torn
+mix: the bytes go to a temp file in the same folder, are flushed and fsynced,
+then `os.replace` swaps it in and the folder is fsynced so the rename survives
+a power cut. `FileLock` is an exclusive `fcntl.flock` on a separate lock file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+TEMP_SUFFIX = ".tmp"
+
+
+def temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable. Some filesystems refuse; that is not an error."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as err:
+        if err.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace `path` with `data` atomically (temp file, fsync, os.replace, fsync folder)."""
+    folder = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=folder)
+    tmp = Path(tmp_name)
+    done = False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        done = True
+        fsync_dir(folder)
+    finally:
+        if not done:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temp files a crashed writer left next to `path`. Call only while holding its lock."""
+    with contextlib.suppress(OSError):
+        for leftover in path.parent.glob(f"{temp_prefix(path)}*{TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+class LockTimeout(OSError):
+    """Another process held the lock for too long."""
+
+
+@contextlib.contextmanager
+def file_lock(lock_path: Path, timeout: float = 15.0) -> Iterator[None]:
+    """Hold an exclusive flock on `lock_path` (created if missing) for the `with` body."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        errno.ETIMEDOUT, f"another asm-tutor kept {lock_path.name} locked for {timeout:g} s"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
