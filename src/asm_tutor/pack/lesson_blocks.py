@@ -20,6 +20,10 @@ double quotes, with `\\"` for a quote inside it)::
     ```rust,edition2024          compiled with that edition instead of the pack's
     ```rust,ignore="needs nightly"   not checked; the reason is required and reported
 
+The quoted text may not contain a backtick: CommonMark does not allow one in the
+info string of a backtick fence (the line would not open a code block at all; the
+parser reports such a line). Quote a shorter part of the message, or use a `~~~` fence.
+
 Hidden lines: a line whose first non-blank characters are `# ` (or a line that is just
 `#`) is compiled but not shown to the learner; write `##` to show a line that starts
 with `#`. Unlike rustdoc there is no automatic `fn main`: give a fragment its
@@ -272,6 +276,15 @@ def parse_blocks(markdown: str, origin: str = "") -> list[CodeBlock]:
     lines = markdown.splitlines()
     fences = _fences(lines)
     blocks: list[CodeBlock] = []
+    inside = {n for f in fences for n in range(f.line, f.end + 2)}
+    for number, text in enumerate(lines, start=1):
+        m = _FENCE_RE.match(text)
+        if (number not in inside and m and m.group("fence")[0] == "`"
+                and _lang(m.group("info")) == "rust" and "`" in m.group("info")):
+            bad = CodeBlock(line=number, info=m.group("info").strip(), source="", shown="", origin=origin)
+            bad.problems.append("a backtick in the info string of a ``` fence: CommonMark does not read "
+                                "this line as a code block; quote text without backticks or use a ~~~ fence")
+            blocks.append(bad)
     previous: CodeBlock | None = None
     previous_end = -1
     for fence in fences:
@@ -311,6 +324,7 @@ def parse_blocks(markdown: str, origin: str = "") -> list[CodeBlock]:
             block.problems.append("the code fence is never closed")
         blocks.append(block)
         previous, previous_end = block, fence.end
+    blocks.sort(key=lambda b: b.line)
     for block in blocks:
         if block.expected_output is not None and (block.compile_fail or block.no_run):
             block.problems.append("an ```output block cannot follow a compile_fail or no_run block")
