@@ -18,6 +18,7 @@ from asm_tutor import __version__
 COMMANDS = (
     "list",
     "doctor",
+    "progress",
 )
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.pack.locate import resolve_pack_dir
 from asm_tutor.pack.model import Pack
+
+if TYPE_CHECKING:
+    from asm_tutor.progress.store import ProgressStore
 
 
 @dataclass(frozen=True)
@@ -23,3 +27,10 @@ class Context:
     @functools.cached_property
     def pack(self) -> Pack:
         return load_pack(self.pack_dir)
+
+    @functools.cached_property
+    def progress(self) -> ProgressStore:
+        """The chosen profile's progress; a disabled store (not an error) if its folder cannot be written."""
+        from asm_tutor.progress.store import ProgressStore
+
+        return ProgressStore.open(self.profile)

@@ -239,6 +239,12 @@ class ProgressStore:
 
     # ---- opening
 
+    @staticmethod
+    def file_for(profile: str | None = None, *, folder: Path | None = None) -> Path:
+        """Where a profile's progress file is (whether or not it exists yet). Creates nothing."""
+        profile = resolve_profile(profile)
+        return (folder if folder is not None else default_folder()) / f"{profile}.toml"
+
     @classmethod
     def open(cls, profile: str | None = None, *, folder: Path | None = None) -> ProgressStore:
         """The store for `profile` (resolved from --profile / env / OS user when None).

@@ -1,0 +1,98 @@
+"""User settings: `settings.toml` in platformdirs' config folder (XDG_CONFIG_HOME honoured).
+
+    theme = "dark"                 # the TUI theme name
+    editor = "nvim -p"             # command to edit a draft; default $VISUAL, $EDITOR
+    rustc = "/opt/rust/bin/rustc"  # rustc override (ASM_TUTOR_RUSTC still wins)
+
+Read with tomllib, written atomically with tomli-w. A file the user broke by
+hand is never rewritten behind their back: loading returns the defaults for what
+it cannot read, with a sentence per problem in `Settings.problems`, and `save`
+refuses to overwrite a file that does not parse.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from asm_tutor import paths
+from asm_tutor.errors import UserError
+
+SETTINGS_FILE = "settings.toml"
+DEFAULT_THEME = "dark"
+_FIELDS = ("theme", "editor", "rustc")
+
+
+@dataclass
+class Settings:
+    theme: str = DEFAULT_THEME
+    editor: str | None = None
+    rustc: str | None = None
+    problems: list[str] = field(default_factory=list, compare=False)
+
+    def editor_command(self) -> list[str] | None:
+        """The editor as an argv list: the setting, else $VISUAL, else $EDITOR; None if none is set."""
+        for command in (self.editor, os.environ.get("VISUAL"), os.environ.get("EDITOR")):
+            if command and command.strip():
+                try:
+                    return shlex.split(command)
+                except ValueError:
+                    continue
+        return None
+
+    def to_toml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"theme": self.theme}
+        if self.editor:
+            out["editor"] = self.editor
+        if self.rustc:
+            out["rustc"] = self.rustc
+        return out
+
+
+def settings_path() -> Path:
+    return paths.config_dir() / SETTINGS_FILE
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The settings, never raising: unreadable parts fall back to defaults and are listed in `problems`."""
+    path = path or settings_path()
+    settings = Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return settings
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        settings.problems.append(f"{path} could not be read ({err}); the default settings are used.")
+        return settings
+    for key, value in data.items():
+        if key not in _FIELDS:
+            settings.problems.append(f"{path}: `{key}` is not a setting (known: {', '.join(_FIELDS)}); it is ignored.")
+        elif not isinstance(value, str) or not value.strip():
+            settings.problems.append(f"{path}: `{key}` must be a non-empty string; the default is used.")
+        else:
+            setattr(settings, key, value.strip() if key == "theme" else value)
+    return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings atomically. Raises UserError if it cannot, or if the file on disk is broken."""
+    from asm_tutor.progress.atomic import atomic_write
+
+    path = path or settings_path()
+    if path.is_file():
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise UserError(f"{path} is not valid TOML ({err}); fix or remove it before changing settings.") from err
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, tomli_w.dumps(settings.to_toml()).encode("utf-8"), mode=0o644)
+    except OSError as err:
+        raise UserError(f"The settings could not be saved to {path} ({err.strerror or err}).") from err
+    return path
