@@ -1,0 +1,427 @@
+"""`asm-tutor pack check`: everything the loader validates, then the pack against the real rustc.
+
+Headless: this module returns a `PackCheckReport` (plain data, enums for outcomes, a
+JSON form) and renders nothing; `asm_tutor.cmd.pack` draws the table. What is checked:
+
+- the pack loads (every loader problem, each with file, line and field);
+- every reference solution passes its hidden tests and instruction checks on this host
+  (the grader builds opt-level 0 and 3);
+- every starter fails as given, unless the exercise says `starter_passes = true`;
+- every Rust code block of every lesson behaves as tagged (see `lesson_blocks`);
+- every exercise has hints (no blank ones; fewer than three levels is a warning).
+
+Exercises (and lesson blocks) for another architecture are reported as NOT_CHECKABLE,
+which is not a failure. Grading runs on a small thread pool (2 workers by default), and
+reuses the grader's cache: it is keyed by source, spec and rustc, so a hit is a result
+this rustc already produced for exactly this code, and a re-check of an unchanged pack
+is fast. Pass `use_cache=False` to rebuild everything.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.pack.model import Exercise, ItemKind, Lesson, Pack
+from asm_tutor.pack.problems import PackError, Problem, find_key_line
+from asm_tutor.toolchain import Toolchain, ToolchainError
+
+DEFAULT_WORKERS = 2
+HINT_LEVELS = 3
+REPORT_VERSION = 1
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"  # a problem: `pack check` exits non-zero
+    WARN = "warn"  # worth a look; does not fail the check
+    SKIPPED = "skipped"  # not checked by the author's choice (`ignore=`, `min_rustc=`)
+    NOT_CHECKABLE = "not_checkable"  # needs another architecture than this host's
+
+
+class Aspect(StrEnum):
+    """What a finding is about."""
+
+    PACK = "pack"  # the pack loads
+    HINTS = "hints"
+    SOLUTION = "solution"
+    STARTER = "starter"
+    CODE_BLOCK = "code_block"
+    LESSON = "lesson"  # a lesson with no Rust code blocks
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One row of the report: an item of the pack, what was checked, and how it went."""
+
+    item: str  # "exercise ecart", "lesson registres", "pack"
+    aspect: Aspect
+    checked: str  # in words, e.g. "solution passes its hidden tests (x86_64)"
+    outcome: Outcome
+    detail: str = ""
+    file: str | None = None  # relative to the pack root, forward slashes
+    line: int | None = None
+    field: str | None = None  # the spec field concerned, e.g. "hints", "starter_passes"
+    arch: str | None = None
+    duration_ms: int = 0
+    cached: bool = False
+
+    @property
+    def is_problem(self) -> bool:
+        return self.outcome is Outcome.FAIL
+
+    def location(self) -> str:
+        if self.file is None:
+            return ""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.location(), self.field) if p]
+        parts.append(f"{self.checked}: {self.detail}" if self.detail else self.checked)
+        return ": ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item, "aspect": self.aspect.value, "checked": self.checked,
+            "outcome": self.outcome.value, "detail": self.detail, "file": self.file,
+            "line": self.line, "field": self.field, "arch": self.arch,
+            "duration_ms": self.duration_ms, "cached": self.cached,
+        }
+
+
+@dataclass
+class PackCheckReport:
+    root: Path
+    pack_id: str | None = None
+    title: str | None = None
+    version: str | None = None
+    host_arch: str | None = None
+    rustc: str | None = None  # e.g. "rustc 1.95.0 (x86_64-unknown-linux-gnu)"
+    load_problems: list[Problem] = field(default_factory=list)  # non-empty: the pack did not load
+    findings: list[Finding] = field(default_factory=list)
+    duration_s: float = 0.0
+    use_cache: bool = True
+
+    @property
+    def loaded(self) -> bool:
+        return not self.load_problems
+
+    @property
+    def problems(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.loaded and not self.problems
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for f in self.findings if f.outcome is outcome)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "root": str(self.root),
+            "pack": {"id": self.pack_id, "title": self.title, "version": self.version},
+            "host_arch": self.host_arch,
+            "rustc": self.rustc,
+            "ok": self.ok,
+            "load_problems": [
+                {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
+                for p in self.load_problems
+            ],
+            "findings": [f.to_json() for f in self.findings],
+            "counts": {o.value: self.count(o) for o in Outcome},
+            "duration_s": round(self.duration_s, 2),
+            "use_cache": self.use_cache,
+        }
+
+
+# -- the checks ------------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, pack: Pack, toolchain: Toolchain, use_cache: bool, cancel: threading.Event | None) -> None:
+        self.pack = pack
+        self.toolchain = toolchain
+        self.use_cache = use_cache
+        self.cancel = cancel
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.pack.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def spec_line(self, exercise: Exercise, key: str, table: str | None = None, index: int = 0) -> int | None:
+        try:
+            text = exercise.spec_path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return find_key_line(text, table, key, index)
+
+    # -- hints --
+
+    def hints(self, exercise: Exercise) -> Finding:
+        item = f"exercise {exercise.id}"
+        spec = self.rel(exercise.spec_path)
+        line = self.spec_line(exercise, "hints")
+        real = [h for h in exercise.hints if h.strip()]
+        if not real:
+            return Finding(item, Aspect.HINTS, "has hints", Outcome.FAIL,
+                           "the exercise has no hints (every hint is blank); write three levels: "
+                           "a nudge, the concept, nearly the answer",
+                           file=spec, line=line, field="hints")
+        blank = [str(i + 1) for i, h in enumerate(exercise.hints) if not h.strip()]
+        if blank:
+            return Finding(item, Aspect.HINTS, "has hints", Outcome.FAIL,
+                           f"hint {', '.join(blank)} is blank; remove it or write it",
+                           file=spec, line=line, field="hints")
+        if len(real) < HINT_LEVELS:
+            return Finding(item, Aspect.HINTS, "has hints", Outcome.WARN,
+                           f"{len(real)} hint level(s); learners get {HINT_LEVELS} by convention: "
+                           "a nudge, the concept, nearly the answer",
+                           file=spec, line=line, field="hints")
+        return Finding(item, Aspect.HINTS, "has hints", Outcome.PASS, f"{len(real)} levels",
+                       file=spec, line=line, field="hints")
+
+    # -- grading --
+
+    def not_checkable(self, exercise: Exercise, kind: str, arch: str, why: str) -> Finding:
+        aspect = Aspect.SOLUTION if kind == "solution" else Aspect.STARTER
+        return Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch),
+                       Outcome.NOT_CHECKABLE, why,
+                       file=self.rel(exercise.source_path(kind, arch)), arch=arch)
+
+    def what(self, exercise: Exercise, kind: str, arch: str) -> str:
+        if kind == "solution":
+            return f"solution passes its hidden tests and checks ({arch})"
+        if exercise.starter_passes:
+            return f"starter passes as given, as `starter_passes` says ({arch})"
+        return f"starter fails as given ({arch})"
+
+    def grade(self, exercise: Exercise, kind: str, arch: str) -> Finding:
+        from asm_tutor.grader.engine import grade
+        from asm_tutor.grader.result import Status
+
+        item = f"exercise {exercise.id}"
+        aspect = Aspect.SOLUTION if kind == "solution" else Aspect.STARTER
+        path = exercise.source_path(kind, arch)
+        rel = self.rel(path)
+        what = self.what(exercise, kind, arch)
+        started = time.monotonic()
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            return Finding(item, aspect, what, Outcome.FAIL, f"cannot be read ({err})", file=rel, arch=arch)
+        try:
+            result = grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain,
+                           cancel=self.cancel, use_cache=self.use_cache)
+        except ToolchainError:
+            raise
+        except Exception as err:  # a grader failure is reported, not allowed to hide the rest
+            return Finding(item, aspect, what, Outcome.FAIL, f"could not be graded: {type(err).__name__}: {err}",
+                           file=rel, arch=arch)
+        ms = int((time.monotonic() - started) * 1000)
+        cached = bool(getattr(result, "cached", False))
+        passed = result.status is Status.PASS
+        if kind == "solution":
+            if passed:
+                return Finding(item, aspect, what, Outcome.PASS, self.pass_detail(result), file=rel,
+                               arch=arch, duration_ms=ms, cached=cached)
+            line, field_, detail = self.failure(exercise, result)
+            return Finding(item, aspect, what, Outcome.FAIL, detail, file=rel, line=line, field=field_,
+                           arch=arch, duration_ms=ms, cached=cached)
+        # The starter.
+        if exercise.starter_passes:
+            if passed:
+                return Finding(item, aspect, what, Outcome.PASS, "passes, as intended", file=rel,
+                               arch=arch, duration_ms=ms, cached=cached)
+            _line, _field, detail = self.failure(exercise, result)
+            return Finding(item, aspect, what, Outcome.FAIL,
+                           f"`starter_passes = true`, but the starter does not pass: {detail}",
+                           file=self.rel(exercise.spec_path), line=self.spec_line(exercise, "starter_passes"),
+                           field="starter_passes", arch=arch, duration_ms=ms, cached=cached)
+        if passed:
+            return Finding(item, aspect, what, Outcome.FAIL,
+                           "the starter passes as given, so a learner passes without writing anything; "
+                           "make it compile but give a wrong answer, or set `starter_passes = true` in "
+                           f"{self.rel(exercise.spec_path)} if that is meant",
+                           file=rel, field="starter_passes", arch=arch, duration_ms=ms, cached=cached)
+        how = "does not compile" if result.status is Status.ERROR else "fails"
+        return Finding(item, aspect, what, Outcome.PASS, f"{how}: {_first_line(result.message)}", file=rel,
+                       arch=arch, duration_ms=ms, cached=cached)
+
+    @staticmethod
+    def pass_detail(result: Any) -> str:
+        tests = len(getattr(result, "tests", []) or [])
+        checks = len(getattr(result, "checks", []) or [])
+        return f"{tests} test(s), {checks} check(s)"
+
+    def failure(self, exercise: Exercise, result: Any) -> tuple[int | None, str | None, str]:
+        """(line in the source, spec field, words) for a result that is not a pass."""
+        from asm_tutor.grader.result import TestStatus
+
+        parts = [_first_line(result.message)] if result.message else []
+        line: int | None = None
+        field_: str | None = None
+        errors = [d for d in result.diagnostics if d.level == "error"]
+        if errors:
+            first = errors[0]
+            line = first.line
+            code = f"[{first.code}]" if first.code else ""
+            at = f" (line {first.line})" if first.line else ""
+            parts.append(f"error{code}: {first.message}{at}")
+        failed_tests = [t for t in result.tests if t.status in (TestStatus.FAIL, TestStatus.ERROR)]
+        if failed_tests:
+            t = failed_tests[0]
+            bits = [f"test `{t.name}` (opt-level {t.opt_level})"]
+            if t.input:
+                bits.append(f"input {t.input}")
+            if t.expected or t.actual:
+                bits.append(f"expected {t.expected}, got {t.actual}")
+            if t.message:
+                bits.append(_first_line(t.message))
+            more = len(failed_tests) - 1
+            parts.append(", ".join(bits) + (f" (and {more} more failing)" if more else ""))
+            field_ = "tests"
+        failed_checks = [c for c in result.checks if c.status is not TestStatus.PASS]
+        if failed_checks:
+            c = failed_checks[0]
+            index = next((i for i, chk in enumerate(exercise.checks) if chk.name == c.name), None)
+            where = ""
+            if index is not None:
+                spec_line = self.spec_line(exercise, "name", "checks", index)
+                where = f" ({self.rel(exercise.spec_path)}:{spec_line} checks[{index}])" if spec_line else f" (checks[{index}])"
+                field_ = field_ or f"checks[{index}]"
+            parts.append(f"check `{c.name}` failed{where}: {_first_line(c.message)}")
+        seed = getattr(result, "seed", None)
+        if failed_tests and seed is not None:
+            parts.append(f"seed {seed}")
+        unique = list(dict.fromkeys(p for p in parts if p))
+        return line, field_, "; ".join(unique) or f"status {result.status.value}"
+
+    # -- lessons --
+
+    def lesson_blocks(self, lesson: Lesson) -> list[tuple[str, Any]]:
+        """[(info, block)] for the lesson's Rust blocks."""
+        from asm_tutor.pack.lesson_blocks import parse_blocks
+
+        return [(b.info, b) for b in parse_blocks(lesson.text(), self.rel(lesson.path))]
+
+    def block(self, lesson: Lesson, block: Any) -> Finding:
+        from asm_tutor.pack.lesson_blocks import BlockStatus, verify_block
+
+        item = f"lesson {lesson.id}"
+        rel = self.rel(lesson.path)
+        what = f"code block ```{block.info or 'rust'}"
+        started = time.monotonic()
+        try:
+            outcome = verify_block(block, self.toolchain, self.pack.edition)
+        except Exception as err:
+            return Finding(item, Aspect.CODE_BLOCK, what, Outcome.FAIL,
+                           f"could not be checked: {type(err).__name__}: {err}", file=rel, line=block.line)
+        ms = int((time.monotonic() - started) * 1000)
+        detail = outcome.message
+        prefix = f"{block.where}: "
+        if detail.startswith(prefix):
+            detail = detail[len(prefix):]
+        if outcome.status is BlockStatus.PASS:
+            result = Outcome.PASS
+        elif outcome.status is BlockStatus.FAIL:
+            result = Outcome.FAIL
+        elif block.arch is not None and block.arch != self.toolchain.arch and not block.ignored:
+            result = Outcome.NOT_CHECKABLE
+        else:
+            result = Outcome.SKIPPED
+        return Finding(item, Aspect.CODE_BLOCK, what, result, detail, file=rel, line=block.line,
+                       arch=block.arch, duration_ms=ms)
+
+
+def _first_line(text: str) -> str:
+    text = (text or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def check_pack(
+    root: Path,
+    *,
+    toolchain: Toolchain | None = None,
+    workers: int = DEFAULT_WORKERS,
+    use_cache: bool = True,
+    on_finding: Callable[[Finding], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> PackCheckReport:
+    """Check the pack at `root`. Never raises for a problem in the pack: a pack that does not
+    load gives a report with `load_problems`. Raises ToolchainError when rustc is missing or
+    too old (nothing can be checked then)."""
+    started = time.monotonic()
+    report = PackCheckReport(root=Path(root), use_cache=use_cache)
+    try:
+        pack = load_pack(Path(root))
+    except PackError as err:
+        report.load_problems = list(err.problems)
+        report.duration_s = time.monotonic() - started
+        return report
+    report.root = pack.root
+    report.pack_id, report.title, report.version = pack.id, pack.title, pack.version
+    if toolchain is None:
+        from asm_tutor.toolchain import require_grading_toolchain
+
+        toolchain = require_grading_toolchain()
+    report.host_arch = toolchain.arch
+    report.rustc = toolchain.describe()
+    checker = _Checker(pack, toolchain, use_cache, cancel)
+
+    # Every row in course order; slow rows are futures, filled in by the pool.
+    rows: list[Finding | Future[Finding]] = [
+        Finding("pack", Aspect.PACK, "loads", Outcome.PASS,
+                f"{pack.title} {pack.version}: {len(pack.lessons)} lesson(s), {len(pack.exercises)} exercise(s)",
+                file="pack.toml")
+    ]
+    lock = threading.Lock()
+
+    def report_done(finding: Finding) -> Finding:
+        if on_finding is not None:
+            with lock:
+                on_finding(finding)
+        return finding
+
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pack-check")
+    try:
+        for item in pack.course:
+            if item.kind is ItemKind.LESSON:
+                lesson = pack.lessons[item.id]
+                blocks = checker.lesson_blocks(lesson)
+                if not blocks:
+                    rows.append(report_done(Finding(f"lesson {lesson.id}", Aspect.LESSON, "code blocks",
+                                                    Outcome.PASS, "no Rust code blocks to check",
+                                                    file=checker.rel(lesson.path))))
+                for _info, block in blocks:
+                    rows.append(pool.submit(lambda l=lesson, b=block: report_done(checker.block(l, b))))
+                continue
+            exercise = pack.exercises[item.id]
+            rows.append(report_done(checker.hints(exercise)))
+            for kind in ("solution", "starter"):
+                for arch in exercise.arch:
+                    if arch != toolchain.arch:
+                        why = f"for {arch}; this host is {toolchain.arch}"
+                        rows.append(report_done(checker.not_checkable(exercise, kind, arch, why)))
+                    else:
+                        rows.append(pool.submit(lambda e=exercise, k=kind, a=arch: report_done(checker.grade(e, k, a))))
+        findings = [row.result() if isinstance(row, Future) else row for row in rows]
+    except BaseException:
+        if cancel is not None:
+            cancel.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    report.findings = findings
+    report.duration_s = time.monotonic() - started
+    return report
