@@ -19,6 +19,7 @@ COMMANDS = (
     "list",
     "doctor",
     "progress",
+    "pack",
 )
 
 
