@@ -1,22 +1,96 @@
-"""The asm-tutor Textual app (placeholder until the full app lands)."""
+"""The asm-tutor Textual app: the services (pack, toolchain, progress, settings) and the course screen."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+import time
 
-from asm_tutor.pack.model import Pack
+from textual.app import App
+from textual.binding import Binding
+
+from asm_tutor.context import Context
+from asm_tutor.pack.problems import PackError
+from asm_tutor.pack.registry import PackInfo, available_packs
+from asm_tutor.progress.store import ProgressStore
+from asm_tutor.errors import UserError
+from asm_tutor.settings import Settings, load_settings, save_settings
+from asm_tutor.toolchain import Toolchain, ToolchainError, require_grading_toolchain
+from asm_tutor.tui.commands import CourseCommands
+from asm_tutor.tui.screens.course import CourseScreen
+
+# settings.toml may say just "dark" or "light"; Textual's themes have longer names.
+_THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
 
 
 class TutorApp(App[None]):
     TITLE = "asm-tutor"
+    CSS_PATH = ["styles/app.tcss"]
+    COMMANDS = App.COMMANDS | {CourseCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
 
-    def __init__(self, pack: Pack) -> None:
+    def __init__(self, ctx: Context, *, seed: int | None = None, started: float | None = None) -> None:
+        """`seed` fixes the random test cases (to reproduce a failure; tests); `started` is when
+        the process began, for the startup time in the log."""
         super().__init__()
-        self.pack = pack
+        self.ctx = ctx
+        self.seed = seed
+        self._started = started if started is not None else time.perf_counter()
+        self.settings: Settings = load_settings()
+        self.store: ProgressStore = ctx.progress
+        self.toolchain: Toolchain | None = None
+        self.toolchain_problem: str | None = None
+        try:
+            self.toolchain = require_grading_toolchain(self.settings.rustc)
+        except ToolchainError as err:
+            # Lessons still work without rustc; checking says why it cannot run.
+            self.toolchain_problem = f"Checking exercises needs rustc: {err}"
+        self.course_screen: CourseScreen | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        lines = [f"{n}. {self.pack.item_title(item)}" for n, item in enumerate(self.pack.course, 1)]
-        yield Static(f"{self.pack.title}\n\n" + "\n".join(lines))
-        yield Footer()
+    def on_mount(self) -> None:
+        theme = _THEME_ALIASES.get(self.settings.theme, self.settings.theme)
+        if theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+        self.course_screen = CourseScreen(self.ctx.pack)
+        self.push_screen(self.course_screen)
+        self.log.info(f"asm-tutor ready in {(time.perf_counter() - self._started) * 1000:.0f} ms")
+
+    def startup_notices(self) -> list[str]:
+        notices = [*self.store.take_notices(), *self.settings.problems]
+        if self.store.disabled_reason and self.store.disabled_reason not in notices:
+            notices.append(self.store.disabled_reason)
+        if self.toolchain_problem:
+            notices.append(self.toolchain_problem)
+        return notices
+
+    def _save_theme(self, theme: object) -> None:
+        if self.theme == _THEME_ALIASES.get(self.settings.theme, self.settings.theme):
+            return
+        self.settings.theme = self.theme
+        try:
+            save_settings(self.settings)
+        except UserError as err:
+            self.notify(str(err), severity="warning")
+
+    def switchable_packs(self) -> list[PackInfo]:
+        return [info for info in available_packs() if info.usable]
+
+    def switch_pack(self, info: PackInfo) -> None:
+        ctx = Context(pack_arg=info.pack_arg, profile=self.ctx.profile)
+        try:
+            pack = ctx.pack
+        except (PackError, UserError) as err:
+            self.notify(f"{info.title} could not be opened: {err}", severity="error")
+            return
+        if self.course_screen is not None:
+            self.course_screen.save_before_quit()
+        self.ctx = ctx
+        self.course_screen = CourseScreen(pack)
+        self.switch_screen(self.course_screen)
+        self.notify(f"Switched to {pack.title}.")
+
+    async def action_quit(self) -> None:
+        if self.course_screen is not None:
+            self.course_screen.save_before_quit()
+        self.exit()

@@ -1,0 +1,48 @@
+"""The command palette (ctrl+p): jump to any lesson or exercise, reset the exercise, switch pack.
+
+Themes come from Textual's own "Change theme" system command, which the app keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from asm_tutor.pack.model import ItemKind
+
+if TYPE_CHECKING:
+    from asm_tutor.tui.app import TutorApp
+
+
+class CourseCommands(Provider):
+    app: TutorApp
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        screen = self.app.course_screen
+        if screen is None:
+            return []
+        found: list[tuple[str, Callable[[], object], str]] = []
+        for item in screen.pack.course:
+            kind = "Lesson" if item.kind is ItemKind.LESSON else "Exercise"
+            found.append((f"{kind}: {screen.pack.item_title(item)}", partial(screen.open_item, item), f"Open the {kind.lower()} {item.id}"))
+        if screen.on_exercise:
+            found.append(("Reset exercise to starter code", screen.action_reset, "Replace your draft with the starter (asks first)"))
+        found.append(("Home", screen.show_home, "The start page"))
+        for info in self.app.switchable_packs():
+            if info.id != screen.pack.id:
+                found.append((f"Switch pack: {info.title}", partial(self.app.switch_pack, info), f"{info.id} {info.version}"))
+        return found
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._commands():
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text)

@@ -1,0 +1,259 @@
+"""The exercise: its prompt, the editor, and the tabs for results, hints and assembly.
+
+Grading runs in a thread worker so the UI keeps drawing; the grader's `cancel`
+event is how Escape stops rustc or the test program. This widget knows nothing
+about storage: it posts messages (Checked, DraftChanged) and the screen records them.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.theme import Theme
+from textual.timer import Timer
+from textual.widgets import Markdown, Static, TabbedContent, TabPane, TextArea
+from textual.worker import Worker, WorkerState
+
+from asm_tutor.grader.result import GradeResult
+from asm_tutor.pack.model import Exercise, Pack
+from asm_tutor.toolchain import Toolchain
+from asm_tutor.tui.components.assembly_view import AssemblyView
+from asm_tutor.tui.components.hints_panel import HintsPanel
+from asm_tutor.tui.components.results_panel import ResultsPanel
+
+AUTOSAVE_SECONDS = 1.0
+
+
+def editor_theme_for(theme: Theme) -> str:
+    """A TextArea syntax theme readable on the app theme's background."""
+    return "vscode_dark" if theme.dark else "github_light"
+
+
+class ExerciseView(Vertical):
+    checking: reactive[bool] = reactive(False)
+
+    class Checked(Message):
+        """A check finished (not cancelled): `source` is the code that was checked."""
+
+        def __init__(self, exercise: Exercise, source: str, result: GradeResult) -> None:
+            super().__init__()
+            self.exercise = exercise
+            self.source = source
+            self.result = result
+
+    class DraftChanged(Message):
+        """The learner paused typing, or is leaving: time to save the draft."""
+
+        def __init__(self, exercise: Exercise, source: str) -> None:
+            super().__init__()
+            self.exercise = exercise
+            self.source = source
+
+    def __init__(self, pack: Pack, toolchain: Toolchain | None, *, seed: int | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.pack = pack
+        self.toolchain = toolchain
+        self.seed = seed
+        self.exercise: Exercise | None = None
+        self.arch = toolchain.arch if toolchain else None
+        self.passed = False
+        self._cancel: threading.Event | None = None
+        self._worker: Worker[GradeResult] | None = None
+        self._autosave: Timer | None = None
+        self._dirty = False
+        self._checked_source = ""
+        self._loading = False  # set while the editor text is replaced by code, not typed
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="exercise-title")
+        yield TextArea.code_editor(language="rust", id="editor")
+        with TabbedContent(id="exercise-tabs"):
+            with TabPane("Prompt", id="tab-prompt"):
+                yield Markdown(id="prompt")
+            with TabPane("Results", id="tab-results"):
+                yield ResultsPanel(id="results")
+            with TabPane("Hints", id="tab-hints"):
+                yield HintsPanel(id="hints")
+            with TabPane("Assembly", id="tab-assembly"):
+                yield AssemblyView(id="assembly")
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._follow_theme)
+        self._follow_theme(self.app.current_theme)
+
+    def _follow_theme(self, theme: Theme) -> None:
+        self.editor.theme = editor_theme_for(theme)
+
+    @property
+    def editor(self) -> TextArea:
+        return self.query_one("#editor", TextArea)
+
+    @property
+    def results(self) -> ResultsPanel:
+        return self.query_one(ResultsPanel)
+
+    @property
+    def hints(self) -> HintsPanel:
+        return self.query_one(HintsPanel)
+
+    @property
+    def source(self) -> str:
+        return self.editor.text
+
+    @property
+    def problem(self) -> str | None:
+        """Why this exercise cannot be checked here, in one sentence; None if it can."""
+        if self.toolchain is None:
+            return "Checking needs rustc, which was not found: install Rust (https://rustup.rs) and restart."
+        if self.exercise is not None and self.arch is not None and not self.exercise.supports(self.arch):
+            return (f"This exercise is written for {', '.join(self.exercise.arch)}; this machine is "
+                    f"{self.arch}, so it cannot be checked here.")
+        return None
+
+    def starter(self) -> str:
+        assert self.exercise is not None
+        return self.exercise.starter(self.arch or self.exercise.arch[0])
+
+    def solution(self) -> str:
+        assert self.exercise is not None
+        return self.exercise.solution(self.arch or self.exercise.arch[0])
+
+    def load(self, exercise: Exercise, draft: str | None, *, hints_revealed: int, passed: bool) -> None:
+        """Show an exercise with the learner's draft (or its starter)."""
+        self.cancel_check()
+        self.exercise = exercise
+        self.passed = passed
+        self.set_text(draft if draft is not None else self.starter())
+        self._dirty = False
+        self.editor.move_cursor((0, 0))
+        self.query_one("#prompt", Markdown).update(f"## {exercise.title}\n\n`{exercise.function.render()}`\n\n{exercise.prompt}")
+        self.hints.show(exercise.hints, hints_revealed)
+        self.results.clear(self.problem or "Press F5 (or ctrl+r) to check your code.")
+        self.query_one(AssemblyView).show(None)
+        self.query_one(TabbedContent).active = "tab-prompt"
+        self.update_title()
+
+    def update_title(self, watching: str | None = None) -> None:
+        if self.exercise is None:
+            return
+        state = "✓ passed" if self.passed else self.exercise.difficulty.value
+        line = f"{self.exercise.title} · {state}"
+        if watching:
+            line += f" · watching {watching}"
+        self.query_one("#exercise-title", Static).update(line)
+
+    def set_text(self, text: str) -> None:
+        """Replace the editor's text without it counting as typing."""
+        self._loading = True
+        try:
+            self.editor.load_text(text)
+        finally:
+            self._loading = False
+
+    # -- drafts
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self._loading or self.exercise is None:
+            return
+        self._dirty = True
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._autosave_due)
+
+    def _autosave_due(self) -> None:
+        unsaved = self.take_unsaved()
+        if unsaved is not None:
+            self.post_message(self.DraftChanged(*unsaved))
+
+    def take_unsaved(self) -> tuple[Exercise, str] | None:
+        """The edits not saved yet, if any, now counted as saved (the caller saves them)."""
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
+        if not self._dirty or self.exercise is None:
+            return None
+        self._dirty = False
+        return self.exercise, self.source
+
+    # -- checking
+
+    def start_check(self) -> None:
+        if self.exercise is None:
+            return
+        problem = self.problem
+        if problem is not None:
+            self.results.clear(problem)
+            self.query_one(TabbedContent).active = "tab-results"
+            self.notify(problem, severity="warning")
+            return
+        self.cancel_check(quietly=True)
+        self._cancel = threading.Event()
+        self.checking = True
+        self.results.show_running()
+        self.query_one(TabbedContent).active = "tab-results"
+        self._checked_source = self.source
+        self._worker = self._grade(self.exercise, self._checked_source, self._cancel)
+
+    def cancel_check(self, *, quietly: bool = False) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+            if not quietly:
+                self.results.clear("Check cancelled.")
+        self._cancel = None
+        self.checking = False
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def _grade(self, exercise: Exercise, source: str, cancel: threading.Event) -> GradeResult:
+        from asm_tutor.grader.engine import grade
+
+        return grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain, seed=self.seed, cancel=cancel)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "check" or worker is not self._worker:
+            return  # a cancelled or superseded check: its result no longer matters
+        if event.state is WorkerState.SUCCESS and worker.result is not None and self.exercise is not None:
+            self._worker = None
+            self._cancel = None
+            self.checking = False
+            result = worker.result
+            if result.passed:
+                self.passed = True
+                self.update_title()
+            self.results.show_result(result, can_compare=result.passed)
+            self.query_one(AssemblyView).show(result.assembly)
+            self.post_message(self.Checked(self.exercise, self._checked_source, result))
+        elif event.state is WorkerState.ERROR:
+            self._worker = None
+            self._cancel = None
+            self.checking = False
+            self.results.clear("The check could not run.")
+            self.notify(f"The check could not run: {worker.error}", severity="error", timeout=10)
+
+    def go_to(self, line: int, column: int) -> None:
+        """Put the editor cursor on a diagnostic's place (1-based, as rustc counts)."""
+        self.editor.move_cursor((max(line - 1, 0), max(column - 1, 0)), center=True)
+        self.editor.focus()
+
+    def on_results_panel_go_to(self, event: ResultsPanel.GoTo) -> None:
+        event.stop()
+        self.go_to(event.line, event.column)
+
+    def reveal_hint(self) -> int | None:
+        """Show the next hint; its level, or None when there are no more."""
+        self.query_one(TabbedContent).active = "tab-hints"
+        if self.hints.exhausted:
+            self.notify("No more hints." if self.hints.hints else "This exercise has no hints.")
+            return None
+        return self.hints.reveal_next()
+
+    def show_assembly(self) -> None:
+        self.query_one(TabbedContent).active = "tab-assembly"

@@ -1,0 +1,99 @@
+"""The course sidebar: every lesson and exercise in course order, with its mark, and overall progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from asm_tutor.pack.model import CourseItem, ItemKind, Pack
+
+
+class Mark:
+    """What a sidebar line shows before the title. Text marks, so colour is never the only signal."""
+
+    UNREAD = ("·", "dim")
+    READ = ("✓", "green")
+    NOT_STARTED = ("○", "dim")
+    ATTEMPTED = ("◐", "yellow")
+    PASSED = ("●", "green")
+
+
+def item_key(item: CourseItem) -> str:
+    return f"{item.kind.value}:{item.id}"
+
+
+def _mark(item: CourseItem, status: str) -> tuple[str, str]:
+    if item.kind is ItemKind.LESSON:
+        return Mark.READ if status == "read" else Mark.UNREAD
+    return {"passed": Mark.PASSED, "attempted": Mark.ATTEMPTED}.get(status, Mark.NOT_STARTED)
+
+
+class CourseList(OptionList):
+    """The item list; Enter or a click opens an item."""
+
+
+class CourseSidebar(Vertical):
+    """Lessons flush left, the exercises that practise them indented beneath."""
+
+    class Opened(Message):
+        """The learner chose an item to open."""
+
+        def __init__(self, item: CourseItem) -> None:
+            super().__init__()
+            self.item = item
+
+    def __init__(self, pack: Pack, state_of: Callable[[CourseItem], str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.pack = pack
+        self._state_of = state_of
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.pack.title, id="sidebar-title")
+        yield CourseList(*self._options(), id="course-list")
+        yield Static(id="sidebar-summary")
+        yield ProgressBar(show_eta=False, show_percentage=False, id="sidebar-progress")
+
+    def on_mount(self) -> None:
+        self.border_title = "Course"
+        self._update_summary()
+
+    def _prompt(self, item: CourseItem) -> Text:
+        symbol, style = _mark(item, self._state_of(item))
+        indent = "" if item.kind is ItemKind.LESSON else "  "
+        return Text.assemble(indent, (symbol, style), " ", self.pack.item_title(item))
+
+    def _options(self) -> list[Option]:
+        return [Option(self._prompt(item), id=item_key(item)) for item in self.pack.course]
+
+    def refresh_marks(self) -> None:
+        """Re-read every item's state (after a check, a read, a reset)."""
+        course_list = self.query_one(CourseList)
+        for item in self.pack.course:
+            course_list.replace_option_prompt(item_key(item), self._prompt(item))
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        exercises = [i for i in self.pack.course if i.kind is ItemKind.EXERCISE]
+        lessons = [i for i in self.pack.course if i.kind is ItemKind.LESSON]
+        passed = sum(self._state_of(i) == "passed" for i in exercises)
+        read = sum(self._state_of(i) == "read" for i in lessons)
+        self.query_one("#sidebar-summary", Static).update(
+            f"{passed}/{len(exercises)} exercises passed\n{read}/{len(lessons)} lessons read"
+        )
+        self.query_one(ProgressBar).update(total=max(len(self.pack.course), 1), progress=passed + read)
+
+    def select(self, item: CourseItem) -> None:
+        """Highlight the open item, without opening it again."""
+        course_list = self.query_one(CourseList)
+        course_list.highlighted = course_list.get_option_index(item_key(item))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        kind, _, item_id = (event.option.id or "").partition(":")
+        self.post_message(self.Opened(CourseItem(ItemKind(kind), item_id)))

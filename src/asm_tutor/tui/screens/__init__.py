@@ -1,0 +1,1 @@
+"""Modal screens shown over the course: confirmations and the solution comparison."""

@@ -1,0 +1,382 @@
+"""The course screen: sidebar, home, lesson reader and exercise, and every key that moves between them.
+
+This is the only place that talks to the progress store: components post
+messages (a check finished, a draft changed, a lesson was read) and this
+screen records them, then refreshes the sidebar marks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Header
+
+from asm_tutor.pack.model import CourseItem, Exercise, ItemKind, Pack
+from asm_tutor.progress.model import ExerciseRecord, PackProgress
+from asm_tutor.tui.components.exercise_view import ExerciseView, editor_theme_for
+from asm_tutor.tui.components.home import HomeView
+from asm_tutor.tui.components.lesson_reader import LessonReader
+from asm_tutor.tui.components.sidebar import CourseSidebar
+from asm_tutor.tui.screens.confirm import ConfirmScreen
+from asm_tutor.tui.screens.solution import SolutionScreen
+from asm_tutor.tui.watch import POLL_SECONDS, FileWatch, read_work_file, work_file, write_work_file
+
+if TYPE_CHECKING:
+    from asm_tutor.tui.app import TutorApp
+
+# Below this width the sidebar steps aside while an exercise is open: the editor needs the columns.
+NARROW = 100
+EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "reset"})
+
+
+class CourseScreen(Screen[None]):
+    app: TutorApp
+
+    BINDINGS = [
+        Binding("f5,ctrl+r,ctrl+enter", "check", "Check", id="check"),
+        # Priority, so it works inside the editor (which would otherwise take Escape to leave).
+        Binding("escape", "cancel_check", "Cancel check", id="cancel_check", priority=True),
+        Binding("f2", "hint", "Hint", id="hint"),
+        Binding("f3", "assembly", "Asm", id="assembly"),
+        Binding("f4", "solution", "Solution", id="solution"),
+        Binding("f8", "previous", "Prev", id="previous"),
+        Binding("f9", "next", "Next", id="next"),
+        Binding("ctrl+o", "external_editor", "Editor", id="external_editor"),
+        Binding("ctrl+t", "watch", "Watch", id="watch"),
+        Binding("ctrl+b", "toggle_sidebar", "Course", id="toggle_sidebar"),
+    ]
+
+    def __init__(self, pack: Pack) -> None:
+        super().__init__()
+        self.pack = pack
+        self.current: CourseItem | None = None
+        self._progress = PackProgress(id=pack.id)
+        self._watch: FileWatch | None = None
+        self._watch_timer: Timer | None = None
+
+    # -- layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            yield CourseSidebar(self.pack, self.state_of, id="sidebar")
+            with ContentSwitcher(initial="home", id="main"):
+                yield HomeView(self.pack, id="home")
+                yield LessonReader(self.pack, id="lesson")
+                yield ExerciseView(self.pack, self.app.toolchain, seed=self.app.seed, id="exercise")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.pack.title
+        self._reload_progress()
+        self.query_one(CourseSidebar).refresh_marks()
+        self.show_home()
+
+    @property
+    def exercise_view(self) -> ExerciseView:
+        return self.query_one(ExerciseView)
+
+    @property
+    def on_exercise(self) -> bool:
+        return self.current is not None and self.current.kind is ItemKind.EXERCISE
+
+    # -- progress (read)
+
+    def _reload_progress(self) -> None:
+        self._progress = self.app.store.pack_progress(self.pack.id)
+
+    def state_of(self, item: CourseItem) -> str:
+        if item.kind is ItemKind.LESSON:
+            return "read" if self._progress.lesson_read(item.id) else "unread"
+        return self._progress.exercise(item.id).status.value
+
+    def _record(self, exercise_id: str) -> ExerciseRecord:
+        return self._progress.exercise(exercise_id)
+
+    def _after_store_change(self) -> None:
+        self._reload_progress()
+        self.query_one(CourseSidebar).refresh_marks()
+        for notice in self.app.store.take_notices():
+            self.notify(notice, severity="warning", timeout=15)
+
+    # -- navigation
+
+    def show_home(self) -> None:
+        last = self._progress.last
+        place = CourseItem(last.kind, last.id) if last is not None and self._exists(CourseItem(last.kind, last.id)) else None
+        first = self.pack.course[0] if self.pack.course else None
+        self.query_one(HomeView).show(place, first, self.app.startup_notices())
+        self.query_one(ContentSwitcher).current = "home"
+        self.query_one("#home-continue").focus()
+
+    def _exists(self, item: CourseItem) -> bool:
+        return item in self.pack.course
+
+    async def open_item(self, item: CourseItem) -> None:
+        if not self._exists(item):
+            self.notify(f"{item.id} is not in this course.", severity="warning")
+            return
+        self._leave_exercise()
+        self.current = item
+        index = self.pack.course.index(item)
+        previous = self.pack.course[index - 1] if index > 0 else None
+        following = self.pack.course[index + 1] if index + 1 < len(self.pack.course) else None
+        if item.kind is ItemKind.LESSON:
+            self.query_one(ContentSwitcher).current = "lesson"
+            self._set_sidebar(True)
+            await self.query_one(LessonReader).show(self.pack.lessons[item.id], previous, following)
+            self.query_one("#lesson-scroll").focus()
+        else:
+            record = self._record(item.id)
+            view = self.exercise_view
+            self.query_one(ContentSwitcher).current = "exercise"
+            view.load(self.pack.exercises[item.id], record.draft, hints_revealed=record.hints, passed=record.passed)
+            if self.size.width < NARROW:
+                self._set_sidebar(False)
+            view.editor.focus()
+        self.query_one(CourseSidebar).select(item)
+        self.app.store.set_last(self.pack, item.kind, item.id)
+        self._after_store_change()
+        self.refresh_bindings()
+
+    def _leave_exercise(self) -> None:
+        """Save the draft and stop anything running for the exercise being left."""
+        if not self.on_exercise:
+            return
+        self._stop_watch()
+        view = self.exercise_view
+        view.cancel_check(quietly=True)
+        self._save_unsaved()
+
+    def _save_unsaved(self) -> None:
+        unsaved = self.exercise_view.take_unsaved()
+        if unsaved is not None:
+            exercise, source = unsaved
+            self.app.store.save_draft(self.pack, exercise.id, source)
+
+    def save_before_quit(self) -> None:
+        self._stop_watch()
+        if self.on_exercise:
+            self.exercise_view.cancel_check(quietly=True)
+            self._save_unsaved()
+
+    def _step(self, delta: int) -> CourseItem | None:
+        if self.current is None:
+            return self.pack.course[0] if delta > 0 and self.pack.course else None
+        index = self.pack.course.index(self.current) + delta
+        return self.pack.course[index] if 0 <= index < len(self.pack.course) else None
+
+    def _set_sidebar(self, shown: bool) -> None:
+        self.query_one(CourseSidebar).display = shown
+
+    # -- messages from the components
+
+    async def on_course_sidebar_opened(self, event: CourseSidebar.Opened) -> None:
+        await self.open_item(event.item)
+
+    async def on_home_view_continue(self, event: HomeView.Continue) -> None:
+        await self.open_item(event.item)
+
+    async def on_lesson_reader_navigate(self, event: LessonReader.Navigate) -> None:
+        await self.open_item(event.item)
+
+    def on_lesson_reader_read(self, event: LessonReader.Read) -> None:
+        if not self._progress.lesson_read(event.lesson_id):
+            self.app.store.mark_read(self.pack, event.lesson_id)
+            self._after_store_change()
+
+    def on_exercise_view_draft_changed(self, event: ExerciseView.DraftChanged) -> None:
+        self.app.store.save_draft(self.pack, event.exercise.id, event.source)
+
+    def on_exercise_view_checked(self, event: ExerciseView.Checked) -> None:
+        was_passed = self._record(event.exercise.id).passed
+        self.exercise_view.take_unsaved()  # the checked code is saved with the check below
+        self.app.store.record_check(self.pack, event.exercise.id, event.result.passed, draft=event.source)
+        self._after_store_change()
+        if event.result.passed:
+            following = self._step(1)
+            then = f" F9 goes on to {self.pack.item_title(following)}." if following else " That was the last item of the course."
+            self.notify(f"{event.exercise.title} passed!" + ("" if was_passed else then), title="✓ Passed", timeout=8)
+        self.refresh_bindings()
+
+    def on_worker_state_changed(self) -> None:
+        self.refresh_bindings()  # Escape is offered only while a check runs
+
+    # -- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in EXERCISE_ONLY:
+            return self.on_exercise and self.query_one(ContentSwitcher).current == "exercise"
+        if action == "cancel_check":
+            return self.on_exercise and self.exercise_view.checking
+        if action == "previous":
+            return self._step(-1) is not None
+        if action == "next":
+            return self._step(1) is not None
+        return True
+
+    def action_check(self) -> None:
+        self.exercise_view.start_check()
+        self.refresh_bindings()
+
+    def action_cancel_check(self) -> None:
+        self.exercise_view.cancel_check()
+        self.refresh_bindings()
+        self.notify("Check cancelled.")
+
+    def action_hint(self) -> None:
+        exercise = self.exercise_view.exercise
+        level = self.exercise_view.reveal_hint()
+        if exercise is not None and level is not None:
+            self.app.store.reveal_hint(self.pack, exercise.id, level)
+            self._after_store_change()
+
+    def action_assembly(self) -> None:
+        self.exercise_view.show_assembly()
+
+    def action_solution(self) -> None:
+        view = self.exercise_view
+        exercise = view.exercise
+        if exercise is None:
+            return
+        record = self._record(exercise.id)
+        if view.passed or record.passed or record.solution_viewed:
+            self._show_solution(exercise)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.store.view_solution(self.pack, exercise.id)
+                self._after_store_change()
+                self._show_solution(exercise)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "You have not passed this exercise yet.\n\nSeeing the reference solution now is noted in "
+                "your progress, and it is more rewarding to try the hints (F2) first. Show it anyway?",
+                yes="Show solution",
+            ),
+            answered,
+        )
+
+    def _show_solution(self, exercise: Exercise) -> None:
+        view = self.exercise_view
+        try:
+            reference = view.solution()
+        except OSError as err:
+            self.notify(f"The solution could not be read: {err}", severity="error")
+            return
+        self.app.push_screen(SolutionScreen(exercise.title, view.source, reference, editor_theme_for(self.app.current_theme)))
+
+    def action_reset(self) -> None:
+        exercise = self.exercise_view.exercise
+        if exercise is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.exercise_view.exercise is exercise:
+                starter = self.exercise_view.starter()
+                self.exercise_view.set_text(starter)
+                self.exercise_view.take_unsaved()
+                self.app.store.save_draft(self.pack, exercise.id, starter)
+                self.notify("Back to the starter code. Your results and hints are kept.")
+
+        self.app.push_screen(ConfirmScreen(f"Replace your code for {exercise.title} with the starter code?\nYour current draft is lost.", yes="Reset"), answered)
+
+    async def action_previous(self) -> None:
+        target = self._step(-1)
+        if target is not None:
+            await self.open_item(target)
+
+    async def action_next(self) -> None:
+        target = self._step(1)
+        if target is not None:
+            await self.open_item(target)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(CourseSidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            sidebar.query_one("#course-list").focus()
+        elif self.on_exercise:
+            self.exercise_view.editor.focus()
+
+    # -- your own editor
+
+    def action_external_editor(self) -> None:
+        view = self.exercise_view
+        exercise = view.exercise
+        if exercise is None:
+            return
+        command = self.app.settings.editor_command()
+        if command is None:
+            self.notify("Set $VISUAL or $EDITOR (or `editor` in settings.toml) to use your own editor; "
+                        "ctrl+t watches the draft file for changes instead.", severity="warning", timeout=10)
+            return
+        path = work_file(self.pack.id, exercise.id)
+        try:
+            write_work_file(path, view.source)
+            with self.app.suspend():
+                subprocess.run([*command, str(path)], check=False)
+            text = read_work_file(path)
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to another program; use ctrl+t to watch the file instead.", severity="warning")
+            return
+        except OSError as err:
+            self.notify(f"Could not run {command[0]}: {err.strerror or err}", severity="error")
+            return
+        if text != view.source:
+            view.set_text(text)
+            self.app.store.save_draft(self.pack, exercise.id, text)
+            self.notify("Your edits are in. F5 checks them.")
+
+    def action_watch(self) -> None:
+        if self._watch is not None:
+            self._stop_watch()
+            self.notify("Stopped watching; the editor is yours again.")
+            return
+        view = self.exercise_view
+        exercise = view.exercise
+        if exercise is None:
+            return
+        path = work_file(self.pack.id, exercise.id)
+        try:
+            write_work_file(path, view.source)
+        except OSError as err:
+            self.notify(f"Could not write {path}: {err.strerror or err}", severity="error")
+            return
+        self._watch = FileWatch(path)
+        self._watch_timer = self.set_interval(POLL_SECONDS, self._poll_watch)
+        # One source of truth while watching: the file. Typing here would be overwritten.
+        view.editor.read_only = True
+        view.update_title(watching=str(path))
+        self.notify(f"Watching {path}: edit it in your editor and save; every save is checked. ctrl+t stops.", timeout=15)
+
+    def _poll_watch(self) -> None:
+        if self._watch is None or not self._watch.changed():
+            return
+        view = self.exercise_view
+        try:
+            text = read_work_file(self._watch.path)
+        except OSError:
+            return  # mid-save; the next poll sees the finished file
+        if view.exercise is not None:
+            view.set_text(text)
+            self.app.store.save_draft(self.pack, view.exercise.id, text)
+            view.start_check()
+            self.refresh_bindings()
+
+    def _stop_watch(self) -> None:
+        if self._watch_timer is not None:
+            self._watch_timer.stop()
+        self._watch = None
+        self._watch_timer = None
+        view = self.exercise_view
+        view.editor.read_only = False
+        view.update_title()
