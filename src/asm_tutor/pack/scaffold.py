@@ -215,6 +215,7 @@ arch = "x86_64"
 patterns = ["mul", "imul", "mulx"]
 message = "Your compiled code multiplies. Double with an add instead."
 
+# The same check with aarch64's mnemonics: patterns are per architecture.
 [[checks]]
 name = "no multiply"
 kind = "forbid"
@@ -222,6 +223,8 @@ arch = "aarch64"
 patterns = ["mul", "madd", "umull", "smull"]
 message = "Your compiled code multiplies. Double with an add instead."
 
+# The learner's own asm! block must do the work (an empty block beside plain
+# Rust would pass the tests but not this check).
 [[checks]]
 name = "the doubling happens in asm!"
 kind = "asm_uses"
@@ -229,6 +232,7 @@ arch = "x86_64"
 patterns = ["add", "lea", "shl"]
 message = "Your asm! block does no arithmetic: the doubling must happen inside it."
 
+# ... and the same on aarch64.
 [[checks]]
 name = "the doubling happens in asm!"
 kind = "asm_uses"
@@ -243,6 +247,7 @@ message = "Your asm! block does no arithmetic: the doubling must happen inside i
 match = "E0133"
 hint = "Put the asm! inside `unsafe { ... }`, with a `// SAFETY:` comment saying why it is sound."
 
+# A piece of rustc's (or the assembler's) message works as well as a code.
 [[error_hints]]
 match = "invalid operand for instruction"
 hint = "x86_64 `add` takes two operands (`add {0}, {0}`); aarch64 `add` takes three (`add {0}, {0}, {0}`)."
