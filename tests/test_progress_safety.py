@@ -112,12 +112,16 @@ def test_interrupted_write_leaves_the_old_or_the_new_file(point: str, monkeypatc
 def test_a_crashed_writers_temp_file_is_cleaned_up_under_the_lock() -> None:
     store = ProgressStore.open("alice")
     store.mark_read(PACK, "why_asm")
-    leftover = store.path.parent / f".{store.path.name}.abc123.tmp"
+    leftover = store.path.parent / f".{store.path.name}.abc123de.tmp"
     leftover.write_text("half a file", encoding="utf-8")
-    other_profile = store.path.parent / ".bob.toml.abc123.tmp"
-    other_profile.write_text("bob's writer may be running", encoding="utf-8")
+    other_profiles = [
+        store.path.parent / ".bob.toml.abc123de.tmp",
+        store.path.parent / ".alice.toml.x.toml.abc123de.tmp",  # profile "alice.toml.x"
+    ]
+    for other in other_profiles:
+        other.write_text("another profile's writer may be running", encoding="utf-8")
     store.mark_read(PACK, "templates")
-    assert not leftover.exists() and other_profile.exists()
+    assert not leftover.exists() and all(other.exists() for other in other_profiles)
 
 
 def test_failed_write_turns_saving_off_and_keeps_the_old_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -61,11 +62,17 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 
 def remove_stale_temps(path: Path) -> None:
-    """Delete temp files a crashed writer left next to `path`. Call only while holding its lock."""
+    """Delete temp files a crashed writer left next to `path`. Call only while holding its lock.
+
+    Only `path`'s own temps match (mkstemp's 8 random characters exactly), never those of a
+    file whose name merely starts the same way, whose writer may be running.
+    """
+    own = re.compile(re.escape(temp_prefix(path)) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
     with contextlib.suppress(OSError):
         for leftover in path.parent.glob(f"{temp_prefix(path)}*{TEMP_SUFFIX}"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+            if own.fullmatch(leftover.name):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
 
 class LockTimeout(OSError):
