@@ -7,34 +7,29 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-# LLVM wraps every inline-asm block in these markers (per target comment syntax).
-_APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
-_APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
+# The grader's listing (grader.checks.listing) marks instructions from the learner's asm! with
+# this glyph and brackets each block with comment lines.
+_IN_ASM = "▶"
+_BLOCK_MARKERS = ("; asm! begin", "; asm! end")
 
 
 def render_assembly(assembly: str) -> Text:
-    """Colour the lines inside asm! blocks and mark them with a bar, like Compiler Explorer's highlight."""
+    """Colour the listing: function names, the learner's asm! instructions, comments dimmed."""
     out = Text()
-    inside = False
     for line in assembly.splitlines():
         stripped = line.strip()
-        if stripped.startswith(_APP_END):
-            inside = False
-            out.append("  " + line + "\n", "dim")
-            continue
-        if stripped.startswith(_APP_BEGIN):
-            inside = True
-            out.append("  " + line + "   ← your asm! block\n", "bold magenta")
-            continue
-        if inside:
-            out.append("▌ ", "magenta")
-            out.append(line + "\n", "bold")
-        elif stripped.endswith(":") and not stripped.startswith((".", "#")):
-            out.append("  " + line + "\n", "bold cyan")  # a label or function name
-        elif stripped.startswith(("#", "//", ";")):
-            out.append("  " + line + "\n", "dim")
+        if stripped in _BLOCK_MARKERS:
+            out.append(line + "\n", "magenta")
+        elif _IN_ASM in line:
+            out.append(line + "\n", "bold magenta")
+        elif stripped.endswith(":") and not line.startswith(" "):
+            out.append(line + "\n", "bold cyan")
         else:
-            out.append("  " + line + "\n")
+            code, sep, comment = line.partition(";")
+            out.append(code)
+            if sep:
+                out.append(sep + comment, "dim")
+            out.append("\n")
     return out
 
 
@@ -49,5 +44,6 @@ class AssemblyView(VerticalScroll):
         elif not assembly.strip():
             text.update("The last check produced no assembly (it did not compile).")
         else:
-            text.update(render_assembly(assembly))
+            caption = Text("Your functions at -O0; ▶ marks the instructions of your asm! blocks.\n\n", "italic")
+            text.update(caption + render_assembly(assembly))
         self.scroll_home(animate=False)

@@ -1,0 +1,226 @@
+"""The TUI without grading: home, the lesson reader, hints, drafts, resume after a restart.
+
+Every test runs the real app headless (Pilot) against the built-in course, with
+the XDG folders pointed at a temporary directory so no real progress is touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, ContentSwitcher, Markdown, OptionList
+
+from asm_tutor.context import Context
+from asm_tutor.pack.model import CourseItem, ItemKind
+from asm_tutor.progress.store import ProgressStore
+from asm_tutor.tui.app import TutorApp
+from asm_tutor.tui.components.exercise_view import ExerciseView
+from asm_tutor.tui.components.hints_panel import HintsPanel
+from asm_tutor.tui.screens.course import CourseScreen
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    for var in ("ASM_TUTOR_PROFILE", "VISUAL", "EDITOR"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def make_app() -> TutorApp:
+    return TutorApp(Context(pack_arg=None, profile="learner"))
+
+
+def course(app: TutorApp) -> CourseScreen:
+    screen = app.screen
+    assert isinstance(screen, CourseScreen)
+    return screen
+
+
+def store() -> ProgressStore:
+    return ProgressStore.open("learner")
+
+
+async def test_first_start_welcomes_and_starts_the_course() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        assert screen.query_one(ContentSwitcher).current == "home"
+        assert "Welcome to asm-tutor" in screen.query_one("#home-text", Markdown).source
+        button = screen.query_one("#home-continue", Button)
+        assert str(button.label).startswith("Start:")
+        await pilot.press("enter")
+        await pilot.pause()
+        first = app.ctx.pack.course[0]
+        assert screen.current == first
+        assert screen.query_one(ContentSwitcher).current == "lesson"
+
+
+async def test_next_and_previous_walk_the_course() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        await pilot.press("enter")
+        await pilot.press("f9")
+        await pilot.pause()
+        assert screen.current == app.ctx.pack.course[1]
+        await pilot.press("f8")
+        await pilot.pause()
+        assert screen.current == app.ctx.pack.course[0]
+
+
+async def test_lesson_is_read_only_once_scrolled_to_its_end() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        lesson = app.ctx.pack.course[0]
+        await screen.open_item(lesson)
+        await pilot.pause(0.3)
+        assert not store().lesson_read(app.ctx.pack, lesson.id), "a long lesson is not read on opening"
+        await pilot.press("end")
+        await pilot.pause(0.3)
+        assert store().lesson_read(app.ctx.pack, lesson.id)
+        marks = str(screen.query_one(OptionList).get_option(f"lesson:{lesson.id}").prompt)
+        assert marks.startswith("✓")
+
+
+async def test_sidebar_opens_an_exercise_with_its_starter() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        course_list = screen.query_one(OptionList)
+        course_list.focus()
+        course_list.highlighted = course_list.get_option_index("exercise:times_nine")
+        await pilot.press("enter")
+        await pilot.pause()
+        view = screen.query_one(ExerciseView)
+        assert screen.query_one(ContentSwitcher).current == "exercise"
+        assert view.source == app.ctx.pack.exercises["times_nine"].starter(view.arch or "x86_64")
+        assert app.focused is view.editor
+
+
+async def test_hints_reveal_in_order_and_are_recorded() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        exercise = app.ctx.pack.exercises["times_nine"]
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, exercise.id))
+        hints = screen.query_one(HintsPanel)
+        for level in range(1, len(exercise.hints) + 1):
+            await pilot.press("f2")  # the editor has focus: F2 must still reach the screen
+            await pilot.pause()
+            shown = hints.query_one(Markdown).source
+            assert f"Hint {level} of {len(exercise.hints)}" in shown
+            assert exercise.hints[level - 1] in shown
+            if level < len(exercise.hints):
+                assert exercise.hints[level] not in shown
+            assert store().exercise(app.ctx.pack, exercise.id).hints == level
+        await pilot.press("f2")
+        await pilot.pause()
+        assert store().exercise(app.ctx.pack, exercise.id).hints == len(exercise.hints)
+
+
+async def test_restart_resumes_at_the_same_exercise_with_the_draft() -> None:
+    draft_marker = "// my work in progress"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "max_u64"))
+        view = screen.query_one(ExerciseView)
+        view.editor.move_cursor((0, 0))
+        await pilot.press(*"// my work in progress", "enter")
+        await pilot.pause()
+        assert view.source.startswith(draft_marker)
+        await pilot.press("ctrl+q")  # quitting saves at once, without waiting for the idle delay
+
+    again = make_app()
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(again)
+        button = screen.query_one("#home-continue", Button)
+        assert "Branchless max" in str(button.label) or again.ctx.pack.exercises["max_u64"].title in str(button.label)
+        assert str(button.label).startswith("Continue:")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.current == CourseItem(ItemKind.EXERCISE, "max_u64")
+        assert screen.query_one(ExerciseView).source.startswith(draft_marker)
+
+
+async def test_draft_autosaves_after_a_pause_in_typing() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        await pilot.press(*"// typed")
+        await pilot.pause(1.5)
+        draft = store().draft(app.ctx.pack, "times_nine")
+        assert draft is not None and draft.startswith("// typed")
+
+
+async def test_reset_asks_first_then_restores_the_starter() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        view = screen.query_one(ExerciseView)
+        starter = view.source
+        await pilot.press(*"// scribble")
+        screen.action_reset()
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert view.source.startswith("// scribble")
+        screen.action_reset()
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert view.source == starter
+        assert store().draft(app.ctx.pack, "times_nine") == starter
+
+
+async def test_solution_before_passing_needs_a_confirmation_and_is_recorded() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        await pilot.press("f4")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not store().exercise(app.ctx.pack, "times_nine").solution_viewed
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SolutionScreen"
+        assert store().exercise(app.ctx.pack, "times_nine").solution_viewed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_palette_jumps_to_an_exercise() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Who made")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert course(app).current == CourseItem(ItemKind.EXERCISE, "cpu_vendor")
