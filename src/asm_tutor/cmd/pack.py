@@ -76,7 +76,7 @@ def _new(args: argparse.Namespace, ctx: Context) -> int:
 # -- check -----------------------------------------------------------------------------------
 
 _STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skipped": "dim", "not_checkable": "cyan"}
-_LABEL = {"pass": "pass", "fail": "FAIL", "warn": "warn", "skipped": "skipped", "not_checkable": "not checkable here"}
+_LABEL = {"pass": "pass", "fail": "FAIL", "warn": "warn", "skipped": "skipped", "not_checkable": "not checkable"}
 
 
 def _check(args: argparse.Namespace, ctx: Context) -> int:
@@ -138,11 +138,13 @@ def _render(report, console) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
     from rich.text import Text
 
+    from asm_tutor.pack.check import Outcome
+
     table = Table(
         title=f"pack check: {report.title} ({report.pack_id} {report.version}) with {report.rustc}",
         title_justify="left", show_lines=False,
     )
-    table.add_column("item", style="cyan", no_wrap=True)
+    table.add_column("item", style="cyan", overflow="fold")
     table.add_column("checked")
     table.add_column("outcome", no_wrap=True)
     table.add_column("detail")
@@ -151,16 +153,14 @@ def _render(report, console) -> None:  # type: ignore[no-untyped-def]
         item = f.item if f.item != previous else ""
         previous = f.item
         detail = Text()
-        if f.location():
-            detail.append(f.location(), style="bold" if f.is_problem else "dim")
-            detail.append(" ")
-        if f.field and f.is_problem:
-            detail.append(f"{f.field}: ", style="bold")
+        if f.outcome in (Outcome.FAIL, Outcome.WARN):
+            if f.location():
+                detail.append(f.location() + " ", style="bold")
+            if f.field:
+                detail.append(f"{f.field}: ", style="bold")
         detail.append(f.detail + (" (cached)" if f.cached else ""))
         table.add_row(item, f.checked, Text(_LABEL[f.outcome.value], style=_STYLE[f.outcome.value]), detail)
     console.print(table)
-    from asm_tutor.pack.check import Outcome
-
     counts = ", ".join(
         f"{report.count(o)} {_LABEL[o.value]}" for o in Outcome if report.count(o)
     )
@@ -172,6 +172,9 @@ def _render(report, console) -> None:  # type: ignore[no-untyped-def]
             console.print(f"  {f}", soft_wrap=True, markup=False)
     else:
         console.print(f"[bold green]The pack checks out[/] ({counts}; {report.duration_s:.1f} s).")
+    if report.count(Outcome.NOT_CHECKABLE):
+        console.print(f"[cyan]Not checkable here[/] means: for another architecture than this host's "
+                      f"({report.host_arch}); run `pack check` on such a machine to check those.", soft_wrap=True)
 
 
 # -- install ---------------------------------------------------------------------------------

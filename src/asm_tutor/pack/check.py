@@ -174,21 +174,21 @@ class _Checker:
         line = self.spec_line(exercise, "hints")
         real = [h for h in exercise.hints if h.strip()]
         if not real:
-            return Finding(item, Aspect.HINTS, "has hints", Outcome.FAIL,
+            return Finding(item, Aspect.HINTS, "hints", Outcome.FAIL,
                            "the exercise has no hints (every hint is blank); write three levels: "
                            "a nudge, the concept, nearly the answer",
                            file=spec, line=line, field="hints")
         blank = [str(i + 1) for i, h in enumerate(exercise.hints) if not h.strip()]
         if blank:
-            return Finding(item, Aspect.HINTS, "has hints", Outcome.FAIL,
+            return Finding(item, Aspect.HINTS, "hints", Outcome.FAIL,
                            f"hint {', '.join(blank)} is blank; remove it or write it",
                            file=spec, line=line, field="hints")
         if len(real) < HINT_LEVELS:
-            return Finding(item, Aspect.HINTS, "has hints", Outcome.WARN,
+            return Finding(item, Aspect.HINTS, "hints", Outcome.WARN,
                            f"{len(real)} hint level(s); learners get {HINT_LEVELS} by convention: "
                            "a nudge, the concept, nearly the answer",
                            file=spec, line=line, field="hints")
-        return Finding(item, Aspect.HINTS, "has hints", Outcome.PASS, f"{len(real)} levels",
+        return Finding(item, Aspect.HINTS, "hints", Outcome.PASS, f"{len(real)} levels",
                        file=spec, line=line, field="hints")
 
     # -- grading --
@@ -201,10 +201,10 @@ class _Checker:
 
     def what(self, exercise: Exercise, kind: str, arch: str) -> str:
         if kind == "solution":
-            return f"solution passes its hidden tests and checks ({arch})"
+            return f"solution passes ({arch})"
         if exercise.starter_passes:
-            return f"starter passes as given, as `starter_passes` says ({arch})"
-        return f"starter fails as given ({arch})"
+            return f"starter passes ({arch})"
+        return f"starter fails ({arch})"
 
     def grade(self, exercise: Exercise, kind: str, arch: str) -> Finding:
         from asm_tutor.grader.engine import grade
@@ -320,7 +320,7 @@ class _Checker:
 
         item = f"lesson {lesson.id}"
         rel = self.rel(lesson.path)
-        what = f"code block ```{block.info or 'rust'}"
+        what = f"block line {block.line}: {block.info or 'rust'}"
         started = time.monotonic()
         try:
             outcome = verify_block(block, self.toolchain, self.pack.edition)
@@ -382,7 +382,7 @@ def check_pack(
     # Every row in course order; slow rows are futures, filled in by the pool.
     rows: list[Finding | Future[Finding]] = [
         Finding("pack", Aspect.PACK, "loads", Outcome.PASS,
-                f"{pack.title} {pack.version}: {len(pack.lessons)} lesson(s), {len(pack.exercises)} exercise(s)",
+                f"{len(pack.lessons)} lesson(s), {len(pack.exercises)} exercise(s)",
                 file="pack.toml")
     ]
     lock = threading.Lock()
