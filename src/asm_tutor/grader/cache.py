@@ -1,0 +1,72 @@
+"""Remember results, so re-checking unchanged code answers at once.
+
+The key covers everything the result depends on: the learner's source, the
+exercise's spec, the edition, the seed, the exact rustc and the grader itself.
+Entries are written atomically (temp file, then rename), so a crash or two
+tutors at once never leave a half-written entry; a damaged entry is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from asm_tutor import __version__
+from asm_tutor.grader.result import GradeResult
+from asm_tutor.pack.model import Exercise
+from asm_tutor.paths import cache_dir
+from asm_tutor.toolchain import Toolchain
+
+# Bump when grading changes in a way that makes old results wrong.
+GRADER_VERSION = 1
+
+
+def results_dir() -> Path:
+    return cache_dir() / "results"
+
+
+def key(exercise: Exercise, source: str, edition: str, seed: int, toolchain: Toolchain) -> str:
+    digest = hashlib.sha256()
+    try:
+        spec = exercise.spec_path.read_bytes()
+    except OSError:
+        spec = repr(exercise).encode()  # an exercise built in memory (tests, pack tools)
+    for part in (
+        source.encode("utf-8", errors="surrogatepass"), spec, exercise.id.encode(), edition.encode(),
+        str(seed).encode(), toolchain.release.encode(), toolchain.host.encode(), toolchain.commit.encode(),
+        f"{__version__}/{GRADER_VERSION}".encode(),
+    ):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def load(entry_key: str) -> GradeResult | None:
+    path = results_dir() / f"{entry_key}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        result = GradeResult.from_json(data["result"], assembly=data.get("assembly", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    result.cached = True
+    return result
+
+
+def store(entry_key: str, result: GradeResult) -> None:
+    """Save a result; a cache that cannot be written is not an error, only slower next time."""
+    folder = results_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({"result": result.to_json(), "assembly": result.assembly}, out)
+            os.replace(temp, folder / f"{entry_key}.json")
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass

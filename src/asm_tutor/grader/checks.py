@@ -1,0 +1,181 @@
+"""Checks on the compiled code: did the learner do the work in their own asm!?
+
+Only the learner's functions count (not the driver, not std), and only those
+reachable from the required function: asm in a helper it calls is fine, a
+decoy block in an unused function is not. The instructions come from the
+object file; which of them came from asm! blocks comes from the `.s` text.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import deque
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from asm_tutor.grader.disasm import Function, align, demangle, parse_asm_text, parse_objdump
+from asm_tutor.grader.result import CheckResult, TestStatus
+from asm_tutor.pack.model import CheckKind, Exercise, InstructionCheck
+
+CRATE = "asm_tutor_check"
+LEARNER_PREFIX = f"{CRATE}::learner::"
+DRIVER_PATH = f"{LEARNER_PREFIX}__asm_tutor_driver"
+USES_ASM = "uses asm!"
+OBJDUMP_MISSING = "objdump not found — install binutils (e.g. `apt install binutils`) so the compiled code can be checked."
+_ASM_MACRO_RE = re.compile(r"\basm!\s*[(\[{]")
+
+
+def objdump_argv(arch: str, obj: Path) -> list[str] | None:
+    """The disassembly command for the O0 object, or None when objdump is not installed."""
+    objdump = shutil.which("objdump")
+    if objdump is None:
+        return None
+    argv = [objdump, "-d", "-r", "--no-show-raw-insn"]
+    if arch in ("x86_64", "x86"):
+        argv += ["-M", "intel"]
+    return argv + [str(obj)]
+
+
+def is_learner(name: str) -> bool:
+    """A demangled path of the learner's own code (free functions, closures, impls), not the driver."""
+    inside = name.startswith(LEARNER_PREFIX) or name.startswith("<" + LEARNER_PREFIX)
+    return inside and DRIVER_PATH not in name
+
+
+def short(name: str) -> str:
+    return name.replace(LEARNER_PREFIX, "")
+
+
+@dataclass
+class CodeView:
+    """The learner's code reachable from the required function, with asm! instructions marked."""
+
+    functions: list[Function]  # required function first
+    has_asm_region: bool  # some reachable learner function contains an asm! block
+
+
+def analyse(objdump_text: str, asm_text: str, required: str) -> CodeView | None:
+    """None when the required function is not in the object (it then did not compile)."""
+    functions = parse_objdump(objdump_text)
+    start = next((sym for sym, f in functions.items() if f.name == LEARNER_PREFIX + required), None)
+    if start is None:
+        return None
+    # Walk calls and references through every function in the object (a std generic
+    # instantiated here may call a learner closure), never into the driver.
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for ref in functions[queue.popleft()].refs:
+            if ref in functions and ref not in seen and DRIVER_PATH not in functions[ref].name:
+                seen.add(ref)
+                queue.append(ref)
+    reachable = [functions[start]] + sorted(
+        (functions[s] for s in seen if s != start and is_learner(functions[s].name)), key=lambda f: f.name)
+    regions = parse_asm_text(asm_text)
+    has_asm = False
+    for function in reachable:
+        items = regions.get(function.symbol)
+        if items is not None and align(function, items):
+            has_asm = True
+    return CodeView(functions=reachable, has_asm_region=has_asm)
+
+
+def evaluate(exercise: Exercise, arch: str, source: str, view: CodeView) -> list[CheckResult]:
+    results: list[CheckResult] = []
+    if exercise.require_asm:
+        results.append(_uses_asm(source, view))
+    results.extend(_check(check, view) for check in exercise.checks_for(arch))
+    return results
+
+
+def unavailable(exercise: Exercise, arch: str, message: str) -> list[CheckResult]:
+    """Every check, marked as impossible to evaluate (e.g. objdump missing)."""
+    names = ([USES_ASM] if exercise.require_asm else []) + [c.name for c in exercise.checks_for(arch)]
+    return [CheckResult(name=name, status=TestStatus.ERROR, message=message) for name in names]
+
+
+def _uses_asm(source: str, view: CodeView) -> CheckResult:
+    if not _ASM_MACRO_RE.search(_strip_comments(source)):
+        return CheckResult(USES_ASM, TestStatus.FAIL,
+                           "Your file has no `asm!` block: this exercise is about writing the instructions yourself.")
+    if not view.has_asm_region:
+        return CheckResult(USES_ASM, TestStatus.FAIL,
+                           "Your required function does not run an `asm!` block (nor does any function it calls).")
+    return CheckResult(USES_ASM, TestStatus.PASS)
+
+
+def _strip_comments(source: str) -> str:
+    source = re.sub(r"/\*.*?\*/", " ", source, flags=re.S)
+    return re.sub(r"//[^\n]*", " ", source)
+
+
+def _check(check: InstructionCheck, view: CodeView) -> CheckResult:
+    found: str | None = None
+    if check.kind is CheckKind.FORBID_CALL:
+        found = _forbidden_call(check.patterns, view)
+        ok = found is None
+    else:
+        in_asm_only = check.kind in (CheckKind.ASM_USES, CheckKind.ASM_FORBIDS)
+        matches = [
+            (function, insn)
+            for function in view.functions
+            for insn in function.instructions
+            if (insn.in_asm or not in_asm_only) and _matches(insn.mnemonic, check.patterns)
+        ]
+        if check.kind is CheckKind.ASM_USES:
+            ok = bool(matches)
+        else:
+            ok = not matches
+            if matches:
+                function, insn = matches[0]
+                found = f"`{_plain(insn.text)}` in `{short(function.name)}`"
+    if ok:
+        return CheckResult(check.name, TestStatus.PASS)
+    message = check.message if found is None else f"{check.message} (Found {found}.)"
+    return CheckResult(check.name, TestStatus.FAIL, message)
+
+
+def _matches(mnemonic: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(mnemonic, pattern.lower()) for pattern in patterns)
+
+
+def _forbidden_call(patterns: tuple[str, ...], view: CodeView) -> str | None:
+    for function in view.functions:
+        for insn in function.instructions:
+            for ref in insn.refs:
+                target = demangle(ref)
+                if any(fnmatchcase(target, p) or fnmatchcase(ref, p) for p in patterns):
+                    return f"a call to `{target}` in `{short(function.name)}`"
+    return None
+
+
+def _plain(text: str) -> str:
+    """objdump's text without its `<symbol+0x..>` annotations, spaces tidied."""
+    text = re.sub(r"\s*<[^>]*>", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def listing(view: CodeView) -> str:
+    """The reachable learner functions in readable form, the asm! blocks marked with ▶."""
+    out: list[str] = []
+    for function in view.functions:
+        out.append(f"{short(function.name)}:")
+        inside = False
+        for insn in function.instructions:
+            if insn.in_asm and not inside:
+                out.append("        ; asm! begin")
+            elif not insn.in_asm and inside:
+                out.append("        ; asm! end")
+            inside = insn.in_asm
+            text = _plain(insn.text)
+            if insn.refs:
+                targets = ", ".join(short(demangle(r)) for r in insn.refs if not r.startswith(".L"))
+                if targets:
+                    text = f"{text}  ; {targets}"
+            out.append(f"{insn.offset:6x}  {'▶' if insn.in_asm else ' '} {text}")
+        if inside:
+            out.append("        ; asm! end")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n" if out else ""

@@ -1,0 +1,198 @@
+"""rustc's JSON diagnostics → Diagnostic records in the learner's own file, with hints.
+
+The compiled `solution.rs` is the learner's text unchanged, followed by the
+generated driver. A span on a line the learner wrote maps one to one; a span
+past it is in the driver and must never be shown as a line of the learner's
+file, so those become one plain sentence about the required function instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from asm_tutor.grader.result import Diagnostic
+from asm_tutor.pack.model import ErrorHint, Signature
+
+LEARNER_FILE = "solution.rs"
+_NOISE = re.compile(r"^(aborting due to|For more information about|Some errors have detailed explanations"
+                    r"|\d+ warnings? emitted|due to multiple output types)")
+# AT&T syntax in an Intel-syntax template: `%rax`-style registers or `$5`-style immediates.
+_ATT_RE = re.compile(r"%[a-z]{1,2}[a-z0-9]{1,3}\b|\$-?(?:0x)?[0-9a-f]+\b|\b[a-z]{2,6}[qlwb]\s+%")
+
+HINT_UNSAFE = ("asm! is always unsafe: wrap it in `unsafe { ... }` and say in a `// SAFETY:` comment "
+               "why the block is sound.")
+HINT_NO_OPERAND = ("Every `{...}` placeholder in the template needs an operand: add one (e.g. `x = in(reg) x`) "
+                   "or fix the placeholder's name or number.")
+HINT_ATT = ("This looks like AT&T syntax (`%rax`, `$5`, `addq src, dst`). Rust's asm! uses Intel syntax on "
+            "x86: write `add rax, 5` (destination first, no `%`/`$`), or add `options(att_syntax)`.")
+HINT_RBX = ("rbx cannot be an operand. Use a `reg` operand: `mov {tmp:r}, rbx` before the instruction "
+            "and `xchg {tmp:r}, rbx` after it, with `tmp = out(reg) value`.")
+HINT_PURE = ("`pure` promises the block has no side effects, which only makes sense together with "
+             "`nomem` (touches no memory) or `readonly` (only reads it).")
+HINT_UNUSED = ("Every operand must be used in the template. Use it (`{name}`), remove it, or mention "
+               "it in an asm comment like `/* {name} */` if it is only there to reserve a register.")
+HINT_CONFLICT = ("Two operands ask for the same register. An `out` register is written while inputs are "
+                 "still being read, so it cannot share one with an input: use `lateout` (written only "
+                 "after all inputs are read), or `inout` to use one register both ways.")
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """How the compiled files relate to the learner's."""
+
+    learner_lines: int  # lines of the learner's text; later lines of solution.rs are the driver
+    display_name: str  # what to call the learner's file in rendered text
+    temp_dir: str  # the build folder, to hide from rendered text
+    signature: Signature
+    signature_line: int  # line of the driver's `static … = super::<name>;` (the type check)
+
+
+def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) -> list[Diagnostic]:
+    """Diagnostics from rustc's `--error-format=json` stderr, mapped, hinted and deduplicated."""
+    hints = tuple(error_hints)
+    found: list[Diagnostic] = []
+    driver_messages: list[Diagnostic] = []
+    for line in stderr.splitlines():
+        data = _load(line)
+        if data is None or data.get("$message_type", "diagnostic") != "diagnostic":
+            continue
+        level = str(data.get("level", "error"))
+        message = str(data.get("message", ""))
+        if level not in ("error", "warning") or _NOISE.match(message):
+            continue
+        code = (data.get("code") or {}).get("code")
+        span = _learner_span(data.get("spans") or [], source_map)
+        if span is None and _in_driver(data.get("spans") or [], source_map):
+            if level == "error":
+                driver_messages.append(_driver_diagnostic(data, code, message, source_map))
+            continue
+        diag = Diagnostic(
+            level=level, message=message, code=code,
+            line=span[0] if span else None, column=span[1] if span else None,
+            rendered=_rendered(str(data.get("rendered") or ""), source_map),
+        )
+        diag.hint = _hint(data, diag, hints)
+        found.append(diag)
+    return _dedupe(found + driver_messages)
+
+
+def _load(line: str) -> dict[str, Any] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _learner_span(spans: list[dict[str, Any]], source_map: SourceMap) -> tuple[int, int] | None:
+    """(line, column) of the primary span in the learner's file, following macro expansions out."""
+    for span in spans:
+        if not span.get("is_primary"):
+            continue
+        current: dict[str, Any] | None = span
+        while current is not None:
+            if _is_learner(current, source_map):
+                return int(current["line_start"]), int(current["column_start"])
+            expansion = current.get("expansion") or {}
+            current = expansion.get("span")
+    return None
+
+
+def _is_learner(span: dict[str, Any], source_map: SourceMap) -> bool:
+    name = str(span.get("file_name", ""))
+    return (name == LEARNER_FILE or name.endswith("/" + LEARNER_FILE)) and \
+        int(span.get("line_start", 0)) <= source_map.learner_lines
+
+
+def _in_driver(spans: list[dict[str, Any]], source_map: SourceMap) -> bool:
+    for span in spans:
+        name = str(span.get("file_name", ""))
+        if name == "main.rs" or name.endswith("/main.rs"):
+            return True
+        if (name == LEARNER_FILE or name.endswith("/" + LEARNER_FILE)) and \
+                int(span.get("line_start", 0)) > source_map.learner_lines:
+            return True
+    return False
+
+
+def _driver_diagnostic(data: dict[str, Any], code: str | None, message: str, source_map: SourceMap) -> Diagnostic:
+    """An error inside the generated driver, said in terms of what the learner must write."""
+    sig = source_map.signature
+    expected = sig.render()
+    lines = {int(s.get("line_start", 0)) for s in data.get("spans") or []}
+    if code in ("E0425", "E0432", "E0412", "E0433") or "cannot find" in message or "unresolved import" in message:
+        text = f"Define `{expected}` at the top level of your file (not inside another function or module)."
+        hint = f"The tests call `{sig.name}` with exactly this signature: `{expected}`."
+    elif code == "E0603" or "is private" in message:
+        text = f"`{sig.name}` must be a plain function at the top level of your file: `{expected}`."
+        hint = None
+    elif code == "E0308" or source_map.signature_line in lines:
+        text = f"`{sig.name}` has the wrong signature: expected exactly `{expected}`."
+        hint = "Check the parameter types, the return type, and that it is a plain `fn` (not `unsafe fn` or `extern`)."
+    else:
+        text = f"The tests could not call your `{sig.name}` ({message}); it must be `{expected}`."
+        hint = None
+    return Diagnostic(level="error", message=text, code=code, hint=hint, rendered=text)
+
+
+def _rendered(text: str, source_map: SourceMap) -> str:
+    text = text.replace(source_map.temp_dir.rstrip("/") + "/", "")
+    return re.sub(rf"(?<![\w/.]){re.escape(LEARNER_FILE)}(?=:\d)", source_map.display_name, text)
+
+
+def _hint(data: dict[str, Any], diag: Diagnostic, hints: tuple[ErrorHint, ...]) -> str | None:
+    """The exercise's own hint first (its author knows best), then the built-in ones."""
+    for hint in hints:
+        if hint.match == diag.code or hint.match in diag.message:
+            return hint.hint
+    message = diag.message
+    if diag.code == "E0133":
+        return HINT_UNSAFE
+    if message.startswith(("invalid reference to argument", "there is no argument named")):
+        return HINT_NO_OPERAND
+    if "is used internally by LLVM" in message:
+        return HINT_RBX
+    if "`pure` option must be combined" in message:
+        return HINT_PURE
+    if message in ("argument never used", "named argument never used", "multiple unused asm arguments"):
+        return HINT_UNUSED
+    if re.match(r"register `\w+` conflicts with register `\w+`", message):
+        return HINT_CONFLICT
+    if _looks_att(data):
+        return HINT_ATT
+    return None
+
+
+def _looks_att(data: dict[str, Any]) -> bool:
+    """An assembler error whose instantiated template uses AT&T syntax."""
+    texts: list[str] = []
+    for child in data.get("children") or []:
+        for span in child.get("spans") or []:
+            if span.get("file_name") == "<inline asm>":
+                texts.extend(t.get("text", "") for t in span.get("text") or [])
+    if not texts:
+        return False
+    return any(_ATT_RE.search(t) for t in texts)
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[str, str, int | None, int | None]] = set()
+    unique: list[Diagnostic] = []
+    for diag in diagnostics:
+        key = (diag.level, diag.message, diag.line, diag.column)
+        if key not in seen:
+            seen.add(key)
+            unique.append(diag)
+    return unique
+
+
+def merge(*groups: list[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics of several builds (O0, O3) as one list, each reported once, errors first."""
+    merged = _dedupe([d for group in groups for d in group])
+    return sorted(merged, key=lambda d: d.level != "error")

@@ -1,0 +1,289 @@
+"""Read the compiled code: objdump's disassembly of the object file and rustc's `.s` text.
+
+The object code is the truth about which instructions exist (a `.byte` in a
+template cannot hide one from it). The `.s` text is the only place that says
+which instructions came from the learner's `asm!` blocks: LLVM wraps each one
+in `#APP` ... `#NO_APP`. The two are lined up per function, so every object
+instruction is known to be inside or outside an `asm!` block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Rust's legacy mangling escapes (`$LT$` is `<`, `$u7b$` is `{`, ...).
+_ESCAPES = {"SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">", "LP": "(", "RP": ")", "C": ","}
+_HASH_RE = re.compile(r"^h[0-9a-f]{16}$")
+# x86 prefixes objdump prints before the mnemonic; the check looks at the instruction itself.
+_PREFIXES = frozenset({"lock", "rep", "repe", "repz", "repne", "repnz", "notrack", "bnd", "data16",
+                       "addr32", "cs", "ds", "es", "ss", "fs", "gs", "xacquire", "xrelease", "rex",
+                       "rex.w", "rex.b", "rex.r", "rex.x", "{vex}", "{evex}"})
+_APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
+_APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
+
+
+def demangle(symbol: str) -> str:
+    """A readable path for a Rust symbol (legacy `_ZN…E`; `_R…` v0 paths best effort); else as given."""
+    name = symbol.removeprefix("_")  # Mach-O adds one underscore
+    if name.startswith("ZN") and name.endswith("E"):
+        return _demangle_legacy(name[2:-1]) or symbol
+    if name.startswith("R"):
+        return _demangle_v0(name[1:]) or symbol
+    return symbol
+
+
+def _demangle_legacy(body: str) -> str | None:
+    parts: list[str] = []
+    pos = 0
+    while pos < len(body):
+        match = re.match(r"\d+", body[pos:])
+        if match is None:
+            return None
+        length = int(match.group())
+        pos += len(match.group())
+        part = body[pos:pos + length]
+        if len(part) != length:
+            return None
+        pos += length
+        parts.append(part)
+    if parts and _HASH_RE.match(parts[-1]):
+        parts.pop()
+    return "::".join(_unescape(p) for p in parts) if parts else None
+
+
+def _unescape(part: str) -> str:
+    if part.startswith("_$"):
+        part = part[1:]
+    out: list[str] = []
+    pos = 0
+    while pos < len(part):
+        if part.startswith("..", pos):
+            out.append("::")
+            pos += 2
+            continue
+        if part[pos] == "$":
+            end = part.find("$", pos + 1)
+            if end > pos:
+                code = part[pos + 1:end]
+                if code in _ESCAPES:
+                    out.append(_ESCAPES[code])
+                    pos = end + 1
+                    continue
+                if code.startswith("u") and re.fullmatch(r"[0-9a-f]+", code[1:]):
+                    out.append(chr(int(code[1:], 16)))
+                    pos = end + 1
+                    continue
+        out.append(part[pos])
+        pos += 1
+    return "".join(out)
+
+
+def _demangle_v0(body: str) -> str | None:
+    """Plain nested paths (`N…`/`C…`), which is what std's non-generic functions are; else None."""
+
+    def base62_end(pos: int) -> int:
+        end = body.find("_", pos)
+        if end < 0:
+            raise ValueError
+        return end + 1
+
+    def ident(pos: int) -> tuple[str, int]:
+        if body.startswith("u", pos):
+            pos += 1
+        match = re.match(r"\d+", body[pos:])
+        if match is None:
+            raise ValueError
+        length = int(match.group())
+        pos += len(match.group())
+        if body.startswith("_", pos):
+            pos += 1
+        return body[pos:pos + length], pos + length
+
+    def path(pos: int) -> tuple[list[str], int]:
+        tag = body[pos:pos + 1]
+        if tag == "C":
+            pos += 1
+            if body.startswith("s", pos):
+                pos = base62_end(pos + 1)
+            name, pos = ident(pos)
+            return [name], pos
+        if tag == "N":
+            inner, pos = path(pos + 2)  # skip the namespace letter
+            if body.startswith("s", pos):
+                pos = base62_end(pos + 1)
+            name, pos = ident(pos)
+            return inner + ([name] if name else []), pos
+        raise ValueError
+
+    try:
+        parts, _ = path(0)
+    except (ValueError, IndexError):
+        return None
+    return "::".join(parts)
+
+
+def base_mnemonic(text: str) -> str:
+    """The instruction's mnemonic in lower case, past any prefixes (`lock cmpxchg` → `cmpxchg`)."""
+    words = text.lower().split()
+    for word in words:
+        if word not in _PREFIXES:
+            return word
+    return words[-1] if words else ""
+
+
+@dataclass
+class Instruction:
+    offset: int
+    text: str  # as objdump prints it, e.g. "lea    rax,[rdi+rdi*8]"
+    refs: list[str] = field(default_factory=list)  # mangled symbols it relocates against
+    in_asm: bool = False  # from the learner's asm! block (set by align())
+
+    @property
+    def mnemonic(self) -> str:
+        return base_mnemonic(self.text)
+
+
+@dataclass
+class Function:
+    symbol: str  # mangled
+    instructions: list[Instruction] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return demangle(self.symbol)
+
+    @property
+    def refs(self) -> set[str]:
+        return {ref for insn in self.instructions for ref in insn.refs}
+
+
+_FUNC_RE = re.compile(r"^[0-9a-f]+ <(?P<sym>[^>]+)>:$")
+_INSN_RE = re.compile(r"^\s+(?P<off>[0-9a-f]+):\s+(?P<text>.*)$")
+_RELOC_RE = re.compile(r"^\s+[0-9a-f]+: (?P<type>R_\S+)\s+(?P<target>\S+)$")
+
+
+def clean_symbol(target: str) -> str:
+    """`.text._ZN…E-0x4` → `_ZN…E`: drop the section prefix and the addend."""
+    target = re.sub(r"[+-]0x[0-9a-f]+$", "", target)
+    target = target.removesuffix("@PLT").removesuffix("@GOTPCREL")
+    for prefix in (".text.unlikely.", ".text.", ".rodata.", ".data.rel.ro.", ".data.", ".bss."):
+        if target.startswith(prefix):
+            return target[len(prefix):]
+    return target
+
+
+def parse_objdump(text: str) -> dict[str, Function]:
+    """`objdump -d -r --no-show-raw-insn` output → functions by mangled symbol."""
+    functions: dict[str, Function] = {}
+    current: Function | None = None
+    for line in text.splitlines():
+        if match := _FUNC_RE.match(line):
+            current = functions.setdefault(match.group("sym"), Function(match.group("sym")))
+        elif current is None:
+            continue
+        elif match := _RELOC_RE.match(line):
+            if current.instructions:
+                current.instructions[-1].refs.append(clean_symbol(match.group("target")))
+        elif match := _INSN_RE.match(line):
+            insn_text = re.sub(r"\s+#.*$", "", match.group("text")).strip()
+            if insn_text:
+                current.instructions.append(Instruction(int(match.group("off"), 16), insn_text))
+    return functions
+
+
+@dataclass
+class TextItem:
+    """One line of a function in the `.s`: an instruction, or a whole asm! region."""
+
+    mnemonic: str | None  # None: an asm! region
+    lines: list[str] = field(default_factory=list)
+
+
+def parse_asm_text(text: str) -> dict[str, list[TextItem]]:
+    """The `.s` file → for each function, its instructions and `asm!` regions in order."""
+    functions: dict[str, list[TextItem]] = {}
+    func_types: set[str] = set()
+    current: list[TextItem] | None = None
+    region: TextItem | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if match := re.match(r"^\.type\s+(\S+?),\s*[@%]function", line):
+            func_types.add(match.group(1).strip('"'))
+            continue
+        if region is not None:
+            if line.startswith(_APP_END):
+                region = None
+            elif line:
+                region.lines.append(line)
+            continue
+        if line.startswith(_APP_BEGIN):
+            if current is not None:
+                region = TextItem(None)
+                current.append(region)
+            continue
+        if not raw.startswith((" ", "\t")) and line.endswith(":"):
+            label = line[:-1].strip('"')
+            if label in func_types or (label.startswith(("_ZN", "__ZN", "_R", "__R")) and not label.startswith(".")):
+                current = functions.setdefault(label, [])
+            continue
+        if current is None or not line or line.startswith((".", "#", "//", ";")) or line.endswith(":"):
+            continue
+        current.append(TextItem(base_mnemonic(line.split("#")[0])))
+    return functions
+
+
+def align(function: Function, items: list[TextItem]) -> bool:
+    """Mark the object instructions that came from asm! regions; True when the `.s` has any.
+
+    Outside a region the `.s` and the object code match one instruction for one;
+    a region covers however many object instructions its text assembled to. A
+    small dynamic program lines them up, preferring matching mnemonics.
+    """
+    if not any(item.mnemonic is None for item in items):
+        return False
+    insns = function.instructions
+    n, m = len(items), len(insns)
+    inf = float("inf")
+    # cost[i][j]: best cost lining up items[i:] with insns[j:]; choice remembers how.
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    take = [[0] * (m + 1) for _ in range(n + 1)]
+    cost[n][m] = 0
+    for j in range(m - 1, -1, -1):  # trailing padding (nops) may follow the last item
+        if insns[j].mnemonic.startswith("nop") and cost[n][j + 1] == 0:
+            cost[n][j] = 0
+    for i in range(n - 1, -1, -1):
+        item = items[i]
+        best, best_at = inf, m
+        for j in range(m, -1, -1):
+            if item.mnemonic is None:
+                # A region takes the instructions insns[j:j+k], k >= 0: the best suffix,
+                # the shortest region on a tie (scanning down, `<=` moves to smaller j+k).
+                if cost[i + 1][j] <= best:
+                    best, best_at = cost[i + 1][j], j
+                cost[i][j], take[i][j] = best, best_at - j
+            elif j < m:
+                mismatch = 0 if _same(item.mnemonic, insns[j].mnemonic) else 1
+                cost[i][j], take[i][j] = cost[i + 1][j + 1] + mismatch, 1
+    if cost[0][0] == inf:
+        return True
+    j = 0
+    for i, item in enumerate(items):
+        k = take[i][j]
+        if item.mnemonic is None:
+            for insn in insns[j:j + k]:
+                insn.in_asm = True
+        j += k
+    return True
+
+
+_ALIASES = {"sal": "shl", "jnb": "jae", "jnae": "jb", "jz": "je", "jnz": "jne", "movabs": "mov",
+            "cmovnb": "cmovae", "cmovnae": "cmovb", "cmovz": "cmove", "cmovnz": "cmovne"}
+
+
+def _same(a: str | None, b: str) -> bool:
+    if a is None:
+        return False
+    a, b = _ALIASES.get(a, a), _ALIASES.get(b, b)
+    # objdump may add a size suffix LLVM leaves off (or the other way round).
+    return a == b or a.rstrip("qlwb") == b.rstrip("qlwb")

@@ -1,0 +1,349 @@
+"""Generate the test driver: Rust source appended to the learner's file as a child module.
+
+A child module sees its parent's private items, so the learner's function need
+not be `pub` and the learner may keep their own `fn main`, helpers and `use`
+lines. One compile serves every case and every seed: fixed and edge cases are
+written out with literal arguments (so the optimizer can inline the learner's
+function and propagate constants into it), random cases are drawn at run time
+from a small xorshift generator seeded from argv, and every case also calls the
+function through a function pointer the optimizer cannot see through.
+
+The driver reports on its own pipe (file descriptor from argv), one line per event:
+    START\t<i>                                   before case i
+    INPUT\t<i>\t<input>\t<expected>               before calling the learner's function
+    RESULT\t<i>\tpass|fail\t<input>\t<expected>\t<actual>\t<how>
+    RESULT\t<i>\tpanic                           case i panicked (a PANIC line came first)
+    PANIC\t<i>\t<message>\t<file:line>           from the panic hook
+    DONE                                         after the last case
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from enum import StrEnum
+
+from asm_tutor.pack.model import Exercise, Param
+
+MAIN_RS = """#![allow(dead_code, unused)]
+#[path = "solution.rs"] mod learner;
+fn main() { learner::__asm_tutor_driver::run() }
+"""
+DRIVER_MODULE = "__asm_tutor_driver"
+MAX_EDGE_CASES = 64
+
+_UNSIGNED = {"u8": 8, "u16": 16, "u32": 32, "u64": 64, "usize": 64, "u128": 128}
+_SIGNED = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "isize": 64, "i128": 128}
+
+
+class CaseKind(StrEnum):
+    EXAMPLE = "example"  # a fixed case from the spec
+    EDGE = "edge"
+    RANDOM = "random"
+    PROPERTY = "property"
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    index: int
+    kind: CaseKind
+    name: str
+    input: str = ""  # known up front only for properties (their expression)
+
+
+@dataclass(frozen=True)
+class Driver:
+    source: str  # the module text to append to the learner's file
+    cases: tuple[CaseInfo, ...]
+    signature_offset: int  # line of the signature check, counted from the module's first line (1-based)
+
+
+def edge_values(type_name: str) -> list[str] | None:
+    """Rust expressions for the interesting values of a type; None when the type has no edge set."""
+    t = type_name.strip()
+    if t in _UNSIGNED:
+        return ["0", "1", "2", f"{t}::MAX", f"{t}::MAX - 1", f"({t}::MAX >> 1) + 1", f"{t}::MAX >> 1"]
+    if t in _SIGNED:
+        return ["0", "1", "-1", f"{t}::MIN", f"{t}::MAX"]
+    if t == "bool":
+        return ["false", "true"]
+    return None
+
+
+def _random_expr(type_name: str) -> str | None:
+    t = type_name.strip()
+    if t == "u128":
+        return "__r.u128()"
+    if t == "i128":
+        return "(__r.u128() as i128)"
+    if t in _UNSIGNED:
+        return f"(__r.u() as {t})"
+    if t in _SIGNED:
+        return f"(__r.i() as {t})"
+    if t == "bool":
+        return "__r.b()"
+    return None
+
+
+def edge_combinations(params: tuple[Param, ...]) -> list[tuple[str, ...]]:
+    """Edge values per parameter: every combination when that is few enough, else a spread incl. equal inputs."""
+    columns = [edge_values(p.type) for p in params]
+    if any(c is None for c in columns):
+        return []
+    values: list[list[str]] = [c for c in columns if c is not None]
+    total = 1
+    for column in values:
+        total *= len(column)
+    if total <= MAX_EDGE_CASES:
+        return list(itertools.product(*values))
+    chosen: list[tuple[str, ...]] = []
+
+    def add(combo: tuple[str, ...]) -> None:
+        if combo not in chosen and len(chosen) < MAX_EDGE_CASES:
+            chosen.append(combo)
+
+    if len({p.type.strip() for p in params}) == 1:  # equal inputs: the diagonal
+        for value in values[0]:
+            add(tuple(value for _ in params))
+    for position, column in enumerate(values):  # each value against plain companions
+        for value in column:
+            for base in (0, 1):
+                add(tuple(value if k == position else values[k][base] for k in range(len(params))))
+    for combo in itertools.islice(itertools.product(*values), 0, None, max(1, total // MAX_EDGE_CASES)):
+        add(combo)
+    return chosen
+
+
+def _tuple_type(types: list[str]) -> str:
+    return "(" + "".join(f"{t}, " for t in types).rstrip(" ") + ")" if types else "()"
+
+
+def generate(exercise: Exercise, arch: str) -> Driver:
+    sig = exercise.function
+    spec = exercise.tests
+    types = [p.type for p in sig.params]
+    names = [p.name for p in sig.params]
+    n = len(types)
+    reference = spec.reference_for(arch)
+    args_of = ", ".join(f"__a.{k}.clone()" for k in range(n))
+    input_fmt = f"{sig.name}(" + ", ".join("{:?}" for _ in range(n)) + ")"
+    input_args = "".join(f", __a.{k}" for k in range(n))
+
+    cases: list[CaseInfo] = []
+    arms: list[str] = []
+
+    def literal_arm(args: tuple[str, ...], expected: str) -> str:
+        literal_call = f"super::{sig.name}(" + ", ".join(f"({a})" for a in args) + ")"
+        args_tuple = "(" + "".join(f"({a}), " for a in args).rstrip(" ") + ")" if args else "()"
+        return (f"let __a: __Args = {args_tuple}; let __e: __Ret = {{ {expected} }}; __note(__i, &__a, &__e); "
+                f"let __d: __Ret = {literal_call}; __judge(__i, &__a, __e, __d)")
+
+    def reference_call(args: tuple[str, ...]) -> str:
+        return "__reference(" + ", ".join(f"({a})" for a in args) + ")"
+
+    for case in spec.cases:
+        if case.expected is None and reference is None:
+            continue  # no reference on this architecture: the case cannot be judged here
+        index = len(cases)
+        cases.append(CaseInfo(index, CaseKind.EXAMPLE, f"example {index + 1}"))
+        expected = case.expected if case.expected is not None else reference_call(case.args)
+        arms.append(f"{index} => {{ {literal_arm(case.args, expected)} }}")
+    if reference is not None and not cases and n == 0:
+        # A function without parameters has one possible call: make it the example.
+        cases.append(CaseInfo(0, CaseKind.EXAMPLE, "example 1"))
+        arms.append(f"0 => {{ {literal_arm((), reference_call(()))} }}")
+    if reference is not None and spec.edge and n > 0:
+        for number, combo in enumerate(edge_combinations(sig.params), start=1):
+            index = len(cases)
+            cases.append(CaseInfo(index, CaseKind.EDGE, f"edge {number}"))
+            arms.append(f"{index} => {{ {literal_arm(combo, reference_call(combo))} }}")
+    random_exprs = [_random_expr(t) for t in types]
+    random_first = len(cases)
+    random_count = spec.random if reference is not None and all(random_exprs) else 0
+    for number in range(1, random_count + 1):
+        cases.append(CaseInfo(len(cases), CaseKind.RANDOM, f"random {number}"))
+    if random_count:
+        draw = "(" + "".join(f"{e}, " for e in random_exprs).rstrip(" ") + ")" if n else "()"
+        arms.append(
+            f"__i if __i < {random_first + random_count} => {{ "
+            f"let mut __r = __Rng::new(__seed, __i as u64); let __a: __Args = {draw}; "
+            f"let __e: __Ret = __reference({args_of}); __note(__i, &__a, &__e); let __d: __Ret = super::{sig.name}({args_of}); "
+            f"__judge(__i, &__a, __e, __d) }}"
+        )
+    for prop in spec.properties_for(arch):
+        index = len(cases)
+        cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.expr))
+        arms.append(
+            f"{index} => {{ use super::{sig.name}; let __ok: bool = {{ {prop.expr} }}; __property(__i, __ok) }}"
+        )
+
+    fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
+    reference_fn = ""
+    if reference is not None:
+        params = ", ".join(f"{name}: {t}" for name, t in zip(names, types))
+        reference_fn = f"fn __reference({params}) -> __Ret {{ {reference} }}"
+    header = f"""
+/// Added by asm-tutor for grading: the hidden tests. Not part of your file.
+pub mod {DRIVER_MODULE} {{
+    #![allow(warnings)]
+    use std::io::Write as _;
+    use std::sync::atomic::{{AtomicI32, AtomicUsize, Ordering}};
+"""
+    # The signature check comes first, on a known line, so a type mismatch there is recognised.
+    signature_offset = header.count("\n") + 1
+    body = f"""    static __FN: {fn_type} = super::{sig.name};
+    type __Args = {_tuple_type(types)};
+    type __Ret = {sig.returns};
+    const __TOTAL: usize = {len(cases)};
+    static __FD: AtomicI32 = AtomicI32::new(-1);
+    static __CURRENT: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+    {reference_fn}
+
+    // Read through a volatile load, so the optimizer cannot know which function is called.
+    #[inline(never)]
+    fn __fn_ptr() -> {fn_type} {{ unsafe {{ ::std::ptr::read_volatile(&__FN) }} }}
+
+    #[inline(never)]
+    fn __call_ptr(__a: &__Args) -> __Ret {{ let __f = __fn_ptr(); __f({args_of}) }}
+
+    #[inline(never)]
+    fn __emit(mut line: Vec<u8>) {{
+        use std::os::unix::io::FromRawFd;
+        line.push(b'\\n');
+        let fd = __FD.load(Ordering::SeqCst);
+        if fd < 0 {{ return; }}
+        // Borrow the inherited descriptor without closing it afterwards.
+        let mut f = ::std::mem::ManuallyDrop::new(unsafe {{ ::std::fs::File::from_raw_fd(fd) }});
+        let _ = f.write_all(&line);
+    }}
+
+    // The helpers stay out of line: inlined into every case they would only slow the -O3 compile.
+    #[inline(never)]
+    fn __line(kind: &str, i: usize) -> Vec<u8> {{
+        let mut line = kind.as_bytes().to_vec();
+        __field(&mut line, format_args!("{{}}", i));
+        line
+    }}
+
+    // One tab-separated field, kept on one line and to a sane length.
+    #[inline(never)]
+    fn __field(line: &mut Vec<u8>, text: ::std::fmt::Arguments) {{
+        let text = ::std::fmt::format(text);
+        line.push(b'\\t');
+        for &b in text.as_bytes().iter().take(400) {{
+            line.push(if b == b'\\t' || b == b'\\n' || b == b'\\r' {{ b' ' }} else {{ b }});
+        }}
+    }}
+
+    // Said before the call, so a crash inside it can still be reported with its input.
+    #[inline(never)]
+    fn __note(__i: usize, __a: &__Args, __e: &__Ret) {{
+        let mut line = __line("INPUT", __i);
+        __field(&mut line, format_args!("{input_fmt}"{input_args}));
+        __field(&mut line, format_args!("{{:?}}", __e));
+        __emit(line);
+    }}
+
+    #[inline(never)]
+    fn __judge(__i: usize, __a: &__Args, __e: __Ret, __d: __Ret) {{
+        let __p = __call_ptr(__a);
+        let (ok, actual, how) = if __d != __e {{ (false, __d, "direct") }}
+            else if __p != __e {{ (false, __p, "pointer") }}
+            else {{ (true, __d, "") }};
+        let mut line = __line("RESULT", __i);
+        __field(&mut line, format_args!("{{}}", if ok {{ "pass" }} else {{ "fail" }}));
+        __field(&mut line, format_args!("{input_fmt}"{input_args}));
+        __field(&mut line, format_args!("{{:?}}", __e));
+        __field(&mut line, format_args!("{{:?}}", actual));
+        __field(&mut line, format_args!("{{}}", how));
+        __emit(line);
+    }}
+
+    #[inline(never)]
+    fn __property(__i: usize, ok: bool) {{
+        let mut line = __line("RESULT", __i);
+        __field(&mut line, format_args!("{{}}\\t\\ttrue\\t{{}}", if ok {{ "pass" }} else {{ "fail" }}, ok));
+        __emit(line);
+    }}
+
+    // A decimal argument from the command line (0 when absent or not a number).
+    fn __arg(k: usize) -> u64 {{
+        let text = ::std::env::args().nth(k).unwrap_or_default();
+        let mut value: u64 = 0;
+        for b in text.bytes() {{
+            if !b.is_ascii_digit() {{ return 0; }}
+            value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        }}
+        value
+    }}
+
+    struct __Rng(u64);
+    impl __Rng {{
+        fn new(seed: u64, i: u64) -> Self {{
+            // splitmix64 of (seed, case): each case draws the same values however the run is split.
+            let mut z = seed ^ i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            __Rng((z ^ (z >> 31)) | 1)
+        }}
+        fn next(&mut self) -> u64 {{
+            let mut x = self.0;
+            x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+            self.0 = x;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }}
+        // A mix: small numbers, powers of two and their neighbours, and the full range.
+        fn u(&mut self) -> u64 {{
+            match self.next() % 8 {{
+                0 | 1 => self.next() % 17,
+                2 => 1u64 << (self.next() % 64),
+                3 => (1u64 << (self.next() % 64)).wrapping_sub(1),
+                4 => u64::MAX - self.next() % 17,
+                _ => self.next(),
+            }}
+        }}
+        fn i(&mut self) -> i64 {{ if self.next() % 4 == 0 {{ (self.next() % 33) as i64 - 16 }} else {{ self.u() as i64 }} }}
+        fn u128(&mut self) -> u128 {{ if self.next() % 2 == 0 {{ self.u() as u128 }} else {{ ((self.u() as u128) << 64) | self.u() as u128 }} }}
+        fn b(&mut self) -> bool {{ self.next() & 1 == 1 }}
+    }}
+
+    fn __case(__i: usize, __seed: u64) {{
+        match __i {{
+            {(chr(10) + "            ").join(arms)}
+            _ => {{}}
+        }}
+    }}
+
+    pub fn run() {{
+        let has_fd = ::std::env::args().nth(1).map_or(false, |a| !a.is_empty());
+        __FD.store(if has_fd {{ __arg(1) as i32 }} else {{ -1 }}, Ordering::SeqCst);
+        let seed = __arg(2);
+        let start = __arg(3) as usize;
+        ::std::panic::set_hook(Box::new(|info| {{
+            let payload = info.payload();
+            let message = if let Some(s) = payload.downcast_ref::<&str>() {{ *s }}
+                else if let Some(s) = payload.downcast_ref::<String>() {{ s.as_str() }}
+                else {{ "(no message)" }};
+            let mut line = __line("PANIC", __CURRENT.load(Ordering::SeqCst));
+            __field(&mut line, format_args!("{{}}", message));
+            match info.location() {{
+                Some(l) => __field(&mut line, format_args!("{{}}:{{}}", l.file(), l.line())),
+                None => __field(&mut line, format_args!("")),
+            }}
+            __emit(line);
+        }}));
+        for __i in start..__TOTAL {{
+            __CURRENT.store(__i, Ordering::SeqCst);
+            __emit(__line("START", __i));
+            if ::std::panic::catch_unwind(|| __case(__i, seed)).is_err() {{
+                let mut line = __line("RESULT", __i);
+                __field(&mut line, format_args!("panic"));
+                __emit(line);
+            }}
+        }}
+        __emit(b"DONE".to_vec());
+    }}
+}}
+"""
+    return Driver(source=header + body, cases=tuple(cases), signature_offset=signature_offset)

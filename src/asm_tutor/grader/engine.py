@@ -1,0 +1,198 @@
+"""The grading engine's one entry point: `grade()`.
+
+    build (O0 ∥ O3)  →  run both test binaries ∥ objdump  →  checks  →  GradeResult
+
+Nothing about the learner's code makes it raise: an empty file, a file that
+defines nothing, a huge one or one that crashes all come back as a result
+with a plain message. Only a missing or too old rustc raises ToolchainError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from asm_tutor.grader import cache, checks, diagnostics
+from asm_tutor.grader.build import COMPILE_TIME_LIMIT, Build, compile_both
+from asm_tutor.grader.diagnostics import LEARNER_FILE, SourceMap
+from asm_tutor.grader.driver import MAIN_RS, Driver, generate
+from asm_tutor.grader.result import CheckResult, Diagnostic, GradeResult, Status, TestResult, TestStatus
+from asm_tutor.grader.runner import CaseRun
+from asm_tutor.grader.sandbox import Job, Limits, Outcome, run_jobs
+from asm_tutor.pack.model import Exercise
+from asm_tutor.toolchain import ASM_STABLE_SINCE, Toolchain, ToolchainError, require_grading_toolchain
+
+MAX_SOURCE_BYTES = 1024 * 1024
+CANCELLED = "Check cancelled."
+_OBJDUMP_LIMITS = Limits(wall_time=60.0, output_cap=256 * 1024 * 1024)
+
+
+def host_arch(toolchain: Toolchain | None = None) -> str:
+    """The architecture grading runs on (what rustc builds for by default), e.g. `x86_64`."""
+    return (toolchain or require_grading_toolchain()).arch
+
+
+def default_seed(exercise: Exercise, source: str) -> int:
+    """The spec's fixed seed, else one derived from the source: same code, same cases, valid cache."""
+    if exercise.tests.seed is not None:
+        return exercise.tests.seed
+    return int.from_bytes(hashlib.sha256(source.encode("utf-8", errors="replace")).digest()[:4], "big")
+
+
+def grade(
+    exercise: Exercise,
+    source: str,
+    *,
+    edition: str = "2021",
+    toolchain: Toolchain | None = None,
+    seed: int | None = None,
+    cancel: threading.Event | None = None,
+    use_cache: bool = True,
+) -> GradeResult:
+    """Grade the learner's `source` for `exercise`. Raises ToolchainError only for a missing/too old rustc."""
+    started = time.monotonic()
+    toolchain = toolchain or require_grading_toolchain()
+    if not toolchain.supports_asm:
+        major, minor = ASM_STABLE_SINCE
+        raise ToolchainError(f"{toolchain.describe()} is too old: asm! is stable since Rust {major}.{minor}; "
+                             "update Rust (e.g. `rustup update`) and try again.")
+    seed = default_seed(exercise, source) if seed is None else seed
+    result = _grade(exercise, source, edition, toolchain, seed, cancel, use_cache)
+    result.seed = seed
+    result.duration_ms = round((time.monotonic() - started) * 1000)
+    return result
+
+
+def _grade(exercise: Exercise, source: str, edition: str, toolchain: Toolchain, seed: int,
+           cancel: threading.Event | None, use_cache: bool) -> GradeResult:
+    arch = toolchain.arch
+    if not exercise.supports(arch):
+        return _error(exercise, f"This exercise is written for {' and '.join(exercise.arch)}, but this "
+                                f"computer is {arch}; pick another exercise.")
+    if not source.strip():
+        return _error(exercise, f"Your file is empty: write `{exercise.function.render()}` "
+                                "(the starter code is a good beginning).")
+    size = len(source.encode("utf-8", errors="replace"))
+    if size > MAX_SOURCE_BYTES:
+        return _error(exercise, f"Your file is too large to check ({size // 1024} KiB; "
+                                f"the limit is {MAX_SOURCE_BYTES // 1024} KiB).")
+    entry = cache.key(exercise, source, edition, seed, toolchain)
+    if use_cache and (hit := cache.load(entry)) is not None:
+        return hit
+    with tempfile.TemporaryDirectory(prefix="asm-tutor-") as temp:
+        result = _build_and_run(exercise, source, edition, toolchain, seed, cancel, Path(temp))
+    if use_cache and result.message != CANCELLED:
+        cache.store(entry, result)
+    return result
+
+
+def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = None) -> GradeResult:
+    return GradeResult(exercise=exercise.id, status=Status.ERROR, message=message, diagnostics=diags or [])
+
+
+def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Toolchain, seed: int,
+                   cancel: threading.Event | None, work: Path) -> GradeResult:
+    arch = toolchain.arch
+    driver = generate(exercise, arch)
+    learner_text = source if source.endswith("\n") else source + "\n"
+    learner_lines = learner_text.count("\n")
+    (work / "main.rs").write_text(MAIN_RS, encoding="utf-8")
+    (work / LEARNER_FILE).write_text(learner_text + driver.source, encoding="utf-8", errors="replace")
+    source_map = SourceMap(
+        learner_lines=learner_lines, display_name=f"{exercise.id}.rs", temp_dir=str(work),
+        signature=exercise.function, signature_line=learner_lines + driver.signature_offset,
+    )
+
+    builds = compile_both(toolchain, work, edition, cancel)
+    if cancel is not None and cancel.is_set():
+        return _error(exercise, CANCELLED)
+    diags = diagnostics.merge(*(diagnostics.parse(b.stderr, source_map, exercise.error_hints) for b in builds))
+    failed = [b for b in builds if not b.ok]
+    if failed:
+        return _error(exercise, _compile_failure(failed[0], diags), diags)
+
+    runs = [CaseRun(b.binary, b.opt_level, driver.cases, seed, exercise.time_limit, learner_lines) for b in builds]
+    build0 = builds[0]
+    objdump = checks.objdump_argv(arch, build0.object) if build0.object else None
+    jobs = [run.job() for run in runs]
+    if objdump is not None:
+        jobs.append(Job(objdump, _OBJDUMP_LIMITS, separate_stderr=True))
+    outcomes = run_jobs(jobs, cancel)
+    objdump_outcome = outcomes[len(runs)] if objdump is not None else None
+    # A run that crashed mid-way restarts from the next case; both levels restart side by side.
+    round_ = list(zip(runs, outcomes))
+    while round_:
+        if cancel is not None and cancel.is_set():
+            return _error(exercise, CANCELLED)
+        for run, outcome in round_:
+            run.absorb(outcome)
+        pending = [run for run in runs if not run.finished]
+        round_ = list(zip(pending, run_jobs([run.job() for run in pending], cancel))) if pending else []
+
+    tests = [t for run in runs for t in run.test_results()]
+    check_results, assembly = _checks(exercise, arch, source, build0, objdump_outcome)
+    learner_diags = [d for d in diags if d.line is not None]
+    problem = next((run.problem for run in runs if run.problem), "")
+    result = GradeResult(exercise=exercise.id, status=Status.PASS, message="", tests=tests,
+                         checks=check_results, diagnostics=learner_diags, assembly=assembly)
+    result.status, result.message = _verdict(driver, tests, check_results, problem)
+    return result
+
+
+def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
+    if build.outcome.timed_out:
+        return f"The compiler took longer than {COMPILE_TIME_LIMIT:g} s on your file and was stopped."
+    if build.outcome.start_error:
+        return f"rustc could not be started: {build.outcome.start_error}."
+    errors = [d for d in diags if d.level == "error"]
+    if errors:
+        count = f"{len(errors)} errors" if len(errors) > 1 else "1 error"
+        return f"Your code did not compile ({count}); the first: {errors[0].message}"
+    tail = build.stderr.strip().splitlines()[-1:] or ["no message"]
+    return f"The build failed at -O{build.opt_level}: {tail[0][:300]}"
+
+
+def _checks(exercise: Exercise, arch: str, source: str, build0: Build,
+            objdump: Outcome | None) -> tuple[list[CheckResult], str]:
+    if not exercise.require_asm and not exercise.checks_for(arch):
+        return [], ""
+    if objdump is None:
+        return checks.unavailable(exercise, arch, checks.OBJDUMP_MISSING), ""
+    if objdump.returncode != 0 or objdump.truncated:
+        reason = objdump.start_error or objdump.stderr.decode("utf-8", errors="replace").strip()[:200]
+        return checks.unavailable(exercise, arch, f"objdump could not read the compiled code ({reason})."), ""
+    asm_text = build0.asm.read_text(encoding="utf-8", errors="replace") if build0.asm else ""
+    view = checks.analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, exercise.function.name)
+    if view is None:
+        return checks.unavailable(exercise, arch, f"`{exercise.function.name}` was not found in the compiled code."), ""
+    return checks.evaluate(exercise, arch, source, view), checks.listing(view)
+
+
+def _verdict(driver: Driver, tests: list[TestResult], check_results: list[CheckResult],
+             problem: str) -> tuple[Status, str]:
+    total = len(driver.cases)
+    bad_cases = {t.name for t in tests if t.status is not TestStatus.PASS}
+    failed_checks = [c for c in check_results if c.status is TestStatus.FAIL]
+    broken_checks = [c for c in check_results if c.status is TestStatus.ERROR]
+    parts: list[str] = []
+    if problem:
+        parts.append(problem.rstrip("."))
+    if bad_cases:
+        parts.append(f"{len(bad_cases)} of {_count(total, 'test')} did not pass")
+    if failed_checks:
+        names = ", ".join(f"“{c.name}”" for c in failed_checks)
+        parts.append(f"{'a check' if len(failed_checks) == 1 else 'checks'} on the compiled code failed: {names}")
+    if parts:
+        return Status.FAIL, "; ".join(parts) + "."
+    if broken_checks:
+        return Status.ERROR, broken_checks[0].message
+    checked = f", and the compiled code passed {_count(len(check_results), 'check')}" if check_results else ""
+    passed = "The test passed" if total == 1 else f"All {total} tests passed"
+    return Status.PASS, f"{passed} at -O0 and -O3{checked}."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -1,0 +1,154 @@
+"""Run a test binary and turn the driver's report lines into TestResults.
+
+One process runs every case. When it dies (a signal, an exit in the middle),
+the last START line names the case it was on: that case gets a plain
+explanation, the cases before it keep their results, and the binary is started
+again from the next case, a bounded number of times. A time-out ends the run.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asm_tutor.grader.driver import CaseInfo, CaseKind
+from asm_tutor.grader.result import TestResult, TestStatus
+from asm_tutor.grader.sandbox import CHANNEL_FD, Job, Limits, Outcome, describe_signal
+
+TEST_ADDRESS_SPACE = 1 << 30  # 1 GiB: generous for a test, fatal for a runaway allocation
+TEST_FILE_SIZE = 1 << 20
+MAX_RESTARTS = 3
+
+
+def test_limits(time_limit: float) -> Limits:
+    return Limits(
+        wall_time=time_limit,
+        cpu_time=math.ceil(time_limit) + 1,
+        address_space=TEST_ADDRESS_SPACE,
+        file_size=TEST_FILE_SIZE,
+    )
+
+
+@dataclass
+class CaseRun:
+    """The state of running every case on one binary (one optimization level)."""
+
+    binary: Path
+    opt_level: int
+    cases: tuple[CaseInfo, ...]
+    seed: int
+    time_limit: float
+    learner_lines: int
+    results: dict[int, TestResult] = field(default_factory=dict)
+    inputs: dict[int, tuple[str, str]] = field(default_factory=dict)  # case → (input, expected)
+    start: int = 0
+    restarts: int = 0
+    finished: bool = False
+    problem: str = ""  # why the binary could not run at all, if it could not
+
+    def job(self) -> Job:
+        argv = [str(self.binary), CHANNEL_FD, str(self.seed), str(self.start)]
+        return Job(argv, test_limits(self.time_limit), cwd=self.binary.parent, channel=True)
+
+    def absorb(self, outcome: Outcome) -> None:
+        """Take one process's report; afterwards either finished, or ready to restart at self.start."""
+        if outcome.start_error:
+            self.problem = outcome.start_error
+            self.finished = True
+            return
+        current: int | None = None
+        panics: dict[int, str] = {}
+        done = False
+        for raw in outcome.channel.decode("utf-8", errors="replace").splitlines():
+            parts = raw.split("\t")
+            kind = parts[0]
+            if kind != "DONE" and not (len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(self.cases)):
+                continue  # not a line the driver wrote for one of its cases
+            if kind == "START" and len(parts) >= 2 and parts[1].isdigit():
+                current = int(parts[1])
+            elif kind == "INPUT" and len(parts) >= 4 and parts[1].isdigit():
+                self.inputs[int(parts[1])] = (parts[2], parts[3])
+            elif kind == "PANIC" and len(parts) >= 3 and parts[1].isdigit():
+                panics[int(parts[1])] = self._panic_text(parts[2], parts[3] if len(parts) > 3 else "")
+            elif kind == "RESULT" and len(parts) >= 3 and parts[1].isdigit():
+                index = int(parts[1])
+                self.results[index] = self._result(index, parts, panics.get(index, "it panicked"))
+                if current == index:
+                    current = None
+            elif kind == "DONE":
+                done = True
+        if done or outcome.cancelled:
+            self.finished = True
+            return
+        if outcome.timed_out:
+            if current is not None:
+                self.results[current] = self._error(
+                    current, f"It took longer than {self.time_limit:g} s — probably a loop that never exits.")
+            self._rest_not_run("not run: an earlier case ran out of time")
+            return
+        reason = self._death(outcome)
+        if current is None:
+            # Died outside any case (before the first one, or between two).
+            self.problem = f"The test program stopped before running its cases: {reason}."
+            self._rest_not_run("not run: the test program stopped")
+            return
+        self.results[current] = self._error(current, reason[0].upper() + reason[1:] + ".")
+        self.start = current + 1
+        self.restarts += 1
+        if self.restarts > MAX_RESTARTS:
+            self._rest_not_run(f"not run: the program crashed {self.restarts} times, so the rest were skipped")
+        elif self.start >= len(self.cases):
+            self.finished = True
+
+    def _death(self, outcome: Outcome) -> str:
+        if outcome.signal is not None:
+            return describe_signal(outcome.signal, outcome.output)
+        if outcome.returncode == 0:
+            return "the program exited in the middle of the case (does the code call `exit`?)"
+        return f"the program exited with status {outcome.returncode} in the middle of the case"
+
+    def _panic_text(self, message: str, place: str) -> str:
+        match = re.search(r"solution\.rs:(\d+)$", place)
+        if match and int(match.group(1)) <= self.learner_lines:
+            return f"it panicked at line {match.group(1)} of your file: {message}"
+        return f"it panicked: {message}"
+
+    def _result(self, index: int, parts: list[str], panic: str) -> TestResult:
+        info = self.cases[index]
+        status = parts[2]
+        if status == "panic":
+            return self._error(index, panic[0].upper() + panic[1:] + ".")
+        fields = parts[3:7] + [""] * (7 - len(parts))
+        text_input, expected, actual, how = fields[0], fields[1], fields[2], fields[3]
+        text_input = text_input or info.input
+        if status == "pass":
+            return TestResult(info.name, TestStatus.PASS, "", text_input, expected, actual, self.opt_level)
+        if info.kind is CaseKind.PROPERTY:
+            message = "The property does not hold."
+        elif how == "pointer":
+            message = ("Wrong answer when called through a function pointer, though right when inlined: "
+                       "check which registers your block reads and writes (in/out/lateout).")
+        else:
+            message = "Wrong answer."
+        return TestResult(info.name, TestStatus.FAIL, message, text_input, expected, actual, self.opt_level)
+
+    def _error(self, index: int, message: str) -> TestResult:
+        info = self.cases[index]
+        text_input, expected = self.inputs.get(index, (info.input, ""))
+        return TestResult(info.name, TestStatus.ERROR, message, text_input, expected, "", self.opt_level)
+
+    def _rest_not_run(self, message: str) -> None:
+        for info in self.cases:
+            if info.index not in self.results:
+                self.results[info.index] = TestResult(info.name, TestStatus.NOT_RUN, message, info.input,
+                                                      opt_level=self.opt_level)
+        self.finished = True
+
+    def test_results(self) -> list[TestResult]:
+        return [
+            self.results.get(info.index)
+            or TestResult(info.name, TestStatus.NOT_RUN, "not run", info.input, opt_level=self.opt_level)
+            for info in self.cases
+        ]

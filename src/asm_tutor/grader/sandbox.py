@@ -1,0 +1,288 @@
+"""Run processes with limits: rustc, objdump and, above all, the learner's test binary.
+
+Every process gets its own process group, so a time-out or a cancel kills
+everything it started (a learner's binary may fork). Output is read through
+pipes up to a cap and the rest is drained and dropped, so a `println!` in a
+loop costs neither memory nor a hang. Several jobs run at once from one
+selector loop: the two compiles, the two test binaries and objdump are each
+run side by side.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Placeholder in a job's argv, replaced by the number of the extra write pipe (the "channel")
+# that the test driver reports on, kept apart from the learner's own stdout/stderr.
+CHANNEL_FD = "{channel_fd}"
+OUTPUT_CAP = 64 * 1024
+CHANNEL_CAP = 8 * 1024 * 1024
+_POLL = 0.05  # seconds between looks at the cancel flag while nothing happens
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits for one process. None means "no limit of this kind"."""
+
+    wall_time: float  # seconds; the whole process group is killed after this
+    cpu_time: int | None = None  # RLIMIT_CPU, seconds
+    address_space: int | None = None  # RLIMIT_AS, bytes
+    file_size: int | None = None  # RLIMIT_FSIZE, bytes
+    output_cap: int = OUTPUT_CAP  # bytes of stdout+stderr kept; the rest is drained
+
+
+@dataclass(frozen=True)
+class Job:
+    argv: Sequence[str]
+    limits: Limits
+    cwd: Path | None = None
+    channel: bool = False  # open an extra pipe and substitute CHANNEL_FD in argv
+    separate_stderr: bool = False  # keep stderr apart (rustc's JSON) instead of merging it
+
+
+@dataclass
+class Outcome:
+    returncode: int | None = None  # None when it could not be started
+    timed_out: bool = False
+    cancelled: bool = False
+    output: bytes = b""  # stdout (and stderr unless kept separate), up to the cap
+    stderr: bytes = b""
+    channel: bytes = b""
+    truncated: bool = False  # more output came than the cap; the rest was dropped
+    start_error: str = ""
+    duration: float = 0.0
+
+    @property
+    def signal(self) -> int | None:
+        """The signal that ended the process, if one did."""
+        if self.returncode is not None and self.returncode < 0:
+            return -self.returncode
+        return None
+
+
+@dataclass
+class _Stream:
+    outcome: Outcome
+    attr: str  # "output" | "stderr" | "channel"
+    cap: int
+    chunks: list[bytes] = field(default_factory=list)
+    size: int = 0
+
+    def feed(self, data: bytes) -> None:
+        room = self.cap - self.size
+        if room > 0:
+            self.chunks.append(data[:room])
+            self.size += min(room, len(data))
+        if len(data) > room:
+            self.outcome.truncated = True
+
+    def close(self) -> None:
+        setattr(self.outcome, self.attr, b"".join(self.chunks))
+
+
+def _preexec(limits: Limits) -> Callable[[], None]:
+    def apply() -> None:
+        # Runs in the child between fork and exec: only async-signal-safe-ish work here.
+        if limits.cpu_time is not None:
+            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_time, limits.cpu_time + 1))
+        if limits.address_space is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (limits.address_space, limits.address_space))
+        if limits.file_size is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # A learner binary writing to a closed pipe should die quietly, not spin.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+    return apply
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class _Running:
+    def __init__(self, job: Job, selector: selectors.BaseSelector) -> None:
+        self.job = job
+        self.outcome = Outcome()
+        self.streams: dict[int, _Stream] = {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started = time.monotonic()
+        channel_r = channel_w = -1
+        argv = list(job.argv)
+        pass_fds: tuple[int, ...] = ()
+        if job.channel:
+            channel_r, channel_w = os.pipe()
+            argv = [a.replace(CHANNEL_FD, str(channel_w)) for a in argv]
+            pass_fds = (channel_w,)
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=job.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE if job.separate_stderr else subprocess.STDOUT,
+                pass_fds=pass_fds,
+                start_new_session=True,
+                preexec_fn=_preexec(job.limits),
+            )
+        except OSError as err:
+            self.outcome.start_error = f"{argv[0]} could not be started ({err.strerror or err})"
+            if job.channel:
+                os.close(channel_r)
+                os.close(channel_w)
+            return
+        if job.channel:
+            os.close(channel_w)  # the child holds its own copy; EOF comes when it exits
+        self._watch(selector, self.proc.stdout.fileno(), "output", job.limits.output_cap)  # type: ignore[union-attr]
+        if job.separate_stderr:
+            self._watch(selector, self.proc.stderr.fileno(), "stderr", CHANNEL_CAP)  # type: ignore[union-attr]
+        if job.channel:
+            os.set_blocking(channel_r, False)
+            self._watch(selector, channel_r, "channel", CHANNEL_CAP)
+
+    def _watch(self, selector: selectors.BaseSelector, fd: int, attr: str, cap: int) -> None:
+        os.set_blocking(fd, False)
+        self.streams[fd] = _Stream(self.outcome, attr, cap)
+        selector.register(fd, selectors.EVENT_READ, self)
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.job.limits.wall_time
+
+    def read(self, selector: selectors.BaseSelector, fd: int) -> None:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self.streams[fd].feed(data)
+        else:
+            self._close(selector, fd)
+
+    def _close(self, selector: selectors.BaseSelector, fd: int) -> None:
+        selector.unregister(fd)
+        self.streams[fd].close()
+        if self.streams[fd].attr == "channel":
+            os.close(fd)  # the pipe ends of stdout/stderr belong to Popen, which closes them
+
+    def stop(self, selector: selectors.BaseSelector, *, timed_out: bool = False, cancelled: bool = False) -> None:
+        assert self.proc is not None
+        _kill_group(self.proc)
+        self.outcome.timed_out |= timed_out
+        self.outcome.cancelled |= cancelled
+        for fd in list(self.streams):
+            if fd in selector.get_map():
+                # Keep what was already written (the driver's last START line names the case).
+                self._drain(fd)
+                self._close(selector, fd)
+
+    def _drain(self, fd: int) -> None:
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:  # BlockingIOError included: nothing more is waiting
+                return
+            if not data:
+                return
+            self.streams[fd].feed(data)
+
+    def finish(self) -> Outcome:
+        if self.proc is not None:
+            self.outcome.returncode = self.proc.wait()
+            # The main process is gone; anything it left in its group goes too.
+            _kill_group(self.proc)
+            for pipe in (self.proc.stdout, self.proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+        self.outcome.duration = time.monotonic() - self.started
+        return self.outcome
+
+
+def run_jobs(jobs: Sequence[Job], cancel: threading.Event | None = None) -> list[Outcome]:
+    """Run the jobs side by side until each has exited (or was killed); outcomes in job order."""
+    selector = selectors.DefaultSelector()
+    running = [_Running(job, selector) for job in jobs]
+    try:
+        while selector.get_map():
+            now = time.monotonic()
+            if cancel is not None and cancel.is_set():
+                for run in running:
+                    if run.proc is not None:
+                        run.stop(selector, cancelled=True)
+                break
+            for run in running:
+                if run.proc is not None and now >= run.deadline and _has_open(selector, run):
+                    run.stop(selector, timed_out=True)
+            if not selector.get_map():
+                break
+            next_deadline = min((r.deadline for r in running if _has_open(selector, r)), default=now)
+            timeout = max(0.0, min(_POLL, next_deadline - now))
+            for key, _ in selector.select(timeout):
+                key.data.read(selector, key.fd)
+        # Output is closed; a process can still be alive (it closed its stdout): wait with the deadline.
+        for run in running:
+            if run.proc is None:
+                continue
+            while run.proc.poll() is None:
+                if cancel is not None and cancel.is_set():
+                    run.stop(selector, cancelled=True)
+                elif time.monotonic() >= run.deadline:
+                    run.stop(selector, timed_out=True)
+                else:
+                    time.sleep(0.005)
+    finally:
+        for run in running:
+            if run.proc is not None and run.proc.poll() is None:
+                _kill_group(run.proc)
+        selector.close()
+    return [run.finish() for run in running]
+
+
+def _has_open(selector: selectors.BaseSelector, run: _Running) -> bool:
+    mapping = selector.get_map()
+    return any(fd in mapping for fd in run.streams)
+
+
+def describe_signal(signum: int, output: bytes = b"") -> str:
+    """Why a learner's process died, in plain words."""
+    if signum == signal.SIGSEGV:
+        if b"has overflowed its stack" in output:
+            return "it overflowed the stack (SIGSEGV) — e.g. endless recursion or a clobbered stack pointer"
+        return "it crashed with SIGSEGV: it touched memory it must not — e.g. a wrong register or a clobbered stack pointer"
+    if signum == signal.SIGABRT:
+        if b"has overflowed its stack" in output:
+            return "it overflowed the stack and was aborted (SIGABRT) — e.g. endless recursion or a clobbered stack pointer"
+        return "it was aborted (SIGABRT) — a stack overflow, a failed allocation or an abort inside the code"
+    if signum == signal.SIGILL:
+        return "it crashed with SIGILL: the CPU met an illegal instruction (e.g. `ud2`, or bytes that are not an instruction)"
+    if signum == signal.SIGBUS:
+        return "it crashed with SIGBUS: a misaligned or impossible memory access"
+    if signum == signal.SIGFPE:
+        return "it crashed with SIGFPE: an arithmetic fault such as division by zero (or a quotient too large for `div`)"
+    if signum == signal.SIGTRAP:
+        return "it stopped at a breakpoint trap (SIGTRAP, e.g. `int3`)"
+    if signum == signal.SIGXCPU:
+        return "it used up its CPU-time limit (SIGXCPU) — probably a loop that never exits"
+    if signum == signal.SIGKILL:
+        return "it was killed (SIGKILL), most likely for going over a memory or time limit"
+    if signum == signal.SIGXFSZ:
+        return "it tried to write a file larger than allowed (SIGXFSZ)"
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    return f"it was ended by {name}"
