@@ -220,3 +220,26 @@ def test_a_hand_edited_install_is_listed_with_its_problem(tmp_path: Path) -> Non
 def test_install_of_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pack", "install", str(tmp_path / "nope")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_list_of_the_test_pack_by_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--pack", str(TEST_PACK), "list"]) == 0
+    out = capsys.readouterr().out
+    assert "Assembleur en ligne" in out
+    for item in ("registres", "echange_moities", "drapeaux", "ecart"):
+        assert item in out
+
+
+def test_the_pack_command_imports_no_textual(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom asm_tutor.cli import main\n"
+        f"main(['pack', 'list'])\nmain(['pack', 'new', {str(tmp_path / 'p')!r}])\n"
+        "import asm_tutor.pack.check, asm_tutor.pack.registry\n"
+        "print('TEXTUAL:' + ','.join(m for m in sys.modules if m.split('.')[0] == 'textual'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rsplit("TEXTUAL:", 1)[1].strip() == ""
