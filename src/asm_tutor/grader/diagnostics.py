@@ -22,6 +22,9 @@ _NOISE = re.compile(r"^(aborting due to|For more information about|Some errors h
                     r"|\d+ warnings? emitted|due to multiple output types)")
 # AT&T syntax in an Intel-syntax template: `%rax`-style registers or `$5`-style immediates.
 _ATT_RE = re.compile(r"%[a-z]{1,2}[a-z0-9]{1,3}\b|\$-?(?:0x)?[0-9a-f]+\b|\b[a-z]{2,6}[qlwb]\s+%")
+_SUFFIXED_MNEMONICS = frozenset({"mov", "lea", "add", "sub", "and", "or", "xor", "cmp", "test", "push", "pop",
+                                 "shl", "shr", "sar", "sal", "imul", "mul", "inc", "dec", "neg", "not", "xchg",
+                                 "adc", "sbb", "div", "idiv", "movs", "movz", "cmov", "rol", "ror", "bsf", "bsr"})
 
 HINT_UNSAFE = ("asm! is always unsafe: wrap it in `unsafe { ... }` and say in a `// SAFETY:` comment "
                "why the block is sound.")
@@ -170,14 +173,16 @@ def _hint(data: dict[str, Any], diag: Diagnostic, hints: tuple[ErrorHint, ...]) 
 
 
 def _looks_att(data: dict[str, Any]) -> bool:
-    """An assembler error whose instantiated template uses AT&T syntax."""
+    """An assembler error about a template written in AT&T syntax."""
+    message = str(data.get("message", ""))
+    suffixed = re.match(r"invalid instruction mnemonic '([a-z]+)[qlwb]'", message)
+    if suffixed and suffixed.group(1) in _SUFFIXED_MNEMONICS:
+        return True  # `movq`, `leaq`, `addl`: AT&T's operand-size suffixes
     texts: list[str] = []
     for child in data.get("children") or []:
         for span in child.get("spans") or []:
             if span.get("file_name") == "<inline asm>":
                 texts.extend(t.get("text", "") for t in span.get("text") or [])
-    if not texts:
-        return False
     return any(_ATT_RE.search(t) for t in texts)
 
 

@@ -91,7 +91,8 @@ class _Stream:
 
 def _preexec(limits: Limits) -> Callable[[], None]:
     def apply() -> None:
-        # Runs in the child between fork and exec: only async-signal-safe-ish work here.
+        # Runs in the child between fork and exec: plain setrlimit calls only (Popen's
+        # restore_signals already gives the child the default SIGPIPE).
         if limits.cpu_time is not None:
             resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_time, limits.cpu_time + 1))
         if limits.address_space is not None:
@@ -99,8 +100,6 @@ def _preexec(limits: Limits) -> Callable[[], None]:
         if limits.file_size is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        # A learner binary writing to a closed pipe should die quietly, not spin.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
     return apply
 
