@@ -83,8 +83,9 @@ class Finding:
         return f"{self.file}:{self.line}" if self.line else self.file
 
     def __str__(self) -> str:
+        """`file:line: field: detail`, the form a problem is listed in."""
         parts = [p for p in (self.location(), self.field) if p]
-        parts.append(f"{self.checked}: {self.detail}" if self.detail else self.checked)
+        parts.append(self.detail or self.checked)
         return ": ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -281,15 +282,15 @@ class _Checker:
         failed_tests = [t for t in result.tests if t.status in (TestStatus.FAIL, TestStatus.ERROR)]
         if failed_tests:
             t = failed_tests[0]
-            bits = [f"test `{t.name}` (opt-level {t.opt_level})"]
+            head = f"test `{t.name}` at opt-level {t.opt_level}"
+            if t.message:
+                head += f": {_first_line(t.message).rstrip('.')}"
+            bits = [head]
             if t.input:
                 bits.append(f"input {t.input}")
             if t.expected or t.actual:
                 bits.append(f"expected {t.expected}, got {t.actual}")
-            if t.message:
-                bits.append(_first_line(t.message))
-            more = len(failed_tests) - 1
-            parts.append(", ".join(bits) + (f" (and {more} more failing)" if more else ""))
+            parts.append(", ".join(bits))
             field_ = "tests"
         failed_checks = [c for c in result.checks if c.status is not TestStatus.PASS]
         if failed_checks:
@@ -304,7 +305,7 @@ class _Checker:
         seed = getattr(result, "seed", None)
         if failed_tests and seed is not None:
             parts.append(f"seed {seed}")
-        unique = list(dict.fromkeys(p for p in parts if p))
+        unique = list(dict.fromkeys(p.rstrip(".") for p in parts if p))
         return line, field_, "; ".join(unique) or f"status {result.status.value}"
 
     # -- lessons --
