@@ -1,0 +1,252 @@
+"""`asm-tutor pack check` with the real rustc and the real grader.
+
+The French test pack (tests/packs/cours_fr) must check out; a copy broken in five
+ways must report each problem with its file, line and field, and exit 1; an exercise
+for another architecture is "not checkable here", never a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.cli import main
+from asm_tutor.pack.check import Aspect, Finding, Outcome, PackCheckReport, check_pack
+from asm_tutor.pack.scaffold import new_pack
+from asm_tutor.toolchain import detect
+
+TEST_PACK = Path(__file__).parent / "packs" / "cours_fr"
+HOST = detect().arch
+OTHER = "aarch64" if HOST == "x86_64" else "x86_64"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("ASM_TUTOR_PROFILE", "tester")
+    return tmp_path
+
+
+def rows(report: PackCheckReport, item: str, aspect: Aspect) -> list[Finding]:
+    return [f for f in report.findings if f.item == item and f.aspect is aspect]
+
+
+def the(report: PackCheckReport, item: str, aspect: Aspect, arch: str | None = None) -> Finding:
+    found = [f for f in rows(report, item, aspect) if arch is None or f.arch == arch]
+    assert len(found) == 1, [str(f) for f in report.findings]
+    return found[0]
+
+
+# -- the packs that must pass ----------------------------------------------------------------
+
+
+def test_the_test_pack_checks_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pack", "check", str(TEST_PACK)]) == 0
+    out = capsys.readouterr().out
+    assert "The pack checks out" in out
+    assert "cours_fr" in out
+
+
+def test_the_test_pack_report() -> None:
+    report = check_pack(TEST_PACK)
+    assert report.ok, [str(f) for f in report.problems]
+    assert (report.pack_id, report.host_arch) == ("cours_fr", HOST)
+    for exercise in ("echange_moities", "ecart"):
+        item = f"exercise {exercise}"
+        assert the(report, item, Aspect.SOLUTION, HOST).outcome is Outcome.PASS
+        assert the(report, item, Aspect.STARTER, HOST).outcome is Outcome.PASS
+        assert the(report, item, Aspect.SOLUTION, OTHER).outcome is Outcome.NOT_CHECKABLE
+        assert the(report, item, Aspect.HINTS).outcome is Outcome.PASS
+    blocks = rows(report, "lesson registres", Aspect.CODE_BLOCK) + rows(report, "lesson drapeaux", Aspect.CODE_BLOCK)
+    assert len(blocks) == 6
+    assert sorted(b.outcome.value for b in blocks) == sorted(["pass"] * 4 + ["not_checkable"] * 2)
+    assert all(b.file and b.file.startswith("lessons/") and b.line for b in blocks)
+
+
+def test_pack_new_output_passes_pack_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dest = tmp_path / "nouveau"
+    assert main(["pack", "new", str(dest)]) == 0
+    capsys.readouterr()
+    assert main(["pack", "check", "--json", str(dest)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and report["pack"]["id"] == "nouveau"
+    by = {(f["aspect"], f["arch"]): f for f in report["findings"] if f["item"] == "exercise double"}
+    assert by[("solution", HOST)]["outcome"] == "pass"
+    assert by[("starter", HOST)]["outcome"] == "pass"  # it fails as given, which is what is checked
+    assert by[("solution", OTHER)]["outcome"] == "not_checkable"
+    blocks = [f for f in report["findings"] if f["aspect"] == "code_block"]
+    assert {f["outcome"] for f in blocks} == {"pass", "not_checkable"}
+
+
+# -- a broken copy ---------------------------------------------------------------------------
+
+
+def broken_copy(tmp_path: Path) -> Path:
+    """The test pack with five things wrong:
+    1. ecart's solution for this host is wrong (it picks the wrong difference);
+    2. echange_moities' starter passes as given (it holds the answer);
+    3. a lesson block tagged compile_fail compiles;
+    4. ecart's hints are all blank;
+    5. a new exercise, `ecart_autre`, is for the other architecture only."""
+    root = tmp_path / "casse"
+    shutil.copytree(TEST_PACK, root)
+    ecart = root / "exercises" / "ecart"
+    # 1. the wrong solution: a copy of the other architecture's exercise is made first (5).
+    shutil.copytree(ecart, root / "exercises" / "ecart_autre")
+    solution = ecart / HOST / "solution.rs"
+    text = solution.read_text()
+    wrong = text.replace("cmovb", "cmova") if HOST == "x86_64" else text.replace(", lo", ", hs")
+    assert wrong != text
+    solution.write_text(wrong)
+    # 2. a starter that passes.
+    swap = root / "exercises" / "echange_moities"
+    (swap / HOST).mkdir(exist_ok=True)
+    (swap / HOST / "starter.rs").write_text((swap / HOST / "solution.rs").read_text())
+    # 3. a compile_fail block that compiles.
+    lesson = root / "lessons" / "01-registres.md"
+    lesson.write_text(lesson.read_text() + "\n## En trop\n\n```rust,compile_fail\nfn main() {}\n```\n")
+    # 4. blank hints.
+    spec = ecart / "exercise.toml"
+    text = spec.read_text()
+    start = text.index("hints = [")
+    end = text.index("]\n", start) + 2
+    spec.write_text(text[:start] + 'hints = ["", " "]\n' + text[end:])
+    # 5. an exercise for the other architecture only.
+    other_spec = root / "exercises" / "ecart_autre" / "exercise.toml"
+    other_spec.write_text(other_spec.read_text().replace('arch = ["x86_64", "aarch64"]', f'arch = ["{OTHER}"]'))
+    manifest = root / "pack.toml"
+    manifest.write_text(manifest.read_text() + '\n[[course]]\nexercise = "ecart_autre"\n')
+    return root
+
+
+def test_a_broken_copy_reports_each_problem(tmp_path: Path) -> None:
+    root = broken_copy(tmp_path)
+    report = check_pack(root)
+    assert report.loaded and not report.ok
+    problems = {(f.item, f.aspect): f for f in report.problems}
+    assert set(problems) == {
+        ("exercise ecart", Aspect.SOLUTION),
+        ("exercise echange_moities", Aspect.STARTER),
+        ("lesson registres", Aspect.CODE_BLOCK),
+        ("exercise ecart", Aspect.HINTS),
+    }, [str(f) for f in report.problems]
+
+    wrong = problems[("exercise ecart", Aspect.SOLUTION)]
+    assert wrong.file == f"exercises/ecart/{HOST}/solution.rs"
+    assert wrong.field == "tests" and "test `" in wrong.detail and "expected" in wrong.detail
+
+    starter = problems[("exercise echange_moities", Aspect.STARTER)]
+    assert starter.file == f"exercises/echange_moities/{HOST}/starter.rs"
+    assert starter.field == "starter_passes" and "passes as given" in starter.detail
+
+    block = problems[("lesson registres", Aspect.CODE_BLOCK)]
+    lines = (root / "lessons" / "01-registres.md").read_text().splitlines()
+    assert block.file == "lessons/01-registres.md"
+    assert lines[block.line - 1] == "```rust,compile_fail"
+    assert "but it compiles" in block.detail
+
+    hints = problems[("exercise ecart", Aspect.HINTS)]
+    spec_lines = (root / "exercises" / "ecart" / "exercise.toml").read_text().splitlines()
+    assert (hints.file, hints.field) == ("exercises/ecart/exercise.toml", "hints")
+    assert spec_lines[hints.line - 1].startswith("hints = ")
+
+    # The exercise for the other architecture: not checkable, and not a problem.
+    other = rows(report, "exercise ecart_autre", Aspect.SOLUTION) + rows(report, "exercise ecart_autre", Aspect.STARTER)
+    assert [f.outcome for f in other] == [Outcome.NOT_CHECKABLE] * 2
+    assert all(OTHER in f.detail for f in other)
+    # Its hints are still checked (they need no compiler); it was copied before they were blanked.
+    assert the(report, "exercise ecart_autre", Aspect.HINTS).outcome is Outcome.PASS
+
+
+def test_a_broken_copy_via_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = broken_copy(tmp_path)
+    assert main(["pack", "check", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "4 problems" in out
+    problem_lines = out[out.index("4 problems"):].splitlines()[1:]
+    assert any(line.strip().startswith(f"exercises/ecart/{HOST}/solution.rs: tests:") for line in problem_lines)
+    assert any(line.strip().startswith(f"exercises/echange_moities/{HOST}/starter.rs: starter_passes:") for line in problem_lines)
+    assert any(line.strip().startswith("lessons/01-registres.md:") and "compiles" in line for line in problem_lines)
+    assert any(line.strip().startswith("exercises/ecart/exercise.toml:") and ": hints:" in line for line in problem_lines)
+    assert not any("ecart_autre" in line for line in problem_lines)
+
+
+def test_json_report_of_a_broken_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = broken_copy(tmp_path)
+    assert main(["pack", "check", "--json", str(root)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False and report["counts"]["fail"] == 4
+    autre = [f for f in report["findings"] if f["item"] == "exercise ecart_autre" and f["aspect"] in ("solution", "starter")]
+    assert {f["outcome"] for f in autre} == {"not_checkable"}
+
+
+def test_a_pack_that_does_not_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An exercise without any hints is a loader problem: all of them print, exit 1."""
+    root = tmp_path / "sans_indices"
+    shutil.copytree(TEST_PACK, root)
+    spec = root / "exercises" / "ecart" / "exercise.toml"
+    text = spec.read_text()
+    start = text.index("hints = [")
+    end = text.index("]\n", start) + 2
+    spec.write_text(text[:start] + text[end:].replace("random = 32", "randon = 32"))
+    assert main(["pack", "check", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "exercises/ecart/exercise.toml" in err
+    assert "hints" in err and "missing required field" in err
+    assert "tests.randon" in err
+    report = check_pack(root)
+    assert not report.loaded and not report.ok and report.findings == []
+    assert {p.field for p in report.load_problems} == {"hints", "tests.randon"}
+
+
+def test_starter_passes_true_is_respected(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    spec = root / "exercises" / "double" / "exercise.toml"
+    spec.write_text(spec.read_text().replace("starter_passes = false", "starter_passes = true"))
+    report = check_pack(root)
+    finding = the(report, "exercise double", Aspect.STARTER, HOST)
+    # The starter fails, which `starter_passes = true` says it should not: a problem in the spec.
+    assert finding.outcome is Outcome.FAIL
+    assert (finding.file, finding.field) == ("exercises/double/exercise.toml", "starter_passes")
+    lines = spec.read_text().splitlines()
+    assert lines[finding.line - 1].startswith("starter_passes = true")
+
+
+def test_fewer_than_three_hints_is_a_warning(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    spec = root / "exercises" / "double" / "exercise.toml"
+    text = spec.read_text()
+    start = text.index("hints = [")
+    end = text.index("]\n", start) + 2
+    spec.write_text(text[:start] + 'hints = ["Add it to itself."]\n' + text[end:])
+    report = check_pack(root)
+    assert the(report, "exercise double", Aspect.HINTS).outcome is Outcome.WARN
+    assert report.ok
+
+
+def test_check_an_installed_pack_by_id(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pack", "install", str(TEST_PACK)]) == 0
+    capsys.readouterr()
+    assert main(["pack", "check", "--json", "cours_fr"]) == 0
+    assert json.loads(capsys.readouterr().out)["pack"]["id"] == "cours_fr"
+
+
+@pytest.mark.xfail(reason="grader/driver.py __property writes its fields with tabs inside one field, "
+                          "which __field turns into spaces, so every property reads as failed", strict=False)
+def test_a_true_property_passes_pack_check(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    spec = root / "exercises" / "double" / "exercise.toml"
+    text = spec.read_text()
+    enabled = text.replace("# [[tests.properties]]\n# name = ", "[[tests.properties]]\nname = ").replace(
+        '# expr = "double(double(5)) == 20"', 'expr = "double(double(5)) == 20"')
+    assert enabled != text
+    spec.write_text(enabled)
+    report = check_pack(root)
+    assert report.ok, [str(f) for f in report.problems]
