@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from textual.app import App
-from textual.binding import Binding
 
 from asm_tutor.context import Context
 from asm_tutor.pack.problems import PackError
@@ -25,16 +24,11 @@ class TutorApp(App[None]):
     TITLE = "asm-tutor"
     CSS_PATH = ["styles/app.tcss"]
     COMMANDS = App.COMMANDS | {CourseCommands}
-    BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-    ]
 
-    def __init__(self, ctx: Context, *, seed: int | None = None, started: float | None = None) -> None:
-        """`seed` fixes the random test cases (to reproduce a failure; tests); `started` is when
-        the process began, for the startup time in the log."""
+    def __init__(self, ctx: Context, *, started: float | None = None) -> None:
+        """`started` is when the process began, for the startup time in the log."""
         super().__init__()
         self.ctx = ctx
-        self.seed = seed
         self._started = started if started is not None else time.perf_counter()
         self.settings: Settings = load_settings()
         self.store: ProgressStore = ctx.progress

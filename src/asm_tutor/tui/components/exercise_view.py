@@ -54,11 +54,10 @@ class ExerciseView(Vertical):
             self.exercise = exercise
             self.source = source
 
-    def __init__(self, pack: Pack, toolchain: Toolchain | None, *, seed: int | None = None, id: str | None = None) -> None:
+    def __init__(self, pack: Pack, toolchain: Toolchain | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.pack = pack
         self.toolchain = toolchain
-        self.seed = seed
         self.exercise: Exercise | None = None
         self.arch = toolchain.arch if toolchain else None
         self.passed = False
@@ -214,7 +213,7 @@ class ExerciseView(Vertical):
     def _grade(self, exercise: Exercise, source: str, cancel: threading.Event) -> GradeResult:
         from asm_tutor.grader.engine import grade
 
-        return grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain, seed=self.seed, cancel=cancel)
+        return grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain, cancel=cancel)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

@@ -61,7 +61,7 @@ class ResultsPanel(VerticalScroll):
         yield Static(id="test-detail")
 
     def on_mount(self) -> None:
-        self.query_one("#tests", DataTable).add_columns("", "Test", "Input", "Expected", "Actual", "Opt")
+        self.query_one("#tests", DataTable).add_columns("", "Test", "Opt", "Input", "Expected", "Actual")
         self.clear()
 
     def _sections(self, *, diagnostics: bool, checks: bool, tests: bool) -> None:
@@ -119,7 +119,7 @@ class ResultsPanel(VerticalScroll):
         self._ordered_tests = sorted(result.tests, key=lambda t: t.status is TestStatus.PASS)
         for test in self._ordered_tests:
             symbol, style = _TEST_MARKS[test.status]
-            table.add_row(Text(symbol, style), test.name, test.input, test.expected, test.actual, f"O{test.opt_level}")
+            table.add_row(Text(symbol, style), test.name, f"-O{test.opt_level}", test.input, test.expected, test.actual)
         self._sections(diagnostics=bool(ordered), checks=bool(result.checks), tests=bool(result.tests))
         self._show_test_detail(0)
         self.scroll_home(animate=False)
@@ -127,9 +127,8 @@ class ResultsPanel(VerticalScroll):
     @staticmethod
     def _verdict(result: GradeResult, can_compare: bool) -> str:
         if result.status is Status.PASS:
-            passed = sum(t.status is TestStatus.PASS for t in result.tests)
-            extra = " Press F4 to compare with the reference solution." if can_compare else ""
-            return f"✓ Passed — all {passed} tests and {len(result.checks)} checks.{extra}"
+            extra = " F4 compares your code with the reference solution." if can_compare else ""
+            return f"✓ Passed. {result.message}{extra}"
         message = result.message or "It did not pass."
         if result.status is Status.FAIL and result.seed is not None:
             # Only on failure: the seed is what reproduces it; on a pass it is noise.

@@ -38,6 +38,8 @@ EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_ed
 class CourseScreen(Screen[None]):
     app: TutorApp
 
+    # Footer order is this order: at 80 columns the last ones scroll out of sight, so the
+    # everyday keys come first and the own-editor keys last (the home page lists them too).
     BINDINGS = [
         Binding("f5,ctrl+r,ctrl+enter", "check", "Check", id="check"),
         # Priority, so it works inside the editor (which would otherwise take Escape to leave).
@@ -45,11 +47,13 @@ class CourseScreen(Screen[None]):
         Binding("f2", "hint", "Hint", id="hint"),
         Binding("f3", "assembly", "Asm", id="assembly"),
         Binding("f4", "solution", "Solution", id="solution"),
-        Binding("f8", "previous", "Prev", id="previous"),
         Binding("f9", "next", "Next", id="next"),
+        Binding("f8", "previous", "Prev", id="previous"),
+        Binding("ctrl+b", "toggle_sidebar", "Course", id="toggle_sidebar"),
+        # Textual's own ctrl+q (hidden) quits on every screen; this one puts it in the footer.
+        Binding("ctrl+q", "app.quit", "Quit", id="quit", priority=True),
         Binding("ctrl+o", "external_editor", "Editor", id="external_editor"),
         Binding("ctrl+t", "watch", "Watch", id="watch"),
-        Binding("ctrl+b", "toggle_sidebar", "Course", id="toggle_sidebar"),
     ]
 
     def __init__(self, pack: Pack) -> None:
@@ -69,14 +73,19 @@ class CourseScreen(Screen[None]):
             with ContentSwitcher(initial="home", id="main"):
                 yield HomeView(self.pack, id="home")
                 yield LessonReader(self.pack, id="lesson")
-                yield ExerciseView(self.pack, self.app.toolchain, seed=self.app.seed, id="exercise")
-        yield Footer()
+                yield ExerciseView(self.pack, self.app.toolchain, id="exercise")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.pack.title
         self._reload_progress()
         self.query_one(CourseSidebar).refresh_marks()
         self.show_home()
+
+    def on_resize(self) -> None:
+        # At 80 columns the palette hint would push Quit out of the footer; the home page and
+        # the header's ⭘ button still lead to the palette.
+        self.query_one(Footer).show_command_palette = self.size.width >= NARROW
 
     @property
     def exercise_view(self) -> ExerciseView:
