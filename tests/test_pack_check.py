@@ -250,3 +250,12 @@ def test_a_true_property_passes_pack_check(tmp_path: Path) -> None:
     spec.write_text(enabled)
     report = check_pack(root)
     assert report.ok, [str(f) for f in report.problems]
+
+
+def test_the_builtin_id_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="asm_basics")
+    report = check_pack(root)
+    [problem] = report.problems
+    assert (problem.file, problem.line, problem.field) == ("pack.toml", 11, "id")
+    assert "progress" in problem.detail

@@ -345,6 +345,29 @@ class _Checker:
                        arch=block.arch, duration_ms=ms)
 
 
+def _identity(pack: Pack) -> list[Finding]:
+    """A pack other than the built-in course must not take its id: progress is kept per id."""
+    from asm_tutor.paths import builtin_pack_dir
+
+    builtin_root = builtin_pack_dir()
+    if pack.root.resolve() == builtin_root.resolve():
+        return []
+    try:
+        builtin_id = load_pack(builtin_root).id
+    except PackError:
+        return []
+    if pack.id != builtin_id:
+        return []
+    try:
+        line = find_key_line(pack.manifest_path.read_text(encoding="utf-8"), None, "id")
+    except OSError:
+        line = None
+    return [Finding("pack", Aspect.PACK, "id", Outcome.FAIL,
+                    f"`{pack.id}` is the built-in course's id; learners' progress is kept per pack id, so it "
+                    "would mix with the built-in course's (and `pack install` refuses it): choose your own id",
+                    file="pack.toml", line=line, field="id")]
+
+
 def _first_line(text: str) -> str:
     text = (text or "").strip()
     return text.splitlines()[0] if text else ""
@@ -386,6 +409,7 @@ def check_pack(
                 f"{len(pack.lessons)} lesson(s), {len(pack.exercises)} exercise(s)",
                 file="pack.toml")
     ]
+    rows.extend(_identity(pack))
     lock = threading.Lock()
 
     def report_done(finding: Finding) -> Finding:
