@@ -24,6 +24,7 @@ class Status(StrEnum):
 
 
 class TestStatus(StrEnum):
+    __test__ = False  # a pytest hint: not a test class despite the name
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"  # crashed, panicked or timed out on this case
@@ -32,6 +33,7 @@ class TestStatus(StrEnum):
 
 @dataclass
 class TestResult:
+    __test__ = False  # a pytest hint: not a test class despite the name
     name: str
     status: TestStatus
     message: str = ""

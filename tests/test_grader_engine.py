@@ -1,0 +1,322 @@
+"""The grading engine end to end, with the real rustc: what passes, what is turned away, and how
+crashes, time-outs, floods, panics, odd files, cancelling and the cache behave."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.grader.engine import CANCELLED, grade, host_arch
+from asm_tutor.grader.result import GradeResult, Status, TestStatus
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.paths import builtin_pack_dir
+
+FIXTURES = Path(__file__).parent / "fixtures" / "grader"
+PACK = load_pack(builtin_pack_dir())
+ARCH = host_arch()
+pytestmark = pytest.mark.skipif(ARCH != "x86_64", reason="the fixtures are x86_64 asm")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_and_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the real user cache; build in a folder of this test's own (to look for leftovers)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    builds = tmp_path / "builds"
+    builds.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(builds))
+    return builds
+
+
+def run(exercise_id: str, fixture: str, **kwargs: object) -> GradeResult:
+    exercise = PACK.exercises[exercise_id]
+    return grade(exercise, (FIXTURES / fixture).read_text(encoding="utf-8"), use_cache=False, **kwargs)  # type: ignore[arg-type]
+
+
+def check(result: GradeResult, name: str) -> TestStatus:
+    return next(c.status for c in result.checks if c.name == name)
+
+
+def failed_checks(result: GradeResult) -> set[str]:
+    return {c.name for c in result.checks if c.status is TestStatus.FAIL}
+
+
+def processes_under(folder: Path) -> list[str]:
+    """Command lines of live processes started from inside `folder` (the grader's build dirs)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(folder) in cmdline:
+            found.append(cmdline)
+    return found
+
+
+# -- what must pass ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("exercise_id", ["times_nine", "max_u64", "cpu_vendor"])
+def test_builtin_reference_solutions_pass(exercise_id: str) -> None:
+    exercise = PACK.exercises[exercise_id]
+    result = grade(exercise, exercise.solution(ARCH), use_cache=False)
+    assert result.status is Status.PASS, result.to_json()
+    assert result.tests and all(t.status is TestStatus.PASS for t in result.tests)
+    assert {t.opt_level for t in result.tests} == {0, 3}
+    assert result.checks and all(c.status is TestStatus.PASS for c in result.checks)
+    assert "asm! begin" in result.assembly and "▶" in result.assembly
+    assert not result.cached and result.seed is not None
+
+
+@pytest.mark.parametrize(("exercise_id", "fixture"), [
+    ("times_nine", "seed_times_nine.rs"),  # the seed article's solutions, verbatim, each with its own main
+    ("max_u64", "seed_max_u64.rs"),  # ... with `inout`
+    ("cpu_vendor", "seed_cpu_vendor.rs"),  # ... with `mov {ebx_tmp:r}, rbx` / `xchg`
+    ("times_nine", "tn_helper.rs"),  # asm in a helper the required function calls; `out(reg) _` scratch
+    ("times_nine", "tn_positional.rs"),  # positional `{0}`, `lateout`
+    ("times_nine", "tn_mov_shl_add.rs"),  # another correct sequence; pub, doc comments, inner #![allow]
+])
+def test_correct_solutions_pass(exercise_id: str, fixture: str) -> None:
+    result = run(exercise_id, fixture)
+    assert result.status is Status.PASS, result.to_json()
+    assert result.message.startswith(("All", "The test passed"))
+
+
+def test_cpu_vendor_matches_this_machine() -> None:
+    result = run("cpu_vendor", "seed_cpu_vendor.rs")
+    (o0, o3) = result.tests
+    assert o0.expected == o0.actual and o0.expected.startswith('Some("') and o3.opt_level == 3
+
+
+# -- what must be turned away --------------------------------------------------------------
+
+@pytest.mark.parametrize(("fixture", "must_fail"), [
+    ("tn_mul.rs", {"uses asm!", "no multiply instruction"}),
+    ("tn_wrapping_mul.rs", {"uses asm!", "no multiply instruction"}),
+    ("tn_shift_add.rs", {"uses asm!", "arithmetic done in asm!"}),
+    ("tn_imul.rs", {"no multiply instruction"}),
+    ("tn_mul_rdx.rs", {"no multiply instruction"}),
+    ("tn_byte_imul.rs", {"no multiply instruction"}),  # `.byte` cannot hide it from the object code
+])
+def test_times_nine_shortcuts_are_rejected(fixture: str, must_fail: set[str]) -> None:
+    result = run("times_nine", fixture)
+    assert result.status is Status.FAIL
+    assert must_fail <= failed_checks(result), result.to_json()
+    assert "check" in result.message
+
+
+def test_hidden_imul_is_named_in_the_message() -> None:
+    result = run("times_nine", "tn_byte_imul.rs")
+    failure = next(c for c in result.checks if c.name == "no multiply instruction")
+    assert "imul" in failure.message and "times_nine" in failure.message
+    assert all(t.status is TestStatus.PASS for t in result.tests)  # the values were right: only the check catches it
+
+
+@pytest.mark.parametrize(("fixture", "must_fail"), [
+    ("mx_ifelse.rs", {"uses asm!", "no branch", "conditional move in asm!"}),
+    ("mx_max.rs", {"uses asm!", "no call to a library max", "conditional move in asm!"}),
+    ("mx_branch_asm.rs", {"no branch", "conditional move in asm!"}),
+    ("mx_decoy.rs", {"conditional move in asm!", "no call to a library max"}),
+])
+def test_max_u64_shortcuts_are_rejected(fixture: str, must_fail: set[str]) -> None:
+    result = run("max_u64", fixture)
+    assert result.status is Status.FAIL
+    assert must_fail <= failed_checks(result), result.to_json()
+
+
+def test_decoy_asm_still_counts_as_asm_but_not_as_the_work() -> None:
+    result = run("max_u64", "mx_decoy.rs")
+    assert check(result, "uses asm!") is TestStatus.PASS
+    assert "nop" in result.assembly
+
+
+@pytest.mark.parametrize(("fixture", "must_fail"), [
+    ("cv_hardcoded.rs", {"uses asm!", "cpuid in your asm!"}),
+    ("cv_intrinsic.rs", {"no cpuid intrinsic", "cpuid in your asm!"}),
+])
+def test_cpu_vendor_shortcuts_are_rejected(fixture: str, must_fail: set[str]) -> None:
+    result = run("cpu_vendor", fixture)
+    assert result.status is Status.FAIL
+    assert must_fail <= failed_checks(result), result.to_json()
+    assert all(t.status is TestStatus.PASS for t in result.tests)  # right answer, wrong way
+
+
+# -- running learner code ------------------------------------------------------------------
+
+def test_a_crash_names_the_case_and_keeps_the_others() -> None:
+    result = run("times_nine", "tn_crash.rs")
+    assert result.status is Status.FAIL
+    o0 = [t for t in result.tests if t.opt_level == 0]
+    assert [t.status for t in o0[:4]] == [TestStatus.PASS, TestStatus.PASS, TestStatus.ERROR, TestStatus.PASS]
+    crashed = o0[2]
+    assert crashed.name == "example 3" and crashed.input == "times_nine(1)" and crashed.expected == "9"
+    assert "SIGSEGV" in crashed.message and "memory" in crashed.message
+    # Later cases ran after the restart (the crash only hits x == 1).
+    assert sum(t.status is TestStatus.PASS for t in o0) >= len(o0) - 4
+
+
+def test_an_endless_loop_times_out_and_leaves_nothing_running(_own_cache_and_temp: Path) -> None:
+    exercise = dataclasses.replace(PACK.exercises["times_nine"], time_limit=1.0)
+    result = grade(exercise, (FIXTURES / "tn_loop.rs").read_text(), use_cache=False)
+    assert result.status is Status.FAIL
+    o0 = [t for t in result.tests if t.opt_level == 0]
+    assert o0[0].status is TestStatus.PASS
+    assert o0[1].status is TestStatus.ERROR and o0[1].input == "times_nine(0)"
+    assert "took longer than 1 s" in o0[1].message and "never exits" in o0[1].message
+    assert all(t.status is TestStatus.NOT_RUN for t in o0[2:])
+    assert processes_under(_own_cache_and_temp) == []
+    assert list(_own_cache_and_temp.iterdir()) == []  # the temp folder is gone too
+
+
+def test_a_flood_of_output_is_capped_and_the_code_still_passes() -> None:
+    result = run("times_nine", "tn_flood.rs")
+    assert result.status is Status.PASS, result.message
+
+
+def test_a_panic_shows_its_message_and_line() -> None:
+    result = run("times_nine", "tn_panic.rs")
+    assert result.status is Status.FAIL
+    panicked = [t for t in result.tests if t.status is TestStatus.ERROR]
+    assert {t.input for t in panicked} == {"times_nine(0)"}
+    assert "zero is not welcome here" in panicked[0].message and "line 5" in panicked[0].message
+    assert sum(t.status is TestStatus.PASS for t in result.tests) == len(result.tests) - len(panicked)
+
+
+def test_plain_rust_overflow_panics_are_reported_per_case() -> None:
+    result = run("times_nine", "tn_mul.rs")
+    overflow = [t for t in result.tests if t.status is TestStatus.ERROR]
+    assert overflow and all(t.opt_level == 0 for t in overflow)
+    assert "attempt to multiply with overflow" in overflow[0].message
+
+
+# -- files that are not solutions ----------------------------------------------------------
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("", "empty"),
+    ("   \n\n", "empty"),
+    ("// " + "x" * 100 + "\n" * 1 + ("// filler line\n" * 80_000), "too large"),
+])
+def test_odd_files_get_a_plain_error(source: str, words: str) -> None:
+    result = grade(PACK.exercises["times_nine"], source, use_cache=False)
+    assert result.status is Status.ERROR and words in result.message
+    assert result.tests == [] and result.checks == []
+
+
+def test_a_file_defining_nothing_says_which_function_to_write() -> None:
+    result = run("times_nine", "nothing.rs")
+    assert result.status is Status.ERROR
+    (diag,) = result.diagnostics
+    assert diag.line is None  # the driver's line is never shown as the learner's
+    assert "Define `fn times_nine(x: u64) -> u64`" in diag.message and "top level" in diag.message
+
+
+def test_a_wrong_signature_says_exactly_which_is_expected() -> None:
+    result = run("times_nine", "tn_wrong_sig.rs")
+    assert result.status is Status.ERROR
+    (diag,) = result.diagnostics
+    assert diag.line is None and diag.code == "E0308"
+    assert "expected exactly `fn times_nine(x: u64) -> u64`" in diag.message
+    assert "__asm_tutor_driver" not in diag.rendered and "__FN" not in diag.rendered
+
+
+def test_garbage_and_nul_bytes_do_not_crash_the_tutor() -> None:
+    result = grade(PACK.exercises["times_nine"], "fn times_nine(\0 \udcff }}}", use_cache=False)
+    assert result.status is Status.ERROR and result.diagnostics
+
+
+def test_an_exercise_for_another_architecture_is_one_sentence() -> None:
+    other = "aarch64" if ARCH == "x86_64" else "x86_64"
+    exercise = dataclasses.replace(PACK.exercises["times_nine"], arch=(other,))
+    result = grade(exercise, exercise.solution(other), use_cache=False)
+    assert result.status is Status.ERROR
+    assert result.message.count(".") == 1 and other in result.message and ARCH in result.message
+
+
+# -- cancel, seed, cache ---------------------------------------------------------------------
+
+def test_cancel_before_start_returns_at_once() -> None:
+    cancel = threading.Event()
+    cancel.set()
+    result = run("times_nine", "tn_helper.rs", cancel=cancel)
+    assert result.status is Status.ERROR and result.message == CANCELLED
+
+
+def test_cancel_kills_the_running_test_processes(_own_cache_and_temp: Path) -> None:
+    exercise = dataclasses.replace(PACK.exercises["times_nine"], time_limit=30.0)
+    cancel = threading.Event()
+    box: list[GradeResult] = []
+    worker = threading.Thread(target=lambda: box.append(
+        grade(exercise, (FIXTURES / "tn_loop.rs").read_text(), cancel=cancel, use_cache=False)))
+    worker.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any("test_o" in c for c in processes_under(_own_cache_and_temp)):
+        time.sleep(0.01)
+    assert any("test_o" in c for c in processes_under(_own_cache_and_temp)), "the test binary never started"
+    cancel.set()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "grade() did not return after cancel"
+    assert box[0].status is Status.ERROR and box[0].message == CANCELLED
+    assert processes_under(_own_cache_and_temp) == []
+
+
+def test_seed_is_reported_and_reproduces_the_same_cases() -> None:
+    source = (FIXTURES / "tn_helper.rs").read_text()
+    exercise = PACK.exercises["times_nine"]
+    first = grade(exercise, source, use_cache=False)
+    again = grade(exercise, source, use_cache=False, seed=first.seed)
+    other = grade(exercise, source, use_cache=False, seed=(first.seed or 0) + 1)
+    inputs = [t.input for t in first.tests]
+    assert inputs == [t.input for t in again.tests]
+    assert inputs != [t.input for t in other.tests]
+    assert other.seed == (first.seed or 0) + 1
+
+
+def test_an_unchanged_recheck_comes_from_the_cache(tmp_path: Path) -> None:
+    exercise = PACK.exercises["max_u64"]
+    source = exercise.solution(ARCH)
+    first = grade(exercise, source)
+    second = grade(exercise, source)
+    assert not first.cached and second.cached
+    strip = lambda r: {k: v for k, v in r.to_json().items() if k != "duration_ms"}  # noqa: E731
+    assert strip(first) == strip(second) and second.assembly == first.assembly
+    entries = list((tmp_path / "cache" / "asm-tutor" / "results").glob("*.json"))
+    assert len(entries) == 1
+    changed = grade(exercise, source + "\n// edited\n")
+    assert not changed.cached
+    assert not grade(exercise, source, seed=12345).cached  # another seed is another result
+
+
+def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path) -> None:
+    exercise = PACK.exercises["times_nine"]
+    source = exercise.solution(ARCH)
+    grade(exercise, source)
+    (entry,) = (tmp_path / "cache" / "asm-tutor" / "results").glob("*.json")
+    entry.write_text("{not json", encoding="utf-8")
+    result = grade(exercise, source)
+    assert not result.cached and result.status is Status.PASS
+
+
+# -- the JSON form -----------------------------------------------------------------------------
+
+ISSUE_FIELDS = {"version", "exercise", "status", "message", "tests", "checks", "diagnostics", "duration_ms"}
+
+
+def test_json_has_exactly_the_issue_fields_plus_the_seed() -> None:
+    failing = run("times_nine", "tn_panic.rs").to_json()
+    broken = run("times_nine", "diag/no_unsafe.rs").to_json()
+    # `seed` is the one addition: the issue asks for the seed to be reported so failures reproduce.
+    assert set(failing) == ISSUE_FIELDS | {"seed"} == set(broken)
+    assert failing["status"] == "fail" and broken["status"] == "error"
+    assert {frozenset(t) for t in failing["tests"]} == {
+        frozenset({"name", "status", "message", "input", "expected", "actual", "opt_level"})}
+    assert {frozenset(c) for c in failing["checks"]} == {frozenset({"name", "status", "message"})}
+    assert {frozenset(d) for d in broken["diagnostics"]} == {
+        frozenset({"level", "code", "message", "line", "column", "hint"})}
+    assert {t["status"] for t in failing["tests"]} <= {"pass", "fail", "error", "not_run"}
