@@ -259,3 +259,15 @@ def test_the_builtin_id_is_refused(tmp_path: Path) -> None:
     [problem] = report.problems
     assert (problem.file, problem.line, problem.field) == ("pack.toml", 11, "id")
     assert "progress" in problem.detail
+
+
+def test_install_with_check_refuses_a_broken_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.pack.registry import installed_packs
+
+    root = broken_copy(tmp_path)
+    assert main(["pack", "install", "--check", str(root)]) == 1
+    captured = capsys.readouterr()
+    assert "Not installed" in captured.err and "4 problems" in captured.out
+    assert installed_packs() == []
+    assert main(["pack", "install", "--check", str(TEST_PACK)]) == 0
+    assert [p.id for p in installed_packs()] == ["cours_fr"]
