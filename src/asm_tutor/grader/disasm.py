@@ -25,11 +25,11 @@ _APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
 
 def demangle(symbol: str) -> str:
     """A readable path for a Rust symbol (legacy `_ZN…E`; `_R…` v0 paths best effort); else as given."""
-    name = symbol.removeprefix("_")  # Mach-O adds one underscore
-    if name.startswith("ZN") and name.endswith("E"):
-        return _demangle_legacy(name[2:-1]) or symbol
-    if name.startswith("R"):
-        return _demangle_v0(name[1:]) or symbol
+    name = symbol[1:] if symbol.startswith(("__ZN", "__R")) else symbol  # Mach-O adds one underscore
+    if name.startswith("_ZN") and name.endswith("E"):
+        return _demangle_legacy(name[3:-1]) or symbol
+    if name.startswith("_R"):
+        return _demangle_v0(name[2:]) or symbol
     return symbol
 
 

@@ -1,0 +1,71 @@
+"""A missing or too old rustc is one plain sentence (ToolchainError), never a compiler error.
+
+These tests put a tiny shell script called `rustc` on PATH instead of the real one, as
+their names say; the grader's own tests use the real rustc.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.grader.engine import grade
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.paths import builtin_pack_dir
+from asm_tutor.toolchain import Toolchain, ToolchainError
+
+PACK = load_pack(builtin_pack_dir())
+
+
+@pytest.fixture(autouse=True)
+def _no_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASM_TUTOR_RUSTC", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def _mock_rustc(folder: Path, release: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "rustc"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "rustc {release} (0000000 2021-01-01)"\n'
+        'echo "binary: rustc"\n'
+        'echo "commit-hash: 0000000000000000000000000000000000000000"\n'
+        'echo "host: x86_64-unknown-linux-gnu"\n'
+        f'echo "release: {release}"\n'
+        'echo "LLVM version: 11.0.1"\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_mock_rustc_missing_from_path_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    exercise = PACK.exercises["times_nine"]
+    with pytest.raises(ToolchainError) as err:
+        grade(exercise, exercise.solution("x86_64"), use_cache=False)
+    assert "rustc was not found" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_mock_rustc_too_old_for_asm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "old-bin"
+    _mock_rustc(bin_dir, "1.50.0")
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+    exercise = PACK.exercises["times_nine"]
+    with pytest.raises(ToolchainError) as err:
+        grade(exercise, exercise.solution("x86_64"), use_cache=False)
+    message = str(err.value)
+    assert "too old" in message and "1.59" in message and "rustup update" in message
+
+
+def test_mock_rustc_too_old_passed_in_directly(tmp_path: Path) -> None:
+    old = Toolchain(rustc=_mock_rustc(tmp_path / "bin", "1.58.1"), release="1.58.1",
+                    host="x86_64-unknown-linux-gnu", commit="0", llvm="13")
+    exercise = PACK.exercises["times_nine"]
+    with pytest.raises(ToolchainError, match="too old"):
+        grade(exercise, exercise.solution("x86_64"), toolchain=old, use_cache=False)

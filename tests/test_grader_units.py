@@ -1,0 +1,166 @@
+"""The grader's small parts on their own: demangling, disassembly parsing and alignment,
+edge values, the sandbox's output cap and the plain-words crash explanations."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import textwrap
+
+import pytest
+
+from asm_tutor.grader.disasm import (
+    Function,
+    Instruction,
+    align,
+    base_mnemonic,
+    clean_symbol,
+    demangle,
+    parse_asm_text,
+    parse_objdump,
+)
+from asm_tutor.grader.driver import MAX_EDGE_CASES, edge_combinations, edge_values
+from asm_tutor.grader.sandbox import OUTPUT_CAP, Job, Limits, describe_signal, run_jobs
+from asm_tutor.pack.model import Param
+
+
+@pytest.mark.parametrize(("symbol", "name"), [
+    ("_ZN15asm_tutor_check7learner10times_nine17hb2da047ef5f20bedE", "asm_tutor_check::learner::times_nine"),
+    ("_ZN15asm_tutor_check7max_u6428_$u7b$$u7b$closure$u7d$$u7d$17hc27a7e300ba45810E",
+     "asm_tutor_check::max_u64::{{closure}}"),
+    ("_ZN4core5array4iter94_$LT$impl$u20$core..iter..traits..collect..IntoIterator$u20$for$u20$$u5b$T$u3b$"
+     "$u20$N$u5d$$GT$9into_iter17h225daf9e90479287E",
+     "core::array::iter::<impl core::iter::traits::collect::IntoIterator for [T; N]>::into_iter"),
+    ("_ZN4core3ptr85drop_in_place$LT$std..rt..lang_start$LT$$LP$$RP$$GT$..$u7b$$u7b$closure$u7d$$u7d$$GT$"
+     "17h0123456789abcdefE",
+     "core::ptr::drop_in_place<std::rt::lang_start<()>::{{closure}}>"),
+    ("__ZN4core3cmp3Ord3max17hb8e9aa379855115eE", "core::cmp::Ord::max"),  # Mach-O's extra underscore
+    ("_RNvNtNtCsjrHSEGnQ3l9_3std2io5stdio6__print", "std::io::stdio::_print"),
+    ("memcpy", "memcpy"),
+    ("_ZN3foo", "_ZN3foo"),  # not a complete symbol: left alone
+])
+def test_demangle(symbol: str, name: str) -> None:
+    assert demangle(symbol) == name
+
+
+def test_mnemonics_skip_prefixes_and_relocation_targets_are_cleaned() -> None:
+    assert base_mnemonic("lock cmpxchg QWORD PTR [rdi],rsi") == "cmpxchg"
+    assert base_mnemonic("rep stos QWORD PTR es:[rdi],rax") == "stos"
+    assert base_mnemonic("IMUL rax,rdi,0x9") == "imul"
+    assert clean_symbol(".text._ZN4core3cmp3Ord3max17hb8e9aa379855115eE-0x4") == "_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"
+    assert clean_symbol("_RNvNtNtCsjrHSEGnQ3l9_3std2io5stdio6__print-0x4") == "_RNvNtNtCsjrHSEGnQ3l9_3std2io5stdio6__print"
+
+
+OBJDUMP = textwrap.dedent("""\
+    o0.o:     file format elf64-x86-64
+
+
+    Disassembly of section .text._ZN15asm_tutor_check7learner1f17h0000000000000000E:
+
+    0000000000000000 <_ZN15asm_tutor_check7learner1f17h0000000000000000E>:
+       0:\tsub    rsp,0x18
+       4:\tmov    QWORD PTR [rsp+0x8],rdi
+       9:\tnop
+       a:\timul   rax,rdi,0x9
+       e:\tadd    rax,0x0
+      12:\tcall   17 <_ZN15asm_tutor_check7learner1f17h0000000000000000E+0x17>
+    \t\t\t13: R_X86_64_PLT32\t.text._ZN4core3cmp3Ord3max17hb8e9aa379855115eE-0x4
+      17:\tadd    rsp,0x18
+      1b:\tret
+    """)
+
+ASM_TEXT = textwrap.dedent("""\
+    \t.section\t.text._ZN15asm_tutor_check7learner1f17h0000000000000000E,"ax",@progbits
+    \t.type\t_ZN15asm_tutor_check7learner1f17h0000000000000000E,@function
+    _ZN15asm_tutor_check7learner1f17h0000000000000000E:
+    \t.cfi_startproc
+    \tsub\trsp, 24
+    \tmov\tqword ptr [rsp + 8], rdi
+    \t#APP
+
+    \tnop
+    \t.byte\t72
+    \t.byte\t107
+    \t.byte\t199
+    \t.byte\t9
+    \tadd\trax, 0
+
+    \t#NO_APP
+    \tcall\t_ZN4core3cmp3Ord3max17hb8e9aa379855115eE
+    \tadd\trsp, 24
+    \tret
+    .Lfunc_end0:
+    """)
+
+
+def test_asm_regions_are_found_in_the_object_code_even_behind_byte_directives() -> None:
+    functions = parse_objdump(OBJDUMP)
+    (function,) = functions.values()
+    assert function.name == "asm_tutor_check::learner::f"
+    assert function.refs == {"_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"}
+    items = parse_asm_text(ASM_TEXT)[function.symbol]
+    assert [i.mnemonic for i in items] == ["sub", "mov", None, "call", "add", "ret"]
+    assert align(function, items)
+    assert [i.mnemonic for i in function.instructions if i.in_asm] == ["nop", "imul", "add"]
+
+
+def test_align_without_regions_marks_nothing() -> None:
+    function = Function("f", [Instruction(0, "ret")])
+    assert not align(function, parse_asm_text("f:\n\t.type f,@function\n\tret\n").get("f", []))
+    assert not function.instructions[0].in_asm
+
+
+def test_edge_values_per_type() -> None:
+    assert edge_values("u64") == ["0", "1", "2", "u64::MAX", "u64::MAX - 1", "(u64::MAX >> 1) + 1", "u64::MAX >> 1"]
+    assert edge_values("i32") == ["0", "1", "-1", "i32::MIN", "i32::MAX"]
+    assert edge_values("bool") == ["false", "true"]
+    assert edge_values("String") is None
+
+
+def test_edge_combinations_full_product_when_small_and_a_spread_when_large() -> None:
+    one = edge_combinations((Param("x", "u64"),))
+    assert len(one) == 7
+    two = edge_combinations((Param("a", "u64"), Param("b", "u64")))
+    assert len(two) == 49 and ("u64::MAX", "u64::MAX") in two
+    three = edge_combinations((Param("a", "u64"), Param("b", "u64"), Param("c", "u64")))
+    assert len(three) == MAX_EDGE_CASES == len(set(three))
+    assert all((v, v, v) in three for v in edge_values("u64") or [])  # equal inputs included
+    assert edge_combinations((Param("s", "&str"),)) == []
+
+
+def test_output_is_capped_and_the_rest_drained() -> None:
+    flood = [sys.executable, "-c", "import sys\nfor _ in range(200): sys.stdout.write('x' * 65536)\n"]
+    (outcome,) = run_jobs([Job(flood, Limits(wall_time=30))])
+    assert outcome.returncode == 0 and not outcome.timed_out
+    assert len(outcome.output) == OUTPUT_CAP and outcome.truncated
+
+
+def test_wall_clock_limit_kills_the_whole_group() -> None:
+    argv = ["sh", "-c", "sleep 30 & sleep 30; wait"]
+    (outcome,) = run_jobs([Job(argv, Limits(wall_time=0.3))])
+    assert outcome.timed_out and outcome.signal == signal.SIGKILL
+    assert outcome.duration < 10
+
+
+def test_a_program_that_cannot_start_is_an_outcome_not_an_exception(tmp_path) -> None:  # noqa: ANN001
+    (outcome,) = run_jobs([Job([str(tmp_path / "missing")], Limits(wall_time=1))])
+    assert outcome.returncode is None and "could not be started" in outcome.start_error
+
+
+@pytest.mark.parametrize(("signum", "words"), [
+    (signal.SIGSEGV, "touched memory it must not"),
+    (signal.SIGILL, "illegal instruction"),
+    (signal.SIGBUS, "misaligned"),
+    (signal.SIGFPE, "division by zero"),
+    (signal.SIGTRAP, "breakpoint"),
+    (signal.SIGABRT, "stack overflow"),
+    (signal.SIGKILL, "limit"),
+    (signal.SIGXCPU, "never exits"),
+])
+def test_crashes_are_explained_in_plain_words(signum: int, words: str) -> None:
+    assert words in describe_signal(signum)
+
+
+def test_stack_overflow_is_recognised_from_rusts_message() -> None:
+    text = describe_signal(signal.SIGABRT, b"\nthread 'main' has overflowed its stack\nfatal runtime error")
+    assert "overflowed the stack" in text
