@@ -19,6 +19,7 @@ from asm_tutor.tui.app import TutorApp
 from asm_tutor.tui.components.exercise_view import ExerciseView
 from asm_tutor.tui.components.results_panel import DiagnosticList
 from asm_tutor.tui.screens.course import CourseScreen
+from asm_tutor.tui.watch import work_file
 
 SIZE = (120, 40)
 
@@ -108,12 +109,17 @@ async def test_a_compile_error_shows_its_line_and_selecting_it_moves_the_cursor(
         shown = str(diagnostics.get_option_at_index(0).prompt)
         assert f"line {asm_line}:{error.column}" in shown
         assert "hint:" in shown  # the pack's error hint for E0133, beside the message
+        target = (asm_line - 1, (error.column or 1) - 1)
+        view.editor.move_cursor((0, 0))
+        await pilot.press("ctrl+g")  # from the editor: straight to the error
+        await pilot.pause()
+        assert view.editor.cursor_location == target
         view.editor.move_cursor((0, 0))
         diagnostics.focus()
         diagnostics.highlighted = 0
         await pilot.press("enter")
         await pilot.pause()
-        assert view.editor.cursor_location == (asm_line - 1, (error.column or 1) - 1)
+        assert view.editor.cursor_location == target
         assert app.focused is view.editor
         record = ProgressStore.open("learner").exercise(app.ctx.pack, "times_nine")
         assert record.status.value == "attempted" and record.checks == 1
@@ -179,3 +185,28 @@ async def test_escape_cancels_a_running_check_and_stops_rustc() -> None:
         await pilot.press("f5")
         await wait_for_check(pilot, view)
         assert view.results.result is not None and view.results.result.passed
+
+
+async def test_watch_mode_rechecks_when_the_file_changes_on_disk() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen, view = await open_exercise(app, "times_nine")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        path = work_file(app.ctx.pack.id, "times_nine")
+        assert path.read_text(encoding="utf-8") == view.source
+        assert view.editor.read_only, "while watching, the file is the one place to edit"
+        # The learner saves in their own editor.
+        path.write_text(view.solution(), encoding="utf-8")
+        deadline = time.monotonic() + 10
+        while not view.checking and view.results.result is None:
+            assert time.monotonic() < deadline, "the change on disk was not noticed"
+            await pilot.pause(0.1)
+        await wait_for_check(pilot, view)
+        assert view.source == view.solution()
+        assert view.results.result is not None and view.results.result.passed
+        assert ProgressStore.open("learner").exercise(app.ctx.pack, "times_nine").passed
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert not view.editor.read_only

@@ -66,6 +66,7 @@ class ExerciseView(Vertical):
         self._autosave: Timer | None = None
         self._dirty = False
         self._checked_source = ""
+        self._place_index = -1  # which compiler message ctrl+g went to last
         self._loading = False  # set while the editor text is replaced by code, not typed
 
     def compose(self) -> ComposeResult:
@@ -228,6 +229,7 @@ class ExerciseView(Vertical):
                 self.passed = True
                 self.update_title()
             self.results.show_result(result, can_compare=result.passed)
+            self._place_index = -1
             self.query_one(AssemblyView).show(result.assembly)
             self.post_message(self.Checked(self.exercise, self._checked_source, result))
         elif event.state is WorkerState.ERROR:
@@ -241,6 +243,17 @@ class ExerciseView(Vertical):
         """Put the editor cursor on a diagnostic's place (1-based, as rustc counts)."""
         self.editor.move_cursor((max(line - 1, 0), max(column - 1, 0)), center=True)
         self.editor.focus()
+
+    def next_place(self) -> bool:
+        """Move the editor to the next compiler message's place (cycling); False if there is none."""
+        places = self.results.places
+        if not places:
+            return False
+        self._place_index = (self._place_index + 1) % len(places)
+        diag = places[self._place_index]
+        self.results.highlight(diag)
+        self.go_to(diag.line or 1, diag.column or 1)
+        return True
 
     def on_results_panel_go_to(self, event: ResultsPanel.GoTo) -> None:
         event.stop()

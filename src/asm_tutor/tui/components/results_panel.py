@@ -52,7 +52,7 @@ class ResultsPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("Press F5 (or ctrl+r) to check your code.", id="results-summary")
         yield LoadingIndicator(id="results-spinner")
-        yield Static("Compiler messages — Enter on one jumps to it", id="diagnostics-title", classes="results-heading")
+        yield Static("Compiler messages — ctrl+g, Enter or a click jumps to one", id="diagnostics-title", classes="results-heading")
         yield DiagnosticList(id="diagnostics")
         yield Static("Checks on your compiled code", id="checks-title", classes="results-heading")
         yield Static(id="checks")
@@ -72,6 +72,7 @@ class ResultsPanel(VerticalScroll):
 
     def clear(self, message: str = "Press F5 (or ctrl+r) to check your code.") -> None:
         self.result = None
+        self._ordered_diagnostics = []
         self.set_summary(message, "")
         self._sections(diagnostics=False, checks=False, tests=False)
         self.query_one("#results-spinner").display = False
@@ -155,6 +156,12 @@ class ResultsPanel(VerticalScroll):
 
     @property
     def first_error(self) -> Diagnostic | None:
-        if self.result is None:
-            return None
-        return next((d for d in self.result.diagnostics if d.level == "error" and d.line is not None), None)
+        return next((d for d in self.places if d.level == "error"), None)
+
+    @property
+    def places(self) -> list[Diagnostic]:
+        """The diagnostics that point into the learner's file, in the order shown."""
+        return [d for d in self._ordered_diagnostics if d.line is not None]
+
+    def highlight(self, diag: Diagnostic) -> None:
+        self.query_one(DiagnosticList).highlighted = self._ordered_diagnostics.index(diag)

@@ -44,6 +44,7 @@ class CourseScreen(Screen[None]):
         Binding("f5,ctrl+r,ctrl+enter", "check", "Check", id="check"),
         # Priority, so it works inside the editor (which would otherwise take Escape to leave).
         Binding("escape", "cancel_check", "Cancel check", id="cancel_check", priority=True),
+        Binding("ctrl+g", "next_error", "Go to error", id="next_error"),
         Binding("f2", "hint", "Hint", id="hint"),
         Binding("f3", "assembly", "Asm", id="assembly"),
         Binding("f4", "solution", "Solution", id="solution"),
@@ -205,7 +206,8 @@ class CourseScreen(Screen[None]):
 
     def on_exercise_view_checked(self, event: ExerciseView.Checked) -> None:
         was_passed = self._record(event.exercise.id).passed
-        self.exercise_view.take_unsaved()  # the checked code is saved with the check below
+        if self.exercise_view.source == event.source:
+            self.exercise_view.take_unsaved()  # the checked code is saved with the check below
         self.app.store.record_check(self.pack, event.exercise.id, event.result.passed, draft=event.source)
         self._after_store_change()
         if event.result.passed:
@@ -222,6 +224,8 @@ class CourseScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in EXERCISE_ONLY:
             return self.on_exercise and self.query_one(ContentSwitcher).current == "exercise"
+        if action == "next_error":
+            return self.on_exercise and bool(self.exercise_view.results.places)
         if action == "cancel_check":
             return self.on_exercise and self.exercise_view.checking
         if action == "previous":
@@ -238,6 +242,9 @@ class CourseScreen(Screen[None]):
         self.exercise_view.cancel_check()
         self.refresh_bindings()
         self.notify("Check cancelled.")
+
+    def action_next_error(self) -> None:
+        self.exercise_view.next_place()
 
     def action_hint(self) -> None:
         exercise = self.exercise_view.exercise
