@@ -20,6 +20,7 @@ COMMANDS = (
     "doctor",
     "progress",
     "pack",
+    "check",
 )
 
 

@@ -186,7 +186,8 @@ def _verdict(driver: Driver, tests: list[TestResult], check_results: list[CheckR
         names = ", ".join(f"“{c.name}”" for c in failed_checks)
         parts.append(f"{'a check' if len(failed_checks) == 1 else 'checks'} on the compiled code failed: {names}")
     if parts:
-        return Status.FAIL, "; ".join(parts) + "."
+        text = "; ".join(parts) + "."
+        return Status.FAIL, text[0].upper() + text[1:]
     if broken_checks:
         return Status.ERROR, broken_checks[0].message
     checked = f", and the compiled code passed {_count(len(check_results), 'check')}" if check_results else ""

@@ -1,0 +1,163 @@
+"""`asm-tutor check EXERCISE FILE`: grade a file from the command line, like the TUI does."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from asm_tutor.context import Context
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from asm_tutor.grader.result import GradeResult
+    from asm_tutor.pack.model import Exercise
+
+# Passing cases are summed up, failing ones shown in full, up to this many rows.
+MAX_FAILURE_ROWS = 12
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="grade a solution file for an exercise",
+        description="Compile FILE with the exercise's hidden tests at -O0 and -O3, run them, check the "
+        "compiled code, and report. Exit status: 0 passed, 1 failed or did not compile, 2 bad usage.",
+    )
+    parser.add_argument("exercise", metavar="EXERCISE", help="the exercise id (see `asm-tutor list`)")
+    parser.add_argument("file", metavar="FILE", type=Path, help="your Rust source file")
+    # Also accepted after the subcommand; the global --pack before it works too.
+    parser.add_argument("--pack", dest="check_pack", metavar="DIR", help="use this pack folder (or installed pack id)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON (the stable result format)")
+    parser.add_argument("--seed", type=int, metavar="N", help="seed for the random cases (reproduces a reported run)")
+    parser.add_argument("--no-cache", action="store_true", help="grade again even if this exact code was graded before")
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from asm_tutor.errors import UserError
+    from asm_tutor.grader.engine import grade
+
+    if args.check_pack:
+        ctx = dataclasses.replace(ctx, pack_arg=args.check_pack)
+    pack = ctx.pack
+    exercise = pack.exercises.get(args.exercise)
+    if exercise is None:
+        known = ", ".join(sorted(pack.exercises)) or "none"
+        raise UserError(f"There is no exercise `{args.exercise}` in {pack.title} (exercises: {known}).", exit_code=2)
+    source = _read_source(args.file)
+    result = grade(exercise, source, edition=pack.edition, seed=args.seed, use_cache=not args.no_cache)
+    record_attempt(args, ctx, exercise, source, result)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        from asm_tutor.report import stdout
+
+        render(stdout(), result, exercise, str(args.file))
+    return 0 if result.passed else 1
+
+
+def _read_source(path: Path) -> str:
+    from asm_tutor.errors import UserError
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist.", exit_code=2) from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a folder; give the path of your .rs file.", exit_code=2) from None
+    except OSError as err:
+        raise UserError(f"{path} cannot be read ({err.strerror}).", exit_code=2) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UserError(f"{path} is not UTF-8 text (bad byte at offset {err.start}); save it as UTF-8.",
+                        exit_code=2) from None
+
+
+def record_attempt(args: argparse.Namespace, ctx: Context, exercise: Exercise, source: str,
+                   result: GradeResult) -> None:
+    """Where `check` records the attempt and the draft in the learner's progress (issue 5).
+
+    The progress engineer hooks in here (and adds `--no-save`); grading itself stays unaware of it.
+    """
+
+
+# --------------------------------------------------------------------------- rendering
+
+def render(console: Console, result: GradeResult, exercise: Exercise, file_name: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from asm_tutor.grader.result import Status, TestStatus
+
+    colour = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "yellow"}[result.status]
+    mark = {Status.PASS: "✓", Status.FAIL: "✗", Status.ERROR: "!"}[result.status]
+    console.print(f"[bold {colour}]{mark} {escape(exercise.title)}[/] [dim]({exercise.id})[/] — "
+                  f"[bold {colour}]{result.status.value}[/]", soft_wrap=True)
+    console.print(escape(result.message), soft_wrap=True)
+
+    if result.tests:
+        passed = [t for t in result.tests if t.status is TestStatus.PASS]
+        bad = [t for t in result.tests if t.status is not TestStatus.PASS]
+        levels = sorted({t.opt_level for t in result.tests})
+        summary = f"{len(passed)} of {len(result.tests)} test runs passed (each case at " + \
+            " and ".join(f"-O{level}" for level in levels) + ")"
+        console.print(f"\n[bold]Tests[/]: {summary}")
+        # One row per failing case; the same failure at both levels is one row.
+        rows: dict[tuple[str, str, str, str, str], list[int]] = {}
+        for test in bad:
+            if test.status is not TestStatus.NOT_RUN:
+                rows.setdefault((test.name, test.input, test.expected, test.actual,
+                                 test.message or test.status.value), []).append(test.opt_level)
+        if rows:
+            table = Table(pad_edge=False)
+            for column in ("case", "opt", "input", "expected", "actual", "what happened"):
+                table.add_column(column, overflow="fold")
+            for (name, text_input, expected, actual, why), opt_levels in list(rows.items())[:MAX_FAILURE_ROWS]:
+                table.add_row(escape(name), ", ".join(f"-O{level}" for level in opt_levels), escape(text_input),
+                              escape(expected), escape(actual), escape(why))
+            console.print(table)
+        if len(rows) > MAX_FAILURE_ROWS:
+            console.print(f"  … and {len(rows) - MAX_FAILURE_ROWS} more failing case(s).")
+        not_run = [t for t in bad if t.status is TestStatus.NOT_RUN]
+        if not_run:
+            console.print(f"  {len(not_run)} run(s) not run: {escape(not_run[0].message)}")
+
+    if result.checks:
+        console.print("\n[bold]Checks on the compiled code[/]")
+        for item in result.checks:
+            sign = {TestStatus.PASS: "[green]✓[/]", TestStatus.FAIL: "[red]✗[/]"}.get(item.status, "[yellow]![/]")
+            line = f"  {sign} {escape(item.name)}"
+            if item.message:
+                line += f" — {escape(item.message)}"
+            console.print(line, soft_wrap=True)
+
+    if result.diagnostics:
+        console.print("\n[bold]Compiler[/]")
+        for diag in result.diagnostics:
+            where = f"{file_name}:{diag.line}:{diag.column}: " if diag.line is not None else ""
+            code = f"[{diag.code}]" if diag.code else ""
+            style = "red" if diag.level == "error" else "yellow"
+            console.print(f"{escape(where)}[bold {style}]{escape(diag.level + code)}[/]: {escape(diag.message)}",
+                          soft_wrap=True)
+            snippet = _snippet(diag.rendered)
+            if snippet:
+                console.print(escape(snippet), style="dim", soft_wrap=True, highlight=False)
+            if diag.hint:
+                console.print(f"  [cyan]hint:[/] {escape(diag.hint)}", soft_wrap=True)
+
+    footer = []
+    if result.seed is not None:
+        footer.append(f"seed {result.seed} (reproduce with --seed {result.seed})")
+    footer.append("from the cache" if result.cached else f"{result.duration_ms} ms")
+    console.print("\n[dim]" + escape(" · ".join(footer)) + "[/]")
+
+
+def _snippet(rendered: str) -> str:
+    """rustc's rendered text without its first line (already printed) and its `-->` location."""
+    lines = rendered.rstrip().splitlines()[1:]
+    return "\n".join(line for line in lines if not line.lstrip().startswith("-->")).rstrip()

@@ -1,0 +1,79 @@
+"""`asm-tutor check EXERCISE FILE`: exit codes, the JSON form, the readable form, bad usage."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.cli import main
+from asm_tutor.grader.engine import host_arch
+from asm_tutor.paths import builtin_pack_dir
+
+FIXTURES = Path(__file__).parent / "fixtures" / "grader"
+pytestmark = pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm")
+
+
+@pytest.fixture(autouse=True)
+def _own_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.setenv("COLUMNS", "120")
+
+
+def test_json_pass_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    solution = builtin_pack_dir() / "exercises" / "times_nine" / "x86_64" / "solution.rs"
+    assert main(["check", "times_nine", str(solution), "--json", "--seed", "7"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "pass" and data["exercise"] == "times_nine" and data["seed"] == 7
+    assert set(data) == {"version", "exercise", "status", "message", "seed", "tests", "checks", "diagnostics",
+                         "duration_ms"}
+
+
+def test_readable_failure_exit_1_shows_cases_checks_and_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "times_nine", str(FIXTURES / "tn_crash.rs"), "--seed", "11"]) == 1
+    out = capsys.readouterr().out
+    assert "fail" in out and "example 3" in out and "times_nine(1)" in out and "SIGSEGV" in out
+    assert "-O0, -O3" in out  # the same failure at both levels is one row
+    assert "uses asm!" in out and "--seed 11" in out
+
+
+def test_compile_error_shows_the_learners_file_line_and_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    broken = FIXTURES / "diag" / "pure_alone.rs"
+    assert main(["check", "times_nine", str(broken), "--pack", str(builtin_pack_dir())]) == 1
+    out = capsys.readouterr().out
+    assert f"{broken}:5:" in out and "`pure` option must be combined" in out and "hint:" in out
+    assert "solution.rs" not in out and "__asm_tutor_driver" not in out
+
+
+def test_rejected_shortcut_json_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "max_u64", str(FIXTURES / "mx_max.rs"), "--json", "--no-cache"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "fail"
+    assert {c["name"] for c in data["checks"] if c["status"] == "fail"} >= {"no call to a library max"}
+
+
+def test_unknown_exercise_is_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "no_such_thing", str(FIXTURES / "tn_helper.rs")]) == 2
+    err = capsys.readouterr().err
+    assert "no exercise `no_such_thing`" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("content", "words"), [(b"fn \xff\xfe main() {}", "not UTF-8"), (None, "does not exist")])
+def test_unreadable_files_are_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           content: bytes | None, words: str) -> None:
+    path = tmp_path / "mine.rs"
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["check", "times_nine", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+
+
+def test_the_grader_and_check_command_import_no_textual() -> None:
+    code = ("import sys, asm_tutor.grader.engine, asm_tutor.cmd.check, asm_tutor.grader.checks; "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'textual'], 'textual imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
