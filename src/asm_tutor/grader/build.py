@@ -1,4 +1,4 @@
-"""Compile the learner's file with the driver: -O0 and -O3, both at once.
+"""Compile the learner's file with the driver: -O0 and -O3, both at once (the engine runs them).
 
 The O0 build also emits the object file and the `.s` text the checks read:
 unoptimized code keeps the learner's functions as they wrote them, so plain
@@ -7,11 +7,10 @@ Rust cannot pass for asm and the asm! blocks stay recognisable.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from asm_tutor.grader.sandbox import Job, Limits, Outcome, run_jobs
+from asm_tutor.grader.sandbox import Job, Limits, Outcome
 from asm_tutor.toolchain import Toolchain
 
 COMPILE_TIME_LIMIT = 60.0
@@ -55,20 +54,17 @@ def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str) -
     return argv
 
 
-def compile_both(toolchain: Toolchain, work: Path, edition: str,
-                 cancel: threading.Event | None) -> list[Build]:
-    """Run both compiles side by side; the Builds come back in OPT_LEVELS order."""
+def rustc_job(toolchain: Toolchain, work: Path, opt_level: int, edition: str) -> Job:
     # rustc itself needs far more memory than a test binary: only a time limit here.
-    jobs = [Job(rustc_argv(toolchain, work, level, edition), Limits(wall_time=COMPILE_TIME_LIMIT),
-                cwd=work, separate_stderr=True) for level in OPT_LEVELS]
-    outcomes = run_jobs(jobs, cancel)
-    return [
-        Build(
-            opt_level=level,
-            binary=work / f"test_o{level}",
-            object=work / "o0.o" if level == 0 else None,
-            asm=work / "o0.s" if level == 0 else None,
-            outcome=outcome,
-        )
-        for level, outcome in zip(OPT_LEVELS, outcomes)
-    ]
+    return Job(rustc_argv(toolchain, work, opt_level, edition), Limits(wall_time=COMPILE_TIME_LIMIT),
+               cwd=work, separate_stderr=True)
+
+
+def finished_build(work: Path, opt_level: int, outcome: Outcome) -> Build:
+    return Build(
+        opt_level=opt_level,
+        binary=work / f"test_o{opt_level}",
+        object=work / "o0.o" if opt_level == 0 else None,
+        asm=work / "o0.s" if opt_level == 0 else None,
+        outcome=outcome,
+    )

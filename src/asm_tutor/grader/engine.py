@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 from asm_tutor.grader import cache, checks, diagnostics
-from asm_tutor.grader.build import COMPILE_TIME_LIMIT, Build, compile_both
+from asm_tutor.grader.build import COMPILE_TIME_LIMIT, OPT_LEVELS, Build, finished_build, rustc_job
 from asm_tutor.grader.diagnostics import LEARNER_FILE, SourceMap
 from asm_tutor.grader.driver import MAIN_RS, Driver, generate
 from asm_tutor.grader.result import CheckResult, Diagnostic, GradeResult, Status, TestResult, TestStatus
 from asm_tutor.grader.runner import CaseRun
-from asm_tutor.grader.sandbox import Job, Limits, Outcome, run_jobs
+from asm_tutor.grader.sandbox import Job, Limits, Outcome, Runner
 from asm_tutor.pack.model import Exercise
 from asm_tutor.toolchain import ASM_STABLE_SINCE, Toolchain, ToolchainError, require_grading_toolchain
 
@@ -106,36 +106,61 @@ def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Too
         signature=exercise.function, signature_line=learner_lines + driver.signature_offset,
     )
 
-    builds = compile_both(toolchain, work, edition, cancel)
+    with Runner() as runner:
+        compiles = {runner.start(rustc_job(toolchain, work, level, edition)): level for level in OPT_LEVELS}
+        builds: dict[int, Build] = {}
+        runs: dict[object, CaseRun] = {}  # running test binaries
+        case_runs: list[CaseRun] = []
+        objdump: object | None = None
+        checked: tuple[list[CheckResult], str] = ([], "")
+        # Each step starts as soon as what it needs is ready: the -O0 binary and objdump
+        # run (and the checks are computed) while -O3 is still compiling.
+        while runner.busy:
+            for handle, outcome in runner.wait(cancel):
+                if cancel is not None and cancel.is_set():
+                    return _error(exercise, CANCELLED)
+                broken = any(not b.ok for b in builds.values())
+                if handle in compiles:
+                    build = finished_build(work, compiles.pop(handle), outcome)
+                    builds[build.opt_level] = build
+                    if not build.ok:
+                        for other in [*runs, objdump]:  # the check ends with the compiler's errors
+                            if other is not None:
+                                runner.kill(other)
+                    elif not broken:
+                        case_run = CaseRun(build.binary, build.opt_level, driver.cases, seed,
+                                           exercise.time_limit, learner_lines)
+                        case_runs.append(case_run)
+                        runs[runner.start(case_run.job())] = case_run
+                        if build.object is not None:
+                            argv = checks.objdump_argv(arch, build.object)
+                            if argv is None:
+                                checked = (checks.unavailable(exercise, arch, checks.OBJDUMP_MISSING), "")
+                            else:
+                                objdump = runner.start(Job(argv, _OBJDUMP_LIMITS, separate_stderr=True))
+                elif handle is objdump:
+                    if not broken:
+                        checked = _checks(exercise, arch, source, builds[0], outcome)
+                elif handle in runs:
+                    case_run = runs.pop(handle)
+                    if not broken:
+                        # A run that crashed mid-way restarts from the next case.
+                        case_run.absorb(outcome)
+                        if not case_run.finished:
+                            runs[runner.start(case_run.job())] = case_run
     if cancel is not None and cancel.is_set():
         return _error(exercise, CANCELLED)
-    diags = diagnostics.merge(*(diagnostics.parse(b.stderr, source_map, exercise.error_hints) for b in builds))
-    failed = [b for b in builds if not b.ok]
+
+    ordered = [builds[level] for level in sorted(builds)]
+    diags = diagnostics.merge(*(diagnostics.parse(b.stderr, source_map, exercise.error_hints) for b in ordered))
+    failed = [b for b in ordered if not b.ok]
     if failed:
         return _error(exercise, _compile_failure(failed[0], diags), diags)
-
-    runs = [CaseRun(b.binary, b.opt_level, driver.cases, seed, exercise.time_limit, learner_lines) for b in builds]
-    build0 = builds[0]
-    objdump = checks.objdump_argv(arch, build0.object) if build0.object else None
-    jobs = [run.job() for run in runs]
-    if objdump is not None:
-        jobs.append(Job(objdump, _OBJDUMP_LIMITS, separate_stderr=True))
-    outcomes = run_jobs(jobs, cancel)
-    objdump_outcome = outcomes[len(runs)] if objdump is not None else None
-    # A run that crashed mid-way restarts from the next case; both levels restart side by side.
-    round_ = list(zip(runs, outcomes))
-    while round_:
-        if cancel is not None and cancel.is_set():
-            return _error(exercise, CANCELLED)
-        for run, outcome in round_:
-            run.absorb(outcome)
-        pending = [run for run in runs if not run.finished]
-        round_ = list(zip(pending, run_jobs([run.job() for run in pending], cancel))) if pending else []
-
-    tests = [t for run in runs for t in run.test_results()]
-    check_results, assembly = _checks(exercise, arch, source, build0, objdump_outcome)
+    case_runs.sort(key=lambda run: run.opt_level)
+    tests = [t for run in case_runs for t in run.test_results()]
+    check_results, assembly = checked
     learner_diags = [d for d in diags if d.line is not None]
-    problem = next((run.problem for run in runs if run.problem), "")
+    problem = next((run.problem for run in case_runs if run.problem), "")
     result = GradeResult(exercise=exercise.id, status=Status.PASS, message="", tests=tests,
                          checks=check_results, diagnostics=learner_diags, assembly=assembly)
     result.status, result.message = _verdict(driver, tests, check_results, problem)
@@ -156,11 +181,8 @@ def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
 
 
 def _checks(exercise: Exercise, arch: str, source: str, build0: Build,
-            objdump: Outcome | None) -> tuple[list[CheckResult], str]:
-    if not exercise.require_asm and not exercise.checks_for(arch):
-        return [], ""
-    if objdump is None:
-        return checks.unavailable(exercise, arch, checks.OBJDUMP_MISSING), ""
+            objdump: Outcome) -> tuple[list[CheckResult], str]:
+    """The checks and the assembly listing, from objdump's answer on the -O0 object."""
     if objdump.returncode != 0 or objdump.truncated:
         reason = objdump.start_error or objdump.stderr.decode("utf-8", errors="replace").strip()[:200]
         return checks.unavailable(exercise, arch, f"objdump could not read the compiled code ({reason})."), ""

@@ -117,6 +117,7 @@ class _Running:
         self.outcome = Outcome()
         self.streams: dict[int, _Stream] = {}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.killed = False
         self.started = time.monotonic()
         channel_r = channel_w = -1
         argv = list(job.argv)
@@ -179,8 +180,10 @@ class _Running:
             os.close(fd)  # the pipe ends of stdout/stderr belong to Popen, which closes them
 
     def stop(self, selector: selectors.BaseSelector, *, timed_out: bool = False, cancelled: bool = False) -> None:
-        assert self.proc is not None
+        if self.proc is None or self.killed:
+            return
         _kill_group(self.proc)
+        self.killed = True
         self.outcome.timed_out |= timed_out
         self.outcome.cancelled |= cancelled
         for fd in list(self.streams):
@@ -199,6 +202,16 @@ class _Running:
                 return
             self.streams[fd].feed(data)
 
+    def reading(self, selector: selectors.BaseSelector) -> bool:
+        mapping = selector.get_map()
+        return any(fd in mapping for fd in self.streams)
+
+    def done(self, selector: selectors.BaseSelector) -> bool:
+        """Its output is all read and the process has exited (or it was killed, or never started)."""
+        if self.proc is None or self.killed:
+            return True
+        return not self.reading(selector) and self.proc.poll() is not None
+
     def finish(self) -> Outcome:
         if self.proc is not None:
             self.outcome.returncode = self.proc.wait()
@@ -211,49 +224,79 @@ class _Running:
         return self.outcome
 
 
-def run_jobs(jobs: Sequence[Job], cancel: threading.Event | None = None) -> list[Outcome]:
-    """Run the jobs side by side until each has exited (or was killed); outcomes in job order."""
-    selector = selectors.DefaultSelector()
-    running = [_Running(job, selector) for job in jobs]
-    try:
-        while selector.get_map():
+class Runner:
+    """Jobs that start whenever the caller likes and are reported as each one finishes.
+
+    This lets the grader run a test binary and objdump as soon as the -O0 build is
+    ready, while the slower -O3 build is still compiling.
+    """
+
+    def __init__(self) -> None:
+        self._selector = selectors.DefaultSelector()
+        self._running: list[_Running] = []
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self, job: Job) -> object:
+        """Start a job; the returned handle identifies it in wait()'s answers."""
+        run = _Running(job, self._selector)
+        self._running.append(run)
+        return run
+
+    def kill(self, handle: object) -> None:
+        """Stop a job early; it is still reported by wait()."""
+        assert isinstance(handle, _Running)
+        handle.stop(self._selector)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def wait(self, cancel: threading.Event | None = None) -> list[tuple[object, Outcome]]:
+        """Block until at least one job has finished; those jobs with their outcomes (none when idle)."""
+        while self._running:
+            finished = [run for run in self._running if run.done(self._selector)]
+            if finished:
+                self._running = [run for run in self._running if run not in finished]
+                return [(run, run.finish()) for run in finished]
             now = time.monotonic()
             if cancel is not None and cancel.is_set():
-                for run in running:
-                    if run.proc is not None:
-                        run.stop(selector, cancelled=True)
-                break
-            for run in running:
-                if run.proc is not None and now >= run.deadline and _has_open(selector, run):
-                    run.stop(selector, timed_out=True)
-            if not selector.get_map():
-                break
-            next_deadline = min((r.deadline for r in running if _has_open(selector, r)), default=now)
-            timeout = max(0.0, min(_POLL, next_deadline - now))
-            for key, _ in selector.select(timeout):
-                key.data.read(selector, key.fd)
-        # Output is closed; a process can still be alive (it closed its stdout): wait with the deadline.
-        for run in running:
-            if run.proc is None:
+                for run in self._running:
+                    run.stop(self._selector, cancelled=True)
                 continue
-            while run.proc.poll() is None:
-                if cancel is not None and cancel.is_set():
-                    run.stop(selector, cancelled=True)
-                elif time.monotonic() >= run.deadline:
-                    run.stop(selector, timed_out=True)
-                else:
-                    time.sleep(0.005)
-    finally:
-        for run in running:
-            if run.proc is not None and run.proc.poll() is None:
-                _kill_group(run.proc)
-        selector.close()
-    return [run.finish() for run in running]
+            for run in self._running:
+                if now >= run.deadline:
+                    run.stop(self._selector, timed_out=True)
+            # Reading output: wake on data; only waiting for an exit: look again soon.
+            reading = [run for run in self._running if run.reading(self._selector)]
+            timeout = _POLL if reading else 0.002
+            timeout = max(0.0, min([timeout] + [run.deadline - now for run in self._running]))
+            for key, _ in self._selector.select(timeout):
+                key.data.read(self._selector, key.fd)
+        return []
+
+    def close(self) -> None:
+        """Kill whatever is still running; nothing is left behind."""
+        for run in self._running:
+            run.stop(self._selector)
+            run.finish()
+        self._running = []
+        self._selector.close()
 
 
-def _has_open(selector: selectors.BaseSelector, run: _Running) -> bool:
-    mapping = selector.get_map()
-    return any(fd in mapping for fd in run.streams)
+def run_jobs(jobs: Sequence[Job], cancel: threading.Event | None = None) -> list[Outcome]:
+    """Run the jobs side by side until each has exited (or was killed); outcomes in job order."""
+    with Runner() as runner:
+        handles = [runner.start(job) for job in jobs]
+        outcomes: dict[int, Outcome] = {}
+        while runner.busy:
+            for handle, outcome in runner.wait(cancel):
+                outcomes[id(handle)] = outcome
+    return [outcomes[id(handle)] for handle in handles]
 
 
 def describe_signal(signum: int, output: bytes = b"") -> str:
