@@ -320,3 +320,28 @@ def test_json_has_exactly_the_issue_fields_plus_the_seed() -> None:
     assert {frozenset(d) for d in broken["diagnostics"]} == {
         frozenset({"level", "code", "message", "line", "column", "hint"})}
     assert {t["status"] for t in failing["tests"]} <= {"pass", "fail", "error", "not_run"}
+
+
+# -- spec features beyond fixed/edge/random cases -------------------------------------------------
+
+def test_properties_run_at_both_levels_and_report_their_expression() -> None:
+    from asm_tutor.pack.model import Property
+
+    exercise = PACK.exercises["times_nine"]
+    tests = dataclasses.replace(exercise.tests, random=2, properties=(
+        Property("nine", "times_nine(1) == 9"), Property("ten", "times_nine(1) == 10")))
+    result = grade(dataclasses.replace(exercise, tests=tests), exercise.solution(ARCH), use_cache=False)
+    props = {(t.name, t.opt_level): t for t in result.tests if t.name.startswith("property")}
+    assert {t.status for (name, _), t in props.items() if name == "property: nine"} == {TestStatus.PASS}
+    ten = props[("property: ten", 3)]
+    assert ten.status is TestStatus.FAIL and ten.input == "times_nine(1) == 10" and ten.actual == "false"
+    assert result.status is Status.FAIL and result.message.startswith("1 of ")
+
+
+def test_a_broken_reference_is_not_blamed_on_a_learner_line() -> None:
+    exercise = PACK.exercises["times_nine"]
+    tests = dataclasses.replace(exercise.tests, reference={"*": "x.wrapping_mul(9u32)"})
+    result = grade(dataclasses.replace(exercise, tests=tests), exercise.solution(ARCH), use_cache=False)
+    assert result.status is Status.ERROR
+    assert all(d.line is None for d in result.diagnostics)
+    assert "hidden tests could not be built" in result.diagnostics[0].message

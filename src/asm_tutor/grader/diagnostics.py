@@ -58,7 +58,7 @@ def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) 
     """Diagnostics from rustc's `--error-format=json` stderr, mapped, hinted and deduplicated."""
     hints = tuple(error_hints)
     found: list[Diagnostic] = []
-    driver_messages: list[Diagnostic] = []
+    driver_errors: list[dict[str, Any]] = []
     for line in stderr.splitlines():
         data = _load(line)
         if data is None or data.get("$message_type", "diagnostic") != "diagnostic":
@@ -71,7 +71,7 @@ def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) 
         span = _learner_span(data.get("spans") or [], source_map)
         if span is None and _in_driver(data.get("spans") or [], source_map):
             if level == "error":
-                driver_messages.append(_driver_diagnostic(data, code, message, source_map))
+                driver_errors.append(data)
             continue
         diag = Diagnostic(
             level=level, message=message, code=code,
@@ -80,7 +80,7 @@ def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) 
         )
         diag.hint = _hint(data, diag, hints)
         found.append(diag)
-    return _dedupe(found + driver_messages)
+    return _dedupe(found + _driver_diagnostics(driver_errors, source_map))
 
 
 def _load(line: str) -> dict[str, Any] | None:
@@ -124,24 +124,36 @@ def _in_driver(spans: list[dict[str, Any]], source_map: SourceMap) -> bool:
     return False
 
 
-def _driver_diagnostic(data: dict[str, Any], code: str | None, message: str, source_map: SourceMap) -> Diagnostic:
-    """An error inside the generated driver, said in terms of what the learner must write."""
+def _driver_diagnostics(errors: list[dict[str, Any]], source_map: SourceMap) -> list[Diagnostic]:
+    """Errors inside the generated driver, said once, in terms of what the learner must write.
+
+    A missing function or a wrong signature makes many driver lines fail; those
+    follow from the first cause and are not repeated.
+    """
     sig = source_map.signature
     expected = sig.render()
-    lines = {int(s.get("line_start", 0)) for s in data.get("spans") or []}
-    if code in ("E0425", "E0432", "E0412", "E0433") or "cannot find" in message or "unresolved import" in message:
+    missing = signature = None
+    others: list[Diagnostic] = []
+    for data in errors:
+        code = (data.get("code") or {}).get("code")
+        message = str(data.get("message", ""))
+        lines = {int(s.get("line_start", 0)) for s in data.get("spans") or []}
+        if f"`{sig.name}`" in message and (code in ("E0425", "E0432", "E0603") or "cannot find" in message):
+            missing = missing or (code, message)
+        elif source_map.signature_line in lines:
+            signature = signature or (code, message)
+        else:
+            text = f"The hidden tests could not be built with your code: {message}"
+            others.append(Diagnostic(level="error", message=text, code=code, rendered=text))
+    if missing is not None:
         text = f"Define `{expected}` at the top level of your file (not inside another function or module)."
         hint = f"The tests call `{sig.name}` with exactly this signature: `{expected}`."
-    elif code == "E0603" or "is private" in message:
-        text = f"`{sig.name}` must be a plain function at the top level of your file: `{expected}`."
-        hint = None
-    elif code == "E0308" or source_map.signature_line in lines:
+        return [Diagnostic(level="error", message=text, code=missing[0], hint=hint, rendered=text)]
+    if signature is not None:
         text = f"`{sig.name}` has the wrong signature: expected exactly `{expected}`."
         hint = "Check the parameter types, the return type, and that it is a plain `fn` (not `unsafe fn` or `extern`)."
-    else:
-        text = f"The tests could not call your `{sig.name}` ({message}); it must be `{expected}`."
-        hint = None
-    return Diagnostic(level="error", message=text, code=code, hint=hint, rendered=text)
+        return [Diagnostic(level="error", message=text, code=signature[0], hint=hint, rendered=text)]
+    return others
 
 
 def _rendered(text: str, source_map: SourceMap) -> str:

@@ -263,7 +263,10 @@ pub mod {DRIVER_MODULE} {{
     #[inline(never)]
     fn __property(__i: usize, ok: bool) {{
         let mut line = __line("RESULT", __i);
-        __field(&mut line, format_args!("{{}}\\t\\ttrue\\t{{}}", if ok {{ "pass" }} else {{ "fail" }}, ok));
+        __field(&mut line, format_args!("{{}}", if ok {{ "pass" }} else {{ "fail" }}));
+        __field(&mut line, format_args!(""));  // the input: the property's text, known to the grader
+        __field(&mut line, format_args!("true"));
+        __field(&mut line, format_args!("{{}}", ok));
         __emit(line);
     }}
 

@@ -173,6 +173,8 @@ def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
     if build.outcome.start_error:
         return f"rustc could not be started: {build.outcome.start_error}."
     errors = [d for d in diags if d.level == "error"]
+    if len(errors) == 1 and errors[0].line is None:
+        return errors[0].message  # about the required function as a whole: already a sentence
     if errors:
         count = f"{len(errors)} errors" if len(errors) > 1 else "1 error"
         return f"Your code did not compile ({count}); the first: {errors[0].message}"
