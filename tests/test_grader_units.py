@@ -12,12 +12,12 @@ import pytest
 from asm_tutor.grader.disasm import (
     Function,
     Instruction,
+    ObjectCode,
     align,
+    asm_items,
     base_mnemonic,
     clean_symbol,
     demangle,
-    parse_asm_text,
-    parse_objdump,
 )
 from asm_tutor.grader.driver import MAX_EDGE_CASES, edge_combinations, edge_values
 from asm_tutor.grader.sandbox import OUTPUT_CAP, Job, Limits, describe_signal, run_jobs
@@ -94,11 +94,15 @@ ASM_TEXT = textwrap.dedent("""\
 
 
 def test_asm_regions_are_found_in_the_object_code_even_behind_byte_directives() -> None:
-    functions = parse_objdump(OBJDUMP)
-    (function,) = functions.values()
+    code = ObjectCode(OBJDUMP)
+    symbol = code.find("asm_tutor_check::learner::f")
+    assert symbol == "_ZN15asm_tutor_check7learner1f17h0000000000000000E"
+    assert code.refs(symbol) == {"_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"}
+    function = code.function(symbol)
     assert function.name == "asm_tutor_check::learner::f"
-    assert function.refs == {"_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"}
-    items = parse_asm_text(ASM_TEXT)[function.symbol]
+    assert function.refs == code.refs(symbol)
+    items = asm_items(ASM_TEXT, symbol)
+    assert items is not None
     assert [i.mnemonic for i in items] == ["sub", "mov", None, "call", "add", "ret"]
     assert align(function, items)
     assert [i.mnemonic for i in function.instructions if i.in_asm] == ["nop", "imul", "add"]
@@ -106,7 +110,7 @@ def test_asm_regions_are_found_in_the_object_code_even_behind_byte_directives() 
 
 def test_align_without_regions_marks_nothing() -> None:
     function = Function("f", [Instruction(0, "ret")])
-    assert not align(function, parse_asm_text("f:\n\t.type f,@function\n\tret\n").get("f", []))
+    assert not align(function, asm_items("\t.type f,@function\nf:\n\tret\n.Lfunc_end0:\n", "f") or [])
     assert not function.instructions[0].in_asm
 
 

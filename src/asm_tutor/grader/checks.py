@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from asm_tutor.grader.disasm import Function, align, demangle, parse_asm_text, parse_objdump
+from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
 from asm_tutor.grader.result import CheckResult, TestStatus
 from asm_tutor.pack.model import CheckKind, Exercise, InstructionCheck
 
@@ -58,8 +58,8 @@ class CodeView:
 
 def analyse(objdump_text: str, asm_text: str, required: str) -> CodeView | None:
     """None when the required function is not in the object (it then did not compile)."""
-    functions = parse_objdump(objdump_text)
-    start = next((sym for sym, f in functions.items() if f.name == LEARNER_PREFIX + required), None)
+    code = ObjectCode(objdump_text)
+    start = code.find(LEARNER_PREFIX + required)
     if start is None:
         return None
     # Walk calls and references through every function in the object (a std generic
@@ -67,16 +67,15 @@ def analyse(objdump_text: str, asm_text: str, required: str) -> CodeView | None:
     seen = {start}
     queue = deque([start])
     while queue:
-        for ref in functions[queue.popleft()].refs:
-            if ref in functions and ref not in seen and DRIVER_PATH not in functions[ref].name:
+        for ref in code.refs(queue.popleft()):
+            if ref in code and ref not in seen and DRIVER_PATH not in demangle(ref):
                 seen.add(ref)
                 queue.append(ref)
-    reachable = [functions[start]] + sorted(
-        (functions[s] for s in seen if s != start and is_learner(functions[s].name)), key=lambda f: f.name)
-    regions = parse_asm_text(asm_text)
+    learner = sorted((s for s in seen if s != start and is_learner(demangle(s))), key=demangle)
+    reachable = [code.function(symbol) for symbol in [start, *learner]]
     has_asm = False
     for function in reachable:
-        items = regions.get(function.symbol)
+        items = asm_items(asm_text, function.symbol)
         if items is not None and align(function, items):
             has_asm = True
     return CodeView(functions=reachable, has_asm_region=has_asm)

@@ -158,9 +158,10 @@ class Function:
         return {ref for insn in self.instructions for ref in insn.refs}
 
 
-_FUNC_RE = re.compile(r"^[0-9a-f]+ <(?P<sym>[^>]+)>:$")
+_HEADER_RE = re.compile(r"^[0-9a-f]+ <(?P<sym>[^>]+)>:$", re.M)
 _INSN_RE = re.compile(r"^\s+(?P<off>[0-9a-f]+):\s+(?P<text>.*)$")
 _RELOC_RE = re.compile(r"^\s+[0-9a-f]+: (?P<type>R_\S+)\s+(?P<target>\S+)$")
+_REF_RE = re.compile(r"^\s+[0-9a-f]+: R_\S+\s+(\S+)$", re.M)
 
 
 def clean_symbol(target: str) -> str:
@@ -173,23 +174,46 @@ def clean_symbol(target: str) -> str:
     return target
 
 
-def parse_objdump(text: str) -> dict[str, Function]:
-    """`objdump -d -r --no-show-raw-insn` output → functions by mangled symbol."""
-    functions: dict[str, Function] = {}
-    current: Function | None = None
-    for line in text.splitlines():
-        if match := _FUNC_RE.match(line):
-            current = functions.setdefault(match.group("sym"), Function(match.group("sym")))
-        elif current is None:
-            continue
-        elif match := _RELOC_RE.match(line):
-            if current.instructions:
-                current.instructions[-1].refs.append(clean_symbol(match.group("target")))
-        elif match := _INSN_RE.match(line):
-            insn_text = re.sub(r"\s+#.*$", "", match.group("text")).strip()
-            if insn_text:
-                current.instructions.append(Instruction(int(match.group("off"), 16), insn_text))
-    return functions
+class ObjectCode:
+    """`objdump -d -r --no-show-raw-insn` output, split per function.
+
+    The object holds std's generic code instantiated for this crate too, most of
+    which the checks never look at: a function's instructions are parsed only when
+    asked for, and its references are found with one regex over its text.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._chunks: dict[str, str] = {}
+        headers = list(_HEADER_RE.finditer(text))
+        for index, match in enumerate(headers):
+            end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
+            self._chunks[match.group("sym")] = text[match.end():end]
+        self._functions: dict[str, Function] = {}
+
+    def __contains__(self, symbol: str) -> bool:
+        return symbol in self._chunks
+
+    def find(self, path: str) -> str | None:
+        """The mangled symbol whose demangled path is `path`."""
+        tail = path.rsplit("::", 1)[-1]
+        return next((sym for sym in self._chunks if tail in sym and demangle(sym) == path), None)
+
+    def refs(self, symbol: str) -> set[str]:
+        return {clean_symbol(target) for target in _REF_RE.findall(self._chunks[symbol])}
+
+    def function(self, symbol: str) -> Function:
+        if symbol not in self._functions:
+            function = Function(symbol)
+            for line in self._chunks[symbol].splitlines():
+                if match := _RELOC_RE.match(line):
+                    if function.instructions:
+                        function.instructions[-1].refs.append(clean_symbol(match.group("target")))
+                elif match := _INSN_RE.match(line):
+                    text = re.sub(r"\s+#.*$", "", match.group("text")).strip()
+                    if text:
+                        function.instructions.append(Instruction(int(match.group("off"), 16), text))
+            self._functions[symbol] = function
+        return self._functions[symbol]
 
 
 @dataclass
@@ -200,37 +224,32 @@ class TextItem:
     lines: list[str] = field(default_factory=list)
 
 
-def parse_asm_text(text: str) -> dict[str, list[TextItem]]:
-    """The `.s` file → for each function, its instructions and `asm!` regions in order."""
-    functions: dict[str, list[TextItem]] = {}
-    func_types: set[str] = set()
-    current: list[TextItem] | None = None
+def asm_items(text: str, symbol: str) -> list[TextItem] | None:
+    """The function `symbol` in the `.s` text: its instructions and asm! regions in order."""
+    for label in (f"\n{symbol}:\n", f'\n"{symbol}":\n'):
+        start = text.find(label)
+        if start >= 0:
+            start += len(label)
+            break
+    else:
+        return None
+    ends = [e for e in (text.find("\n.Lfunc_end", start), text.find(".cfi_endproc", start)) if e >= 0]
+    body = text[start:min(ends)] if ends else text[start:]
+    items: list[TextItem] = []
     region: TextItem | None = None
-    for raw in text.splitlines():
+    for raw in body.splitlines():
         line = raw.strip()
-        if match := re.match(r"^\.type\s+(\S+?),\s*[@%]function", line):
-            func_types.add(match.group(1).strip('"'))
-            continue
         if region is not None:
             if line.startswith(_APP_END):
                 region = None
             elif line:
                 region.lines.append(line)
-            continue
-        if line.startswith(_APP_BEGIN):
-            if current is not None:
-                region = TextItem(None)
-                current.append(region)
-            continue
-        if not raw.startswith((" ", "\t")) and line.endswith(":"):
-            label = line[:-1].strip('"')
-            if label in func_types or (label.startswith(("_ZN", "__ZN", "_R", "__R")) and not label.startswith(".")):
-                current = functions.setdefault(label, [])
-            continue
-        if current is None or not line or line.startswith((".", "#", "//", ";")) or line.endswith(":"):
-            continue
-        current.append(TextItem(base_mnemonic(line.split("#")[0])))
-    return functions
+        elif line.startswith(_APP_BEGIN):
+            region = TextItem(None)
+            items.append(region)
+        elif line and not line.startswith((".", "#", "//", ";")) and not line.endswith(":"):
+            items.append(TextItem(base_mnemonic(line.split("#")[0])))
+    return items
 
 
 def align(function: Function, items: list[TextItem]) -> bool:
