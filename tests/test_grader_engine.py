@@ -171,6 +171,7 @@ def test_an_endless_loop_times_out_and_leaves_nothing_running(_own_cache_and_tem
     assert o0[1].status is TestStatus.ERROR and o0[1].input == "times_nine(0)"
     assert "took longer than 1 s" in o0[1].message and "never exits" in o0[1].message
     assert all(t.status is TestStatus.NOT_RUN for t in o0[2:])
+    assert "could not run after that" in result.message
     assert processes_under(_own_cache_and_temp) == []
     assert list(_own_cache_and_temp.iterdir()) == []  # the temp folder is gone too
 
@@ -345,3 +346,20 @@ def test_a_broken_reference_is_not_blamed_on_a_learner_line() -> None:
     assert result.status is Status.ERROR
     assert all(d.line is None for d in result.diagnostics)
     assert "hidden tests could not be built" in result.diagnostics[0].message
+
+
+@pytest.mark.parametrize("edition", ["2015", "2018", "2024"])
+def test_the_driver_builds_in_every_edition(edition: str) -> None:
+    result = run("max_u64", "seed_max_u64.rs", edition=edition)
+    assert result.status is Status.PASS, result.to_json()
+
+
+def test_without_objdump_the_checks_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asm_tutor.grader.checks as checks_module
+
+    real_which = checks_module.shutil.which
+    monkeypatch.setattr(checks_module.shutil, "which", lambda name: None if name == "objdump" else real_which(name))
+    result = run("times_nine", "tn_helper.rs")
+    assert result.status is Status.ERROR and "objdump not found — install binutils" in result.message
+    assert result.checks and all(c.status is TestStatus.ERROR for c in result.checks)
+    assert all(t.status is TestStatus.PASS for t in result.tests)  # the tests still ran

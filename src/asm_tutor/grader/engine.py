@@ -198,14 +198,16 @@ def _checks(exercise: Exercise, arch: str, source: str, build0: Build,
 def _verdict(driver: Driver, tests: list[TestResult], check_results: list[CheckResult],
              problem: str) -> tuple[Status, str]:
     total = len(driver.cases)
-    bad_cases = {t.name for t in tests if t.status is not TestStatus.PASS}
+    bad_cases = {t.name for t in tests if t.status in (TestStatus.FAIL, TestStatus.ERROR)}
+    not_run = {t.name for t in tests if t.status is TestStatus.NOT_RUN} - bad_cases
     failed_checks = [c for c in check_results if c.status is TestStatus.FAIL]
     broken_checks = [c for c in check_results if c.status is TestStatus.ERROR]
     parts: list[str] = []
     if problem:
         parts.append(problem.rstrip("."))
     if bad_cases:
-        parts.append(f"{len(bad_cases)} of {_count(total, 'test')} did not pass")
+        parts.append(f"{len(bad_cases)} of {_count(total, 'test')} did not pass"
+                     + (f", and {len(not_run)} could not run after that" if not_run else ""))
     if failed_checks:
         names = ", ".join(f"“{c.name}”" for c in failed_checks)
         parts.append(f"{'a check' if len(failed_checks) == 1 else 'checks'} on the compiled code failed: {names}")
