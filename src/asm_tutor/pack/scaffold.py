@@ -197,10 +197,9 @@ cases = [
 
 # Properties: a Rust bool expression that calls the learner's function by name and
 # must hold — for answers no reference can give. `arch = "x86_64"` limits one.
-# Remove the `# ` in front of these three lines to add one:
-# [[tests.properties]]
-# name = "doubling twice is multiplying by four"
-# expr = "double(double(5)) == 20"
+[[tests.properties]]
+name = "doubling twice is multiplying by four"
+expr = "double(double(5)) == 20"
 
 # Checks on the compiled code: values alone cannot tell asm from plain Rust.
 # kind = "forbid"      no instruction matching a pattern in the learner's code (opt-level 0)
