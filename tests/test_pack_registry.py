@@ -243,3 +243,32 @@ def test_the_pack_command_imports_no_textual(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.rsplit("TEXTUAL:", 1)[1].strip() == ""
+
+
+def test_installing_and_switching_keep_progress_apart(tmp_path: Path) -> None:
+    """Progress is kept per pack id: reinstalling a pack keeps its records, and packs never share them."""
+    from asm_tutor.context import Context
+    from asm_tutor.progress.store import ProgressStore
+
+    src = copy_test_pack(tmp_path / "src")
+    install_pack(src)
+    ctx = Context(pack_arg="cours_fr", profile="tester")
+    builtin = Context(pack_arg=None, profile="tester")
+    assert (ctx.pack.id, builtin.pack.id) == ("cours_fr", "asm_basics")
+    store = ProgressStore.open("tester")
+    store.record_check(ctx.pack, "ecart", True, draft="// mon brouillon")
+    store.record_check(builtin.pack, "times_nine", False, draft="// my draft")
+
+    manifest = src / "pack.toml"
+    manifest.write_text(manifest.read_text().replace('version = "0.2.0"', 'version = "0.3.0"'))
+    install_pack(src, replace=True)
+
+    store = ProgressStore.open("tester")
+    assert store.exercise("cours_fr", "ecart").passed
+    assert store.draft("cours_fr", "ecart") == "// mon brouillon"
+    assert store.draft("asm_basics", "times_nine") == "// my draft"
+    assert not store.exercise("asm_basics", "ecart").passed
+    assert store.exercise("cours_fr", "times_nine").draft is None
+    # Every pack the TUI can switch to opens under its own id.
+    for info in available_packs():
+        assert Context(pack_arg=info.pack_arg, profile="tester").pack.id == info.id
