@@ -363,3 +363,17 @@ def test_without_objdump_the_checks_say_what_to_install(monkeypatch: pytest.Monk
     assert result.status is Status.ERROR and "objdump not found — install binutils" in result.message
     assert result.checks and all(c.status is TestStatus.ERROR for c in result.checks)
     assert all(t.status is TestStatus.PASS for t in result.tests)  # the tests still ran
+
+
+def test_a_cached_compile_error_keeps_rustcs_rendered_text() -> None:
+    exercise = PACK.exercises["times_nine"]
+    source = (FIXTURES / "diag" / "no_unsafe.rs").read_text()
+    first, second = grade(exercise, source), grade(exercise, source)
+    assert second.cached and second.diagnostics[0].rendered == first.diagnostics[0].rendered != ""
+
+
+def test_a_changed_copy_of_the_exercise_is_not_answered_from_the_cache() -> None:
+    exercise = PACK.exercises["times_nine"]
+    source = exercise.solution(ARCH)
+    grade(exercise, source)
+    assert not grade(dataclasses.replace(exercise, time_limit=2.0), source).cached

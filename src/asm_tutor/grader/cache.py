@@ -33,9 +33,10 @@ def key(exercise: Exercise, source: str, edition: str, seed: int, toolchain: Too
     try:
         spec = exercise.spec_path.read_bytes()
     except OSError:
-        spec = repr(exercise).encode()  # an exercise built in memory (tests, pack tools)
+        spec = b""
+    # The parsed exercise too: a copy changed in memory (pack tools, tests) is another exercise.
     for part in (
-        source.encode("utf-8", errors="surrogatepass"), spec, exercise.id.encode(), edition.encode(),
+        source.encode("utf-8", errors="surrogatepass"), spec, repr(exercise).encode(), edition.encode(),
         str(seed).encode(), toolchain.release.encode(), toolchain.host.encode(), toolchain.commit.encode(),
         f"{__version__}/{GRADER_VERSION}".encode(),
     ):
@@ -49,6 +50,8 @@ def load(entry_key: str) -> GradeResult | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         result = GradeResult.from_json(data["result"], assembly=data.get("assembly", ""))
+        for diag, rendered in zip(result.diagnostics, data.get("rendered", [])):
+            diag.rendered = str(rendered)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     result.cached = True
@@ -63,7 +66,8 @@ def store(entry_key: str, result: GradeResult) -> None:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"result": result.to_json(), "assembly": result.assembly}, out)
+                json.dump({"result": result.to_json(), "assembly": result.assembly,
+                           "rendered": [d.rendered for d in result.diagnostics]}, out)
             os.replace(temp, folder / f"{entry_key}.json")
         except BaseException:
             Path(temp).unlink(missing_ok=True)
