@@ -377,3 +377,11 @@ def test_a_changed_copy_of_the_exercise_is_not_answered_from_the_cache() -> None
     source = exercise.solution(ARCH)
     grade(exercise, source)
     assert not grade(dataclasses.replace(exercise, time_limit=2.0), source).cached
+
+
+def test_a_clobbered_input_register_only_shows_at_o3() -> None:
+    result = run("times_nine", "tn_clobber_input.rs")
+    assert result.status is Status.FAIL
+    failing = [t for t in result.tests if t.status is not TestStatus.PASS]
+    assert failing and {t.opt_level for t in failing} == {3}
+    assert all(t.expected != t.actual and t.message.startswith("Wrong answer") for t in failing)

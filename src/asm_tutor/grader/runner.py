@@ -62,23 +62,23 @@ class CaseRun:
         panics: dict[int, str] = {}
         done = False
         for raw in outcome.channel.decode("utf-8", errors="replace").splitlines():
-            parts = raw.split("\t")
-            kind = parts[0]
-            if kind != "DONE" and not (len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(self.cases)):
+            kind, *fields = raw.split("\t")
+            if kind == "DONE":
+                done = True
+                continue
+            if not fields or not fields[0].isdigit() or int(fields[0]) >= len(self.cases):
                 continue  # not a line the driver wrote for one of its cases
-            if kind == "START" and len(parts) >= 2 and parts[1].isdigit():
-                current = int(parts[1])
-            elif kind == "INPUT" and len(parts) >= 4 and parts[1].isdigit():
-                self.inputs[int(parts[1])] = (parts[2], parts[3])
-            elif kind == "PANIC" and len(parts) >= 3 and parts[1].isdigit():
-                panics[int(parts[1])] = self._panic_text(parts[2], parts[3] if len(parts) > 3 else "")
-            elif kind == "RESULT" and len(parts) >= 3 and parts[1].isdigit():
-                index = int(parts[1])
-                self.results[index] = self._result(index, parts, panics.get(index, "it panicked"))
+            index = int(fields[0])
+            if kind == "START":
+                current = index
+            elif kind == "INPUT" and len(fields) >= 3:
+                self.inputs[index] = (fields[1], fields[2])
+            elif kind == "PANIC" and len(fields) >= 2:
+                panics[index] = self._panic_text(fields[1], fields[2] if len(fields) > 2 else "")
+            elif kind == "RESULT" and len(fields) >= 2:
+                self.results[index] = self._result(index, fields[1:], panics.get(index, "it panicked"))
                 if current == index:
                     current = None
-            elif kind == "DONE":
-                done = True
         if done or outcome.cancelled:
             self.finished = True
             return
@@ -115,13 +115,13 @@ class CaseRun:
             return f"it panicked at line {match.group(1)} of your file: {message}"
         return f"it panicked: {message}"
 
-    def _result(self, index: int, parts: list[str], panic: str) -> TestResult:
+    def _result(self, index: int, values: list[str], panic: str) -> TestResult:
+        """A RESULT line's values: status, input, expected, actual, how (which call was wrong)."""
         info = self.cases[index]
-        status = parts[2]
+        status = values[0]
         if status == "panic":
             return self._error(index, panic[0].upper() + panic[1:] + ".")
-        fields = parts[3:7] + [""] * (7 - len(parts))
-        text_input, expected, actual, how = fields[0], fields[1], fields[2], fields[3]
+        text_input, expected, actual, how = (values[1:5] + ["", "", "", ""])[:4]
         text_input = text_input or info.input
         if status == "pass":
             return TestResult(info.name, TestStatus.PASS, "", text_input, expected, actual, self.opt_level)
