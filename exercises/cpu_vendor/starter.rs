@@ -8,7 +8,7 @@ fn cpu_vendor() -> Option<String> {
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        None
+        todo!("there is no cpuid on this architecture: say so")
     }
 }
 
