@@ -169,10 +169,11 @@ def listing(view: CodeView) -> str:
                 out.append("        ; asm! end")
             inside = insn.in_asm
             text = _plain(insn.text)
-            if insn.refs:
-                targets = ", ".join(short(demangle(r)) for r in insn.refs if not r.startswith(".L"))
-                if targets:
-                    text = f"{text}  ; {targets}"
+            targets = ", ".join(short(demangle(r)) for r in insn.refs if not r.startswith(".L"))
+            if targets and insn.mnemonic in ("call", "jmp") and len(insn.refs) == 1:
+                text = f"{insn.mnemonic} {targets}"  # objdump shows only the unrelocated offset
+            elif targets:
+                text = f"{text}  ; {targets}"
             out.append(f"{insn.offset:6x}  {'▶' if insn.in_asm else ' '} {text}")
         if inside:
             out.append("        ; asm! end")
