@@ -46,12 +46,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from asm_tutor.grader.sandbox import Job, Limits, run_jobs
 from asm_tutor.pack.model import ARCHES
 from asm_tutor.toolchain import Toolchain
 
@@ -361,19 +361,16 @@ def display_markdown(markdown: str) -> str:
 
 
 def _run(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, str, str]:
-    """(exit status or None on time-out, stdout, stderr), each stream capped at OUTPUT_CAP."""
-    env = dict(os.environ)
-    env.setdefault("RUST_BACKTRACE", "0")
-    try:
-        proc = subprocess.run(
-            argv, cwd=cwd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env
-        )
-    except subprocess.TimeoutExpired:
+    """(exit status or None on time-out, stdout, stderr), through the grader's sandbox:
+    own process group, wall-time limit, output capped at OUTPUT_CAP."""
+    job = Job(argv=argv, limits=Limits(wall_time=timeout, output_cap=OUTPUT_CAP), cwd=cwd, separate_stderr=True)
+    (outcome,) = run_jobs([job])
+    if outcome.timed_out:
         return None, "", ""
-    except OSError as err:
-        return -1, "", str(err)
+    if outcome.returncode is None:
+        return -1, "", outcome.start_error
     decode = lambda b: b[:OUTPUT_CAP].decode("utf-8", "replace")  # noqa: E731
-    return proc.returncode, decode(proc.stdout), decode(proc.stderr)
+    return outcome.returncode, decode(outcome.output), decode(outcome.stderr)
 
 
 def _normalise(text: str) -> str:
