@@ -1,0 +1,98 @@
+"""The whole built-in pack through the real grader: on this computer's architecture every
+reference solution passes and no starter does (unless the exercise says it may)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from asm_tutor.grader.engine import grade
+from asm_tutor.grader.result import GradeResult, Status
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.paths import builtin_pack_dir
+from asm_tutor.toolchain import ToolchainError, require_grading_toolchain
+
+PACK = load_pack(builtin_pack_dir())
+EXERCISES = [PACK.exercises[item.id] for item in PACK.course if item.id in PACK.exercises]
+
+
+@pytest.fixture
+def toolchain(tmp_path, monkeypatch):
+    # No real cache is written, whatever the grader does with use_cache.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    try:
+        return require_grading_toolchain()
+    except ToolchainError as err:
+        pytest.skip(f"no usable rustc: {err}")
+
+
+def _supported(exercise, toolchain):
+    if not exercise.supports(toolchain.arch):
+        pytest.skip(f"{exercise.id} is for {', '.join(exercise.arch)}; this host is {toolchain.arch}")
+
+
+def _explain(result: GradeResult) -> str:
+    lines = [f"{result.exercise}: {result.status.value}: {result.message}"]
+    for test in result.tests:
+        if test.status.value != "pass":
+            lines.append(f"  test {test.name} (O{test.opt_level}): {test.status.value} {test.message} "
+                         f"input={test.input} expected={test.expected} actual={test.actual}")
+    for check in result.checks:
+        if check.status.value != "pass":
+            lines.append(f"  check {check.name}: {check.status.value} {check.message}")
+    for diag in result.diagnostics:
+        lines.append(f"  {diag.level}: {diag.message} (line {diag.line})")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
+def test_reference_solution_passes(exercise, toolchain):
+    _supported(exercise, toolchain)
+    result = grade(exercise, exercise.solution(toolchain.arch), edition=PACK.edition,
+                   toolchain=toolchain, use_cache=False)
+    assert result.status is Status.PASS, _explain(result)
+    assert result.tests, f"{exercise.id}: the grader ran no tests"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
+def test_starter_does_not_pass(exercise, toolchain):
+    _supported(exercise, toolchain)
+    if exercise.starter_passes:
+        pytest.skip(f"{exercise.id} declares starter_passes = true")
+    result = grade(exercise, exercise.starter(toolchain.arch), edition=PACK.edition,
+                   toolchain=toolchain, use_cache=False)
+    assert result.status is not Status.PASS, _explain(result)
+
+
+def test_every_exercise_practises_a_lesson_that_comes_before_it():
+    seen: set[str] = set()
+    for item in PACK.course:
+        if item.id in PACK.lessons:
+            seen.add(item.id)
+        else:
+            lesson = PACK.exercises[item.id].lesson
+            assert lesson in seen, f"{item.id} practises {lesson}, which comes later or not at all"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
+def test_three_hint_levels_the_second_naming_a_lesson_section(exercise):
+    assert len(exercise.hints) == 3, exercise.id
+    assert "See the lesson *" in exercise.hints[1], exercise.id
+
+
+def _lesson_names() -> set[str]:
+    names: set[str] = set()
+    for lesson in PACK.lessons.values():
+        names.add(lesson.title)
+        names.update(line[3:].strip() for line in lesson.text().splitlines() if line.startswith("## "))
+    return names
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
+def test_hints_name_lessons_and_sections_that_exist(exercise):
+    names = _lesson_names()
+    for hint in exercise.hints:
+        prose = re.sub(r"`[^`]*`", "", hint)  # `index*scale` is code, not emphasis
+        for name in re.findall(r"\*([^*]+)\*", prose):
+            assert name in names, f"{exercise.id}: a hint names *{name}*, which is no lesson or section"
