@@ -96,7 +96,7 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
 def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Toolchain, seed: int,
                    cancel: threading.Event | None, work: Path) -> GradeResult:
     arch = toolchain.arch
-    driver = generate(exercise, arch)
+    driver = generate(exercise, arch, edition)
     learner_text = source if source.endswith("\n") else source + "\n"
     learner_lines = learner_text.count("\n")
     (work / "main.rs").write_text(MAIN_RS, encoding="utf-8")
