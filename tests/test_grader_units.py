@@ -100,11 +100,23 @@ def test_asm_regions_are_found_in_the_object_code_even_behind_byte_directives() 
     assert code.refs(symbol) == {"_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"}
     function = code.function(symbol)
     assert function.name == "asm_tutor_check::learner::f"
-    assert function.refs == code.refs(symbol)
+    assert function.instructions[5].refs == ["_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"]
     items = asm_items(ASM_TEXT, symbol)
     assert items is not None
     assert [i.mnemonic for i in items] == ["sub", "mov", None, "call", "add", "ret"]
     assert align(function, items)
+    assert [i.mnemonic for i in function.instructions if i.in_asm] == ["nop", "imul", "add"]
+
+
+def test_huge_functions_are_aligned_greedily(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asm_tutor.grader.disasm as disasm
+
+    monkeypatch.setattr(disasm, "MAX_ALIGN_CELLS", 0)
+    code = ObjectCode(OBJDUMP)
+    symbol = code.find("asm_tutor_check::learner::f")
+    assert symbol is not None
+    function = code.function(symbol)
+    assert align(function, asm_items(ASM_TEXT, symbol) or [])
     assert [i.mnemonic for i in function.instructions if i.in_asm] == ["nop", "imul", "add"]
 
 

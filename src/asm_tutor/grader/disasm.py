@@ -21,6 +21,8 @@ _PREFIXES = frozenset({"lock", "rep", "repe", "repz", "repne", "repnz", "notrack
                        "rex.w", "rex.b", "rex.r", "rex.x", "{vex}", "{evex}"})
 _APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
 _APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
+# Above this many cells (`.s` items × object instructions) the exact alignment would be slow.
+MAX_ALIGN_CELLS = 400_000
 
 
 def demangle(symbol: str) -> str:
@@ -153,9 +155,6 @@ class Function:
     def name(self) -> str:
         return demangle(self.symbol)
 
-    @property
-    def refs(self) -> set[str]:
-        return {ref for insn in self.instructions for ref in insn.refs}
 
 
 _HEADER_RE = re.compile(r"^[0-9a-f]+ <(?P<sym>[^>]+)>:$", re.M)
@@ -216,12 +215,11 @@ class ObjectCode:
         return self._functions[symbol]
 
 
-@dataclass
+@dataclass(frozen=True)
 class TextItem:
     """One line of a function in the `.s`: an instruction, or a whole asm! region."""
 
-    mnemonic: str | None  # None: an asm! region
-    lines: list[str] = field(default_factory=list)
+    mnemonic: str | None  # None: an asm! region (its text may hide what it assembles to)
 
 
 def asm_items(text: str, symbol: str) -> list[TextItem] | None:
@@ -236,17 +234,14 @@ def asm_items(text: str, symbol: str) -> list[TextItem] | None:
     ends = [e for e in (text.find("\n.Lfunc_end", start), text.find(".cfi_endproc", start)) if e >= 0]
     body = text[start:min(ends)] if ends else text[start:]
     items: list[TextItem] = []
-    region: TextItem | None = None
+    in_region = False
     for raw in body.splitlines():
         line = raw.strip()
-        if region is not None:
-            if line.startswith(_APP_END):
-                region = None
-            elif line:
-                region.lines.append(line)
+        if in_region:
+            in_region = not line.startswith(_APP_END)
         elif line.startswith(_APP_BEGIN):
-            region = TextItem(None)
-            items.append(region)
+            in_region = True
+            items.append(TextItem(None))
         elif line and not line.startswith((".", "#", "//", ";")) and not line.endswith(":"):
             items.append(TextItem(base_mnemonic(line.split("#")[0])))
     return items
@@ -263,6 +258,9 @@ def align(function: Function, items: list[TextItem]) -> bool:
         return False
     insns = function.instructions
     n, m = len(items), len(insns)
+    if n * m > MAX_ALIGN_CELLS:
+        _align_greedy(insns, items)
+        return True
     inf = float("inf")
     # cost[i][j]: best cost lining up items[i:] with insns[j:]; choice remembers how.
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
@@ -294,6 +292,19 @@ def align(function: Function, items: list[TextItem]) -> bool:
                 insn.in_asm = True
         j += k
     return True
+
+
+def _align_greedy(insns: list[Instruction], items: list[TextItem]) -> None:
+    """For a huge function: each region ends where the next `.s` instruction first matches."""
+    j = 0
+    for i, item in enumerate(items):
+        if item.mnemonic is not None:
+            j += 1
+            continue
+        following = next((it.mnemonic for it in items[i + 1:] if it.mnemonic is not None), None)
+        while j < len(insns) and not _same(following, insns[j].mnemonic):
+            insns[j].in_asm = True
+            j += 1
 
 
 _ALIASES = {"sal": "shl", "jnb": "jae", "jnae": "jb", "jz": "je", "jnz": "jne", "movabs": "mov",
