@@ -148,3 +148,9 @@ def test_driver_spans_never_become_learner_lines_and_are_said_once() -> None:
 def test_noise_and_non_json_lines_are_skipped() -> None:
     text = "\n".join(["not json at all", "{broken", _diag("For more information about this error, try `rustc --explain E0133`.", [], level="failure-note")])
     assert diagnostics.parse(text, MAP, ()) == []
+
+
+def test_an_unclosed_brace_points_at_the_learners_brace_not_the_driver() -> None:
+    _, diag = compile_error("diag/unclosed_brace.rs")
+    assert diag.message == "this file contains an unclosed delimiter"
+    assert (diag.line, diag.column) == (1, 30)

@@ -8,6 +8,7 @@ tutors at once never leave a half-written entry; a damaged entry is a miss.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -20,8 +21,14 @@ from asm_tutor.pack.model import Exercise
 from asm_tutor.paths import cache_dir
 from asm_tutor.toolchain import Toolchain
 
-# Bump when grading changes in a way that makes old results wrong.
-GRADER_VERSION = 1
+
+@functools.cache
+def grader_fingerprint() -> str:
+    """A hash of the grader's own code: any change to how grading works makes old entries misses."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def results_dir() -> Path:
@@ -38,7 +45,7 @@ def key(exercise: Exercise, source: str, edition: str, seed: int, toolchain: Too
     for part in (
         source.encode("utf-8", errors="surrogatepass"), spec, repr(exercise).encode(), edition.encode(),
         str(seed).encode(), toolchain.release.encode(), toolchain.host.encode(), toolchain.commit.encode(),
-        f"{__version__}/{GRADER_VERSION}".encode(),
+        grader_fingerprint().encode(),
     ):
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)

@@ -69,6 +69,10 @@ def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) 
             continue
         code = (data.get("code") or {}).get("code")
         span = _learner_span(data.get("spans") or [], source_map)
+        if span is None and "delimiter" in message:
+            # An unclosed `{` is reported at the end of the file, which is the driver's end;
+            # the label that matters is on the learner's opening delimiter.
+            span = _learner_span([dict(s, is_primary=True) for s in data.get("spans") or []], source_map)
         if span is None and _in_driver(data.get("spans") or [], source_map):
             if level == "error":
                 driver_errors.append(data)
