@@ -385,3 +385,19 @@ def test_a_clobbered_input_register_only_shows_at_o3() -> None:
     failing = [t for t in result.tests if t.status is not TestStatus.PASS]
     assert failing and {t.opt_level for t in failing} == {3}
     assert all(t.expected != t.actual and t.message.startswith("Wrong answer") for t in failing)
+
+
+@pytest.mark.parametrize(("fixture", "words"), [
+    ("tn_ud2.rs", "SIGILL: the CPU met an illegal instruction"),
+    ("tn_div0.rs", "SIGFPE: an arithmetic fault such as division by zero"),
+    ("tn_int3.rs", "breakpoint trap (SIGTRAP"),
+    ("tn_recursion.rs", "overflowed the stack"),
+    ("tn_exit.rs", "exited in the middle of the case"),
+])
+def test_each_way_of_dying_is_explained_on_its_case(fixture: str, words: str) -> None:
+    result = run("times_nine", fixture)
+    assert result.status is Status.FAIL
+    died = [t for t in result.tests if t.status is TestStatus.ERROR]
+    assert {t.input for t in died} == {"times_nine(2)"} and {t.opt_level for t in died} == {0, 3}
+    assert all(words in t.message for t in died), died[0].message
+    assert all(t.status is TestStatus.PASS for t in result.tests if t.input != "times_nine(2)")
