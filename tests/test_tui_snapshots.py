@@ -1,8 +1,8 @@
 """Snapshots of the main screens, against a small pack written here so course edits do not move them.
 
 Deterministic on purpose: no clock in the header, the grader's seed derives from the
-code (and is shown only on failure), notifications are cleared before the picture,
-and the spinner is gone once the check has finished. Regenerate with
+code (and is shown only on failure), notifications are cleared and the editor's cursor
+is held still before the picture, and the spinner is gone once the check has finished. Regenerate with
 `pytest tests/test_tui_snapshots.py --snapshot-update` and look at the pictures.
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from asm_tutor.context import Context
 from asm_tutor.pack.model import CourseItem, ItemKind
@@ -136,6 +137,9 @@ def make_app(pack_dir: Path) -> TutorApp:
 
 async def settle(pilot: Pilot[None]) -> None:
     pilot.app.clear_notifications()
+    # The editor's cursor blinks on a timer: hold it still so the picture does not depend on when it is taken.
+    for editor in pilot.app.screen.query(TextArea):
+        editor.cursor_blink = False
     await pilot.pause(0.2)
 
 

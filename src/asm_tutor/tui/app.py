@@ -24,6 +24,8 @@ class TutorApp(App[None]):
     TITLE = "asm-tutor"
     CSS_PATH = ["styles/app.tcss"]
     COMMANDS = App.COMMANDS | {CourseCommands}
+    # Screens get -narrow / -wide classes; app.tcss stacks side-by-side panes when narrow.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, ctx: Context, *, started: float | None = None) -> None:
         """`started` is when the process began, for the startup time in the log."""
@@ -45,7 +47,6 @@ class TutorApp(App[None]):
         theme = _THEME_ALIASES.get(self.settings.theme, self.settings.theme)
         if theme in self.available_themes:
             self.theme = theme
-        self.theme_changed_signal.subscribe(self, self._save_theme)
         self.course_screen = CourseScreen(self.ctx.pack)
         self.push_screen(self.course_screen)
         self.log.info(f"asm-tutor ready in {(time.perf_counter() - self._started) * 1000:.0f} ms")
@@ -58,14 +59,17 @@ class TutorApp(App[None]):
             notices.append(self.toolchain_problem)
         return notices
 
-    def _save_theme(self, theme: object) -> None:
+    def _save_theme(self) -> str | None:
+        """Remember a changed theme; a sentence if that failed. Saved on the way out, not on every
+        change, because the theme picker previews each theme it passes."""
         if self.theme == _THEME_ALIASES.get(self.settings.theme, self.settings.theme):
-            return
+            return None
         self.settings.theme = self.theme
         try:
             save_settings(self.settings)
         except UserError as err:
-            self.notify(str(err), severity="warning")
+            return f"asm-tutor: the theme was not saved: {err}"
+        return None
 
     def switchable_packs(self) -> list[PackInfo]:
         return [info for info in available_packs() if info.usable]
@@ -87,4 +91,5 @@ class TutorApp(App[None]):
     async def action_quit(self) -> None:
         if self.course_screen is not None:
             self.course_screen.save_before_quit()
-        self.exit()
+        # The screen is about to go: a failure to save is printed on the terminal afterwards.
+        self.exit(message=self._save_theme())

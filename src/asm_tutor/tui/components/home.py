@@ -10,8 +10,6 @@ from textual.widgets import Button, Markdown, Static
 from asm_tutor.pack.model import CourseItem, Pack
 
 WELCOME = """\
-# Welcome to asm-tutor
-
 Learn Rust's inline assembly (`asm!`) one small step at a time: read a short
 lesson, then write a function in assembly and let the tutor check it with the
 real `rustc` — hidden tests at two optimisation levels, and checks on the
@@ -29,8 +27,6 @@ machine code you produced.
 """
 
 RETURNING = """\
-# Welcome back
-
 Your drafts, hints and results are kept between sessions.
 """
 
@@ -49,16 +45,19 @@ class HomeView(VerticalScroll):
         self._target: CourseItem | None = None
 
     def compose(self) -> ComposeResult:
-        yield Markdown(id="home-text")
-        yield Static(id="home-notices")
+        # The way in comes first, so it is on screen even at 80x24 (the text may need scrolling).
+        yield Static(id="home-heading")
         with Horizontal(id="home-actions"):
             yield Button("Start", id="home-continue", variant="primary")
+        yield Static(id="home-notices")
+        yield Markdown(id="home-text")
 
     def show(self, last: CourseItem | None, first: CourseItem | None, notices: list[str]) -> None:
         """`last` is where the learner was (None on a first start); `first` the course's first item."""
         returning = last is not None
         self._target = last if returning else first
         text = RETURNING if returning else WELCOME
+        self.query_one("#home-heading", Static).update("Welcome back" if returning else "Welcome to asm-tutor")
         self.query_one("#home-text", Markdown).update(text + f"\n*{self.pack.title}* — {self.pack.description}\n")
         notice_widget = self.query_one("#home-notices", Static)
         notice_widget.update("\n".join(f"⚠ {n}" for n in notices))

@@ -30,7 +30,7 @@ from asm_tutor.tui.watch import POLL_SECONDS, FileWatch, read_work_file, work_fi
 if TYPE_CHECKING:
     from asm_tutor.tui.app import TutorApp
 
-# Below this width the sidebar steps aside while an exercise is open: the editor needs the columns.
+# Below this width the sidebar steps aside once an item is open: code needs the columns.
 NARROW = 100
 EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "reset"})
 
@@ -123,6 +123,7 @@ class CourseScreen(Screen[None]):
         first = self.pack.course[0] if self.pack.course else None
         self.query_one(HomeView).show(place, first, self.app.startup_notices())
         self.query_one(ContentSwitcher).current = "home"
+        self._set_sidebar(True)
         self.query_one("#home-continue").focus()
 
     def _exists(self, item: CourseItem) -> bool:
@@ -139,7 +140,6 @@ class CourseScreen(Screen[None]):
         following = self.pack.course[index + 1] if index + 1 < len(self.pack.course) else None
         if item.kind is ItemKind.LESSON:
             self.query_one(ContentSwitcher).current = "lesson"
-            self._set_sidebar(True)
             await self.query_one(LessonReader).show(self.pack.lessons[item.id], previous, following)
             self.query_one("#lesson-scroll").focus()
         else:
@@ -147,9 +147,9 @@ class CourseScreen(Screen[None]):
             view = self.exercise_view
             self.query_one(ContentSwitcher).current = "exercise"
             view.load(self.pack.exercises[item.id], record.draft, hints_revealed=record.hints, passed=record.passed)
-            if self.size.width < NARROW:
-                self._set_sidebar(False)
             view.editor.focus()
+        if self.size.width < NARROW:
+            self._set_sidebar(False)
         self.query_one(CourseSidebar).select(item)
         self.app.store.set_last(self.pack, item.kind, item.id)
         self._after_store_change()
