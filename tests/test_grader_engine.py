@@ -401,3 +401,30 @@ def test_each_way_of_dying_is_explained_on_its_case(fixture: str, words: str) ->
     assert {t.input for t in died} == {"times_nine(2)"} and {t.opt_level for t in died} == {0, 3}
     assert all(words in t.message for t in died), died[0].message
     assert all(t.status is TestStatus.PASS for t in result.tests if t.input != "times_nine(2)")
+
+
+# -- the prebuilt runtime ---------------------------------------------------------------------------
+
+def test_the_runtime_is_built_once_into_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm_tutor.grader import runtime
+
+    monkeypatch.setattr(runtime, "_known", {})
+    exercise = PACK.exercises["times_nine"]
+    assert run("times_nine", "tn_helper.rs").status is Status.PASS
+    (rlib,) = (tmp_path / "cache" / "asm-tutor" / "runtime").glob("*/libasm_tutor_rt.rlib")
+    built_at = rlib.stat().st_mtime_ns
+    monkeypatch.setattr(runtime, "_known", {})  # as a new process would: found in the cache
+    assert grade(exercise, exercise.solution(ARCH), use_cache=False).status is Status.PASS
+    assert rlib.stat().st_mtime_ns == built_at
+    assert not list(rlib.parent.parent.glob("*/.build-*"))  # no half-built leftovers
+
+
+def test_without_a_writable_cache_the_runtime_is_built_for_the_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm_tutor.grader import runtime
+
+    monkeypatch.setattr(runtime, "_known", {})
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert run("times_nine", "tn_helper.rs").status is Status.PASS

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from asm_tutor.grader.runtime import CRATE as RUNTIME_CRATE
 from asm_tutor.grader.sandbox import Job, Limits, Outcome
 from asm_tutor.toolchain import Toolchain
 
@@ -34,12 +35,13 @@ class Build:
         return self.outcome.stderr.decode("utf-8", errors="replace")
 
 
-def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str) -> list[str]:
+def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Path) -> list[str]:
     binary = work / f"test_o{opt_level}"
     argv = [
         str(toolchain.rustc), "main.rs",
         "--crate-name", "asm_tutor_check", "--crate-type", "bin",
         "--edition", edition,
+        "--extern", f"{RUNTIME_CRATE}={runtime}",
         "--error-format=json",
         "-C", f"opt-level={opt_level}",
         "-C", "codegen-units=1",
@@ -54,9 +56,9 @@ def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str) -
     return argv
 
 
-def rustc_job(toolchain: Toolchain, work: Path, opt_level: int, edition: str) -> Job:
+def rustc_job(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Path) -> Job:
     # rustc itself needs far more memory than a test binary: only a time limit here.
-    return Job(rustc_argv(toolchain, work, opt_level, edition), Limits(wall_time=COMPILE_TIME_LIMIT),
+    return Job(rustc_argv(toolchain, work, opt_level, edition, runtime), Limits(wall_time=COMPILE_TIME_LIMIT),
                cwd=work, separate_stderr=True)
 
 

@@ -6,7 +6,9 @@ lines. One compile serves every case and every seed: fixed and edge cases are
 written out with literal arguments (so the optimizer can inline the learner's
 function and propagate constants into it), random cases are drawn at run time
 from a small xorshift generator seeded from argv, and every case also calls the
-function through a function pointer the optimizer cannot see through.
+function through a function pointer the optimizer cannot see through. The part
+that is the same for every exercise (the report pipe, the random numbers, the
+panic hook, the loop over cases) is the prebuilt runtime crate (runtime.py).
 
 The driver reports on its own pipe (file descriptor from argv), one line per event:
     START\t<i>                                   before case i
@@ -26,6 +28,7 @@ from enum import StrEnum
 from asm_tutor.pack.model import Exercise, Param
 
 MAIN_RS = """#![allow(dead_code, unused)]
+extern crate asm_tutor_rt;
 #[path = "solution.rs"] mod learner;
 fn main() { learner::__asm_tutor_driver::run() }
 """
@@ -118,10 +121,8 @@ def _tuple_type(types: list[str]) -> str:
     return "(" + "".join(f"{t}, " for t in types).rstrip(" ") + ")" if types else "()"
 
 
-def generate(exercise: Exercise, arch: str, edition: str) -> Driver:
+def generate(exercise: Exercise, arch: str) -> Driver:
     sig = exercise.function
-    # Edition 2024 wants `unsafe extern`, which older compilers (before 1.82) do not know.
-    extern_block = "unsafe extern" if edition >= "2024" else "extern"
     spec = exercise.tests
     types = [p.type for p in sig.params]
     names = [p.name for p in sig.params]
@@ -188,7 +189,7 @@ def generate(exercise: Exercise, arch: str, edition: str) -> Driver:
 /// Added by asm-tutor for grading: the hidden tests. Not part of your file.
 pub mod {DRIVER_MODULE} {{
     #![allow(warnings)]
-    use std::sync::atomic::{{AtomicI32, AtomicUsize, Ordering}};
+    use ::asm_tutor_rt::{{emit as __emit, field as __field, line as __line, Rng as __Rng}};
 """
     # The signature check comes first, on a known line, so a type mismatch there is recognised.
     signature_offset = header.count("\n") + 1
@@ -196,8 +197,6 @@ pub mod {DRIVER_MODULE} {{
     type __Args = {_tuple_type(types)};
     type __Ret = {sig.returns};
     const __TOTAL: usize = {len(cases)};
-    static __FD: AtomicI32 = AtomicI32::new(-1);
-    static __CURRENT: AtomicUsize = AtomicUsize::new(usize::MAX);
 
     {reference_fn}
 
@@ -208,40 +207,8 @@ pub mod {DRIVER_MODULE} {{
     #[inline(never)]
     fn __call_ptr(__a: &__Args) -> __Ret {{ let __f = __fn_ptr(); __f({args_of}) }}
 
-    #[inline(never)]
-    fn __emit(mut line: Vec<u8>) {{
-        line.push(b'\\n');
-        let fd = __FD.load(Ordering::SeqCst);
-        let mut rest: &[u8] = &line;
-        // libc's write(2), declared here: std's File would pull io::Error's machinery into
-        // every build. A line is shorter than PIPE_BUF, so it arrives whole.
-        {extern_block} "C" {{ fn write(fd: i32, buf: *const u8, count: usize) -> isize; }}
-        while fd >= 0 && !rest.is_empty() {{
-            let n = unsafe {{ write(fd, rest.as_ptr(), rest.len()) }};
-            if n <= 0 {{ return; }}
-            rest = &rest[n as usize..];
-        }}
-    }}
-
-    // The helpers stay out of line: inlined into every case they would only slow the -O3 compile.
-    #[inline(never)]
-    fn __line(kind: &str, i: usize) -> Vec<u8> {{
-        let mut line = kind.as_bytes().to_vec();
-        __field(&mut line, format_args!("{{}}", i));
-        line
-    }}
-
-    // One tab-separated field, kept on one line and to a sane length.
-    #[inline(never)]
-    fn __field(line: &mut Vec<u8>, text: ::std::fmt::Arguments) {{
-        let text = ::std::fmt::format(text);
-        line.push(b'\\t');
-        for &b in text.as_bytes().iter().take(400) {{
-            line.push(if b == b'\\t' || b == b'\\n' || b == b'\\r' {{ b' ' }} else {{ b }});
-        }}
-    }}
-
     // Said before the call, so a crash inside it can still be reported with its input.
+    // The helpers stay out of line: inlined into every case they would only slow the -O3 compile.
     #[inline(never)]
     fn __note(__i: usize, __a: &__Args, __e: &__Ret) {{
         let mut line = __line("INPUT", __i);
@@ -275,47 +242,6 @@ pub mod {DRIVER_MODULE} {{
         __emit(line);
     }}
 
-    // A decimal argument from the command line (0 when absent or not a number).
-    fn __arg(k: usize) -> u64 {{
-        let text = ::std::env::args().nth(k).unwrap_or_default();
-        let mut value: u64 = 0;
-        for b in text.bytes() {{
-            if !b.is_ascii_digit() {{ return 0; }}
-            value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-        }}
-        value
-    }}
-
-    struct __Rng(u64);
-    impl __Rng {{
-        fn new(seed: u64, i: u64) -> Self {{
-            // splitmix64 of (seed, case): each case draws the same values however the run is split.
-            let mut z = seed ^ i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            __Rng((z ^ (z >> 31)) | 1)
-        }}
-        fn next(&mut self) -> u64 {{
-            let mut x = self.0;
-            x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-            self.0 = x;
-            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }}
-        // A mix: small numbers, powers of two and their neighbours, and the full range.
-        fn u(&mut self) -> u64 {{
-            match self.next() % 8 {{
-                0 | 1 => self.next() % 17,
-                2 => 1u64 << (self.next() % 64),
-                3 => (1u64 << (self.next() % 64)).wrapping_sub(1),
-                4 => u64::MAX - self.next() % 17,
-                _ => self.next(),
-            }}
-        }}
-        fn i(&mut self) -> i64 {{ if self.next() % 4 == 0 {{ (self.next() % 33) as i64 - 16 }} else {{ self.u() as i64 }} }}
-        fn u128(&mut self) -> u128 {{ if self.next() % 2 == 0 {{ self.u() as u128 }} else {{ ((self.u() as u128) << 64) | self.u() as u128 }} }}
-        fn b(&mut self) -> bool {{ self.next() & 1 == 1 }}
-    }}
-
     fn __case(__i: usize, __seed: u64) {{
         match __i {{
             {(chr(10) + "            ").join(arms)}
@@ -323,35 +249,7 @@ pub mod {DRIVER_MODULE} {{
         }}
     }}
 
-    pub fn run() {{
-        let has_fd = ::std::env::args().nth(1).map_or(false, |a| !a.is_empty());
-        __FD.store(if has_fd {{ __arg(1) as i32 }} else {{ -1 }}, Ordering::SeqCst);
-        let seed = __arg(2);
-        let start = __arg(3) as usize;
-        ::std::panic::set_hook(Box::new(|info| {{
-            let payload = info.payload();
-            let message = if let Some(s) = payload.downcast_ref::<&str>() {{ *s }}
-                else if let Some(s) = payload.downcast_ref::<String>() {{ s.as_str() }}
-                else {{ "(no message)" }};
-            let mut line = __line("PANIC", __CURRENT.load(Ordering::SeqCst));
-            __field(&mut line, format_args!("{{}}", message));
-            match info.location() {{
-                Some(l) => __field(&mut line, format_args!("{{}}:{{}}", l.file(), l.line())),
-                None => __field(&mut line, format_args!("")),
-            }}
-            __emit(line);
-        }}));
-        for __i in start..__TOTAL {{
-            __CURRENT.store(__i, Ordering::SeqCst);
-            __emit(__line("START", __i));
-            if ::std::panic::catch_unwind(|| __case(__i, seed)).is_err() {{
-                let mut line = __line("RESULT", __i);
-                __field(&mut line, format_args!("panic"));
-                __emit(line);
-            }}
-        }}
-        __emit(b"DONE".to_vec());
-    }}
+    pub fn run() {{ ::asm_tutor_rt::run(__TOTAL, &__case) }}
 }}
 """
     return Driver(source=header + body, cases=tuple(cases), signature_offset=signature_offset)

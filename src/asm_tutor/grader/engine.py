@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from asm_tutor.grader import cache, checks, diagnostics
+from asm_tutor.grader import cache, checks, diagnostics, runtime
 from asm_tutor.grader.build import COMPILE_TIME_LIMIT, OPT_LEVELS, Build, finished_build, rustc_job
 from asm_tutor.grader.diagnostics import LEARNER_FILE, SourceMap
 from asm_tutor.grader.driver import MAIN_RS, Driver, generate
@@ -96,7 +96,7 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
 def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Toolchain, seed: int,
                    cancel: threading.Event | None, work: Path) -> GradeResult:
     arch = toolchain.arch
-    driver = generate(exercise, arch, edition)
+    driver = generate(exercise, arch)
     learner_text = source if source.endswith("\n") else source + "\n"
     learner_lines = learner_text.count("\n")
     (work / "main.rs").write_text(MAIN_RS, encoding="utf-8")
@@ -106,8 +106,12 @@ def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Too
         signature=exercise.function, signature_line=learner_lines + driver.signature_offset,
     )
 
+    runtime_rlib = runtime.rlib(toolchain, work, cancel)  # built once per rustc, then cached
+    if runtime_rlib is None:
+        return _error(exercise, CANCELLED)
     with Runner() as runner:
-        compiles = {runner.start(rustc_job(toolchain, work, level, edition)): level for level in OPT_LEVELS}
+        compiles = {runner.start(rustc_job(toolchain, work, level, edition, runtime_rlib)): level
+                    for level in OPT_LEVELS}
         builds: dict[int, Build] = {}
         runs: dict[object, CaseRun] = {}  # running test binaries
         case_runs: list[CaseRun] = []
