@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -200,9 +201,7 @@ def rlib(toolchain: Toolchain, work: Path, cancel: threading.Event | None) -> Pa
                 return None
             os.replace(built, cached)  # atomic: another process may be doing the same
         finally:
-            for leftover in folder.iterdir():
-                leftover.unlink(missing_ok=True)
-            folder.rmdir()
+            shutil.rmtree(folder, ignore_errors=True)
         _known[key] = cached
         return cached
 
