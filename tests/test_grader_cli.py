@@ -77,3 +77,19 @@ def test_the_grader_and_check_command_import_no_textual() -> None:
     code = ("import sys, asm_tutor.grader.engine, asm_tutor.cmd.check, asm_tutor.grader.checks; "
             "assert not [m for m in sys.modules if m.split('.')[0] == 'textual'], 'textual imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_check_records_the_attempt_and_draft_unless_no_save(capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.progress.model import ExerciseStatus
+    from asm_tutor.progress.store import ProgressStore
+
+    crash = FIXTURES / "tn_crash.rs"
+    solution = builtin_pack_dir() / "exercises" / "times_nine" / "x86_64" / "solution.rs"
+    assert main(["--profile", "ada", "check", "times_nine", str(crash), "--no-save"]) == 1
+    assert not ProgressStore.file_for("ada").exists()
+
+    assert main(["--profile", "ada", "check", "times_nine", str(crash)]) == 1
+    assert main(["--profile", "ada", "check", "times_nine", str(solution)]) == 0
+    record = ProgressStore.open("ada").exercise("asm_basics", "times_nine")
+    assert record.status is ExerciseStatus.PASSED and record.checks == 2
+    assert record.draft == solution.read_text()

@@ -69,3 +69,15 @@ def test_mock_rustc_too_old_passed_in_directly(tmp_path: Path) -> None:
     exercise = PACK.exercises["times_nine"]
     with pytest.raises(ToolchainError, match="too old"):
         grade(exercise, exercise.solution("x86_64"), toolchain=old, use_cache=False)
+
+
+def test_mock_rustc_named_in_the_settings_file_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm_tutor.settings import Settings, save_settings
+    from asm_tutor.toolchain import detect
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    script = _mock_rustc(tmp_path / "configured-bin", "1.58.0")
+    save_settings(Settings(rustc=str(script)))
+    assert detect().rustc == script
+    monkeypatch.setenv("ASM_TUTOR_RUSTC", "rustc")  # the environment still wins over the file
+    assert detect().rustc != script

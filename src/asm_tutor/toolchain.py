@@ -44,7 +44,11 @@ class Toolchain:
 
 
 def find_rustc(configured: str | None = None) -> Path:
-    """rustc from ASM_TUTOR_RUSTC, then the configured override, then PATH."""
+    """rustc from ASM_TUTOR_RUSTC, then the configured override (default: the settings file), then PATH."""
+    if configured is None:
+        from asm_tutor.settings import load_settings
+
+        configured = load_settings().rustc
     override = rustc_override() or configured
     if override:
         found = shutil.which(override)

@@ -35,6 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON (the stable result format)")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the random cases (reproduces a reported run)")
     parser.add_argument("--no-cache", action="store_true", help="grade again even if this exact code was graded before")
+    parser.add_argument("--no-save", action="store_true", help="do not record this attempt or the draft in your progress")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -80,10 +81,19 @@ def _read_source(path: Path) -> str:
 
 def record_attempt(args: argparse.Namespace, ctx: Context, exercise: Exercise, source: str,
                    result: GradeResult) -> None:
-    """Where `check` records the attempt and the draft in the learner's progress (issue 5).
+    """Record the attempt and the draft in the learner's progress, unless `--no-save`.
 
-    The progress engineer hooks in here (and adds `--no-save`); grading itself stays unaware of it.
+    Notices (a damaged progress file kept aside, progress switched off) go to
+    stderr so `--json` output on stdout stays clean.
     """
+    if args.no_save:
+        return
+    from asm_tutor.report import stderr
+
+    store = ctx.progress
+    store.record_check(ctx.pack, exercise.id, passed=result.passed, draft=source)
+    for notice in store.take_notices():
+        stderr().print(f"[yellow]asm-tutor:[/] {notice}", soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- rendering
