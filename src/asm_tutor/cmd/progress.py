@@ -181,8 +181,10 @@ def _show(args: argparse.Namespace, ctx: Context, store: ProgressStore) -> int:
         + (f" ({', '.join(lesson['id'] for lesson in read)})" if read else "")
     )
     console.print(f"Exercises passed: {len(passed)} of {len(pack.exercises)}")
-    if data["last"]:
-        console.print(f"Resume at: {data['last']['kind']} [cyan]{data['last']['id']}[/]")
+    last = data["last"]
+    # A place recorded under an older pack version may name an item that is gone: say nothing then.
+    if last and any(item.kind.value == last["kind"] and item.id == last["id"] for item in pack.course):
+        console.print(f"Resume at: {last['kind']} [cyan]{last['id']}[/]")
     return 0
 
 
