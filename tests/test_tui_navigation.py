@@ -224,3 +224,25 @@ async def test_palette_jumps_to_an_exercise() -> None:
         await pilot.press("enter")
         await pilot.pause(0.5)
         assert course(app).current == CourseItem(ItemKind.EXERCISE, "cpu_vendor")
+
+
+async def test_without_rustc_lessons_open_and_checking_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "no-rust"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("ASM_TUTOR_RUSTC", raising=False)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        notices = str(screen.query_one("#home-notices", Static).render())
+        assert "needs rustc" in notices and "rustup.rs" in notices
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one(ContentSwitcher).current == "lesson"
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        await pilot.press("f5")
+        await pilot.pause()
+        view = screen.query_one(ExerciseView)
+        assert not view.checking
+        assert "needs rustc" in str(view.query_one("#results-summary", Static).render())

@@ -78,7 +78,7 @@ class TutorApp(App[None]):
         ctx = Context(pack_arg=info.pack_arg, profile=self.ctx.profile)
         try:
             pack = ctx.pack
-        except (PackError, UserError) as err:
+        except (PackError, UserError, OSError) as err:
             self.notify(f"{info.title} could not be opened: {err}", severity="error")
             return
         if self.course_screen is not None:

@@ -54,10 +54,11 @@ class ExerciseView(Vertical):
             self.exercise = exercise
             self.source = source
 
-    def __init__(self, pack: Pack, toolchain: Toolchain | None, *, id: str | None = None) -> None:
+    def __init__(self, pack: Pack, toolchain: Toolchain | None, toolchain_problem: str | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.pack = pack
         self.toolchain = toolchain
+        self.toolchain_problem = toolchain_problem
         self.exercise: Exercise | None = None
         self.arch = toolchain.arch if toolchain else None
         self.passed = False
@@ -109,7 +110,7 @@ class ExerciseView(Vertical):
     def problem(self) -> str | None:
         """Why this exercise cannot be checked here, in one sentence; None if it can."""
         if self.toolchain is None:
-            return "Checking needs rustc, which was not found: install Rust (https://rustup.rs) and restart."
+            return self.toolchain_problem or "Checking exercises needs rustc; install Rust (https://rustup.rs) and restart."
         if self.exercise is not None and self.arch is not None and not self.exercise.supports(self.arch):
             return (f"This exercise is written for {', '.join(self.exercise.arch)}; this machine is "
                     f"{self.arch}, so it cannot be checked here.")
@@ -128,7 +129,13 @@ class ExerciseView(Vertical):
         self.cancel_check()
         self.exercise = exercise
         self.passed = passed
-        self.set_text(draft if draft is not None else self.starter())
+        if draft is None:
+            try:
+                draft = self.starter()
+            except OSError as err:
+                draft = ""
+                self.notify(f"The starter code could not be read ({err}); start from an empty file.", severity="warning")
+        self.set_text(draft)
         self._dirty = False
         self.editor.move_cursor((0, 0))
         self.query_one("#prompt", Markdown).update(f"## {exercise.title}\n\n`{exercise.function.render()}`\n\n{exercise.prompt}")

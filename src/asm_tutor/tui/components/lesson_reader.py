@@ -46,9 +46,13 @@ class LessonReader(Vertical):
         self.lesson = lesson
         self._reported = False
         try:
-            text = display_markdown(lesson.text())
+            raw = lesson.text()
         except OSError as err:
-            text = f"# {lesson.title}\n\nThis lesson could not be read: {err}"
+            raw = f"# {lesson.title}\n\nThis lesson could not be read: {err}"
+        try:
+            text = display_markdown(raw)
+        except Exception:  # noqa: BLE001 -- a lesson the helper cannot tidy is still worth reading as written
+            text = raw
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         await self.query_one("#lesson-text", Markdown).update(text)
         scroll.scroll_home(animate=False)

@@ -57,8 +57,9 @@ class ResultsPanel(VerticalScroll):
         yield Static("Checks on your compiled code", id="checks-title", classes="results-heading")
         yield Static(id="checks")
         yield Static("Test cases", id="tests-title", classes="results-heading")
-        yield DataTable(id="tests", cursor_type="row", zebra_stripes=True)
+        # Above the table, so the highlighted case's explanation is on screen with it.
         yield Static(id="test-detail")
+        yield DataTable(id="tests", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#tests", DataTable).add_columns("", "Test", "Opt", "Input", "Expected", "Actual")
@@ -134,13 +135,17 @@ class ResultsPanel(VerticalScroll):
         if result.status is Status.FAIL and result.seed is not None:
             # Only on failure: the seed is what reproduces it; on a pass it is noise.
             message += f" (random cases used seed {result.seed})"
+        first = next((t for t in result.tests if t.status in (TestStatus.FAIL, TestStatus.ERROR)), None)
+        if first is not None and first.message:
+            # The grader's plain-words reason (a crash, a time-out, a panic) belongs in the verdict.
+            message += f"\nFirst: {first.name} at -O{first.opt_level}, {first.input}: {first.message}"
         return f"✗ {message}"
 
     def _show_test_detail(self, row: int) -> None:
         detail = self.query_one("#test-detail", Static)
         tests = self._ordered_tests
         test = tests[row] if 0 <= row < len(tests) else None
-        detail.update(Text(test.message, "italic") if test and test.message else "")
+        detail.update(Text(f"{test.name} at -O{test.opt_level}: {test.message}", "italic") if test and test.message else "")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

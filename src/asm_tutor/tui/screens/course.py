@@ -74,7 +74,7 @@ class CourseScreen(Screen[None]):
             with ContentSwitcher(initial="home", id="main"):
                 yield HomeView(self.pack, id="home")
                 yield LessonReader(self.pack, id="lesson")
-                yield ExerciseView(self.pack, self.app.toolchain, id="exercise")
+                yield ExerciseView(self.pack, self.app.toolchain, self.app.toolchain_problem, id="exercise")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -297,7 +297,11 @@ class CourseScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes and self.exercise_view.exercise is exercise:
-                starter = self.exercise_view.starter()
+                try:
+                    starter = self.exercise_view.starter()
+                except OSError as err:
+                    self.notify(f"The starter code could not be read: {err}", severity="error")
+                    return
                 self.exercise_view.set_text(starter)
                 self.exercise_view.take_unsaved()
                 self.app.store.save_draft(self.pack, exercise.id, starter)
