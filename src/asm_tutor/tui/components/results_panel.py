@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -18,6 +20,15 @@ _TEST_MARKS = {
     TestStatus.NOT_RUN: ("–", "dim"),
 }
 _LEVEL_STYLES = {"error": "bold red", "warning": "bold yellow"}
+
+
+_CALL_RE = re.compile(r"^[A-Za-z_]\w*\((.*)\)$", re.S)
+
+
+def _arguments(call: str) -> str:
+    """`times_nine(6)` -> `6`: the function's name is the same on every row and costs columns."""
+    match = _CALL_RE.match(call)
+    return match.group(1) if match else call
 
 
 def _diagnostic_prompt(diag: Diagnostic) -> Text:
@@ -62,14 +73,15 @@ class ResultsPanel(VerticalScroll):
         yield DataTable(id="tests", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#tests", DataTable).add_columns("", "Test", "Opt", "Input", "Expected", "Actual")
+        self.query_one("#tests", DataTable).add_columns("", "Test", "Opt", "Arguments", "Expected", "Actual")
         self.clear()
 
     def _sections(self, *, diagnostics: bool, checks: bool, tests: bool) -> None:
         for name, shown in (("diagnostics", diagnostics), ("checks", checks), ("tests", tests)):
             self.query_one(f"#{name}-title").display = shown
             self.query_one(f"#{name}").display = shown
-        self.query_one("#test-detail").display = tests
+        if not tests:
+            self.query_one("#test-detail").display = False
 
     def clear(self, message: str = "Press F5 (or ctrl+r) to check your code.") -> None:
         self.result = None
@@ -121,7 +133,7 @@ class ResultsPanel(VerticalScroll):
         self._ordered_tests = sorted(result.tests, key=lambda t: t.status is TestStatus.PASS)
         for test in self._ordered_tests:
             symbol, style = _TEST_MARKS[test.status]
-            table.add_row(Text(symbol, style), test.name, f"-O{test.opt_level}", test.input, test.expected, test.actual)
+            table.add_row(Text(symbol, style), test.name, f"-O{test.opt_level}", _arguments(test.input), test.expected, test.actual)
         self._sections(diagnostics=bool(ordered), checks=bool(result.checks), tests=bool(result.tests))
         self._show_test_detail(0)
         self.scroll_home(animate=False)
@@ -145,7 +157,9 @@ class ResultsPanel(VerticalScroll):
         detail = self.query_one("#test-detail", Static)
         tests = self._ordered_tests
         test = tests[row] if 0 <= row < len(tests) else None
-        detail.update(Text(f"{test.name} at -O{test.opt_level}: {test.message}", "italic") if test and test.message else "")
+        explained = test is not None and bool(test.message)
+        detail.update(Text(f"{test.name} at -O{test.opt_level}: {test.message}", "italic") if test and explained else "")
+        detail.display = explained
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
