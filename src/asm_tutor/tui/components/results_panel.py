@@ -73,7 +73,7 @@ class ResultsPanel(VerticalScroll):
         yield DataTable(id="tests", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#tests", DataTable).add_columns("", "Test", "Opt", "Arguments", "Expected", "Actual")
+        self.query_one("#tests", DataTable).add_columns("Test", "Opt", "Arguments", "Expected", "Actual")
         self.clear()
 
     def _sections(self, *, diagnostics: bool, checks: bool, tests: bool) -> None:
@@ -133,7 +133,7 @@ class ResultsPanel(VerticalScroll):
         self._ordered_tests = sorted(result.tests, key=lambda t: t.status is TestStatus.PASS)
         for test in self._ordered_tests:
             symbol, style = _TEST_MARKS[test.status]
-            table.add_row(Text(symbol, style), test.name, f"-O{test.opt_level}", _arguments(test.input), test.expected, test.actual)
+            table.add_row(Text.assemble((symbol, style), " ", test.name), f"-O{test.opt_level}", _arguments(test.input), test.expected, test.actual)
         self._sections(diagnostics=bool(ordered), checks=bool(result.checks), tests=bool(result.tests))
         self._show_test_detail(0)
         self.scroll_home(animate=False)
