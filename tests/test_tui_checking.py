@@ -94,7 +94,7 @@ async def test_a_compile_error_shows_its_line_and_selecting_it_moves_the_cursor(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        screen, view = await open_exercise(app, "times_nine")
+        _, view = await open_exercise(app, "times_nine")
         # The classic first mistake: asm! outside `unsafe` (E0133).
         source = view.solution().replace("unsafe {", "{", 1)
         lines = source.splitlines()
@@ -162,7 +162,7 @@ async def test_escape_cancels_a_running_check_and_stops_rustc() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        screen, view = await open_exercise(app, "times_nine")
+        _, view = await open_exercise(app, "times_nine")
         view.editor.load_text(view.solution() + SLOW_TO_COMPILE)
         await pilot.press("f5")
         deadline = time.monotonic() + 20
@@ -192,7 +192,7 @@ async def test_watch_mode_rechecks_when_the_file_changes_on_disk() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        screen, view = await open_exercise(app, "times_nine")
+        _, view = await open_exercise(app, "times_nine")
         await pilot.press("ctrl+t")
         await pilot.pause()
         path = work_file(app.ctx.pack.id, "times_nine")

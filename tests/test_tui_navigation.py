@@ -246,3 +246,34 @@ async def test_without_rustc_lessons_open_and_checking_says_why(tmp_path: Path, 
         view = screen.query_one(ExerciseView)
         assert not view.checking
         assert "needs rustc" in str(view.query_one("#results-summary", Static).render())
+
+
+async def test_palette_switches_to_an_installed_pack_and_back() -> None:
+    import shutil
+
+    from asm_tutor.paths import installed_packs_dir
+
+    source = Path(__file__).parent / "packs" / "cours_fr"
+    shutil.copytree(source, installed_packs_dir() / "cours_fr")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await course(app).open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        await pilot.press(*"// before switching")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Switch pack")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert course(app).pack.id == "cours_fr"
+        assert store().draft(app.ctx.pack, "times_nine") is None  # a different pack's record
+        draft = ProgressStore.open("learner").draft("asm_basics", "times_nine")
+        assert draft is not None and draft.startswith("// before switching"), "leaving a pack saves the draft"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Switch pack")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert course(app).pack.id == "asm_basics"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -18,22 +18,26 @@ if TYPE_CHECKING:
 
 
 class CourseCommands(Provider):
-    app: TutorApp
+    @property
+    def tutor(self) -> TutorApp:
+        return cast("TutorApp", self.app)
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        screen = self.app.course_screen
+        screen = self.tutor.course_screen
         if screen is None:
             return []
         found: list[tuple[str, Callable[[], object], str]] = []
         for item in screen.pack.course:
             kind = "Lesson" if item.kind is ItemKind.LESSON else "Exercise"
-            found.append((f"{kind}: {screen.pack.item_title(item)}", partial(screen.open_item, item), f"Open the {kind.lower()} {item.id}"))
+            title = f"{kind}: {screen.pack.item_title(item)}"
+            found.append((title, partial(screen.open_item, item), f"Open the {kind.lower()} {item.id}"))
         if screen.on_exercise:
-            found.append(("Reset exercise to starter code", screen.action_reset, "Replace your draft with the starter (asks first)"))
+            help_text = "Replace your draft with the starter (asks first)"
+            found.append(("Reset exercise to starter code", screen.action_reset, help_text))
         found.append(("Home", screen.show_home, "The start page"))
-        for info in self.app.switchable_packs():
+        for info in self.tutor.switchable_packs():
             if info.id != screen.pack.id:
-                found.append((f"Switch pack: {info.title}", partial(self.app.switch_pack, info), f"{info.id} {info.version}"))
+                found.append((f"Switch pack: {info.title}", partial(self.tutor.switch_pack, info), f"{info.id} {info.version}"))
         return found
 
     async def discover(self) -> Hits:

@@ -138,7 +138,8 @@ class ExerciseView(Vertical):
         self.set_text(draft)
         self._dirty = False
         self.editor.move_cursor((0, 0))
-        self.query_one("#prompt", Markdown).update(f"## {exercise.title}\n\n`{exercise.function.render()}`\n\n{exercise.prompt}")
+        # The title is in the bar above the editor; the prompt starts with what to write.
+        self.query_one("#prompt", Markdown).update(f"`{exercise.function.render()}`\n\n{exercise.prompt}")
         self.hints.show(exercise.hints, hints_revealed)
         self.results.clear(self.problem or "Press F5 (or ctrl+r) to check your code.")
         self.query_one(AssemblyView).show(None)

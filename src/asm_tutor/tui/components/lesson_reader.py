@@ -51,7 +51,7 @@ class LessonReader(Vertical):
             raw = f"# {lesson.title}\n\nThis lesson could not be read: {err}"
         try:
             text = display_markdown(raw)
-        except Exception:  # noqa: BLE001 -- a lesson the helper cannot tidy is still worth reading as written
+        except Exception:  # a lesson the helper cannot tidy is still worth reading as written
             text = raw
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         await self.query_one("#lesson-text", Markdown).update(text)

@@ -34,7 +34,8 @@ def _arguments(call: str) -> str:
 def _diagnostic_prompt(diag: Diagnostic) -> Text:
     where = f"line {diag.line}:{diag.column or 1}" if diag.line is not None else "(not in your file)"
     code = f"[{diag.code}]" if diag.code else ""
-    text = Text.assemble((f"{diag.level}{code}", _LEVEL_STYLES.get(diag.level, "bold")), " ", (where, "underline"), " ", diag.message)
+    level = (f"{diag.level}{code}", _LEVEL_STYLES.get(diag.level, "bold"))
+    text = Text.assemble(level, " ", (where, "underline"), " ", diag.message)
     if diag.hint:
         text.append("\n  hint: ", "bold cyan")
         text.append(diag.hint)
@@ -63,7 +64,8 @@ class ResultsPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("Press F5 (or ctrl+r) to check your code.", id="results-summary")
         yield LoadingIndicator(id="results-spinner")
-        yield Static("Compiler messages — ctrl+g, Enter or a click jumps to one", id="diagnostics-title", classes="results-heading")
+        yield Static("Compiler messages — ctrl+g, Enter or a click jumps to one",
+                     id="diagnostics-title", classes="results-heading")
         yield DiagnosticList(id="diagnostics")
         yield Static("Checks on your compiled code", id="checks-title", classes="results-heading")
         yield Static(id="checks")
@@ -133,7 +135,8 @@ class ResultsPanel(VerticalScroll):
         self._ordered_tests = sorted(result.tests, key=lambda t: t.status is TestStatus.PASS)
         for test in self._ordered_tests:
             symbol, style = _TEST_MARKS[test.status]
-            table.add_row(Text.assemble((symbol, style), " ", test.name), f"-O{test.opt_level}", _arguments(test.input), test.expected, test.actual)
+            name = Text.assemble((symbol, style), " ", test.name)
+            table.add_row(name, f"-O{test.opt_level}", _arguments(test.input), test.expected, test.actual)
         self._sections(diagnostics=bool(ordered), checks=bool(result.checks), tests=bool(result.tests))
         self._show_test_detail(0)
         self.scroll_home(animate=False)

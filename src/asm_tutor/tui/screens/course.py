@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # Below this width the sidebar steps aside once an item is open: code needs the columns.
 NARROW = 100
-EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "reset"})
+EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch"})
 
 
 class CourseScreen(Screen[None]):
@@ -307,7 +307,8 @@ class CourseScreen(Screen[None]):
                 self.app.store.save_draft(self.pack, exercise.id, starter)
                 self.notify("Back to the starter code. Your results and hints are kept.")
 
-        self.app.push_screen(ConfirmScreen(f"Replace your code for {exercise.title} with the starter code?\nYour current draft is lost.", yes="Reset"), answered)
+        question = f"Replace your code for {exercise.title} with the starter code?\nYour current draft is lost."
+        self.app.push_screen(ConfirmScreen(question, yes="Reset"), answered)
 
     async def action_previous(self) -> None:
         target = self._step(-1)
@@ -346,7 +347,8 @@ class CourseScreen(Screen[None]):
                 subprocess.run([*command, str(path)], check=False)
             text = read_work_file(path)
         except SuspendNotSupported:
-            self.notify("This terminal cannot hand over to another program; use ctrl+t to watch the file instead.", severity="warning")
+            self.notify("This terminal cannot hand over to another program; use ctrl+t to watch the file instead.",
+                        severity="warning")
             return
         except OSError as err:
             self.notify(f"Could not run {command[0]}: {err.strerror or err}", severity="error")

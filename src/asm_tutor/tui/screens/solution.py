@@ -23,7 +23,8 @@ class SolutionScreen(ModalScreen[None]):
         with Vertical(id="solution-box"):
             yield Static(f"{self.exercise_title}: your code and the reference solution", id="solution-title")
             with Horizontal(id="solution-panes"):
-                for pane_id, label, text in (("solution-mine", "Yours", self.mine), ("solution-reference", "Reference", self.reference)):
+                panes = (("solution-mine", "Yours", self.mine), ("solution-reference", "Reference", self.reference))
+                for pane_id, label, text in panes:
                     area = TextArea.code_editor(text, language="rust", theme=self.editor_theme, read_only=True, id=pane_id)
                     area.border_title = label
                     yield area
