@@ -277,3 +277,35 @@ async def test_palette_switches_to_an_installed_pack_and_back() -> None:
         await pilot.press("enter")
         await pilot.pause(0.5)
         assert course(app).pack.id == "asm_basics"
+
+
+async def test_an_unwritable_data_folder_leaves_progress_off_but_the_app_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocked))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        assert "Progress is off" in str(screen.query_one("#home-notices", Static).render())
+        assert "not being saved" in str(screen.query_one("#sidebar-summary", Static).render())
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        await pilot.press("f2")
+        await pilot.pause()
+        assert screen.query_one(HintsPanel).revealed == 1
+
+
+async def test_own_editor_needs_one_set_and_never_crashes_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert any("$EDITOR" in str(n.message) for n in app._notifications)
+        monkeypatch.setenv("EDITOR", "true")
+        await pilot.press("ctrl+o")  # headless: the terminal cannot be handed over, and the app says so
+        await pilot.pause()
+        assert any("cannot hand over" in str(n.message) for n in app._notifications)
+        assert app.screen is screen

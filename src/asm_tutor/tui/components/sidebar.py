@@ -48,10 +48,12 @@ class CourseSidebar(Vertical):
             super().__init__()
             self.item = item
 
-    def __init__(self, pack: Pack, state_of: Callable[[CourseItem], str], *, id: str | None = None) -> None:
+    def __init__(self, pack: Pack, state_of: Callable[[CourseItem], str], *, saving: Callable[[], bool],
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.pack = pack
         self._state_of = state_of
+        self._saving = saving
 
     def compose(self) -> ComposeResult:
         yield Static(self.pack.title, id="sidebar-title")
@@ -83,9 +85,10 @@ class CourseSidebar(Vertical):
         lessons = [i for i in self.pack.course if i.kind is ItemKind.LESSON]
         passed = sum(self._state_of(i) == "passed" for i in exercises)
         read = sum(self._state_of(i) == "read" for i in lessons)
-        self.query_one("#sidebar-summary", Static).update(
-            f"{passed}/{len(exercises)} exercises passed\n{read}/{len(lessons)} lessons read"
-        )
+        summary = f"{passed}/{len(exercises)} exercises passed\n{read}/{len(lessons)} lessons read"
+        if not self._saving():
+            summary += "\n⚠ progress is not being saved"  # the reason is on the home page
+        self.query_one("#sidebar-summary", Static).update(summary)
         self.query_one(ProgressBar).update(total=max(len(self.pack.course), 1), progress=passed + read)
 
     def select(self, item: CourseItem) -> None:

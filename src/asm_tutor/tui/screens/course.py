@@ -70,7 +70,7 @@ class CourseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="body"):
-            yield CourseSidebar(self.pack, self.state_of, id="sidebar")
+            yield CourseSidebar(self.pack, self.state_of, saving=lambda: self.app.store.enabled, id="sidebar")
             with ContentSwitcher(initial="home", id="main"):
                 yield HomeView(self.pack, id="home")
                 yield LessonReader(self.pack, id="lesson")
