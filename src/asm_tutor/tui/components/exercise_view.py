@@ -65,10 +65,11 @@ class ExerciseView(Vertical):
         self._cancel: threading.Event | None = None
         self._worker: Worker[GradeResult] | None = None
         self._autosave: Timer | None = None
-        self._dirty = False
+        # The text last loaded or saved: the editor differs from it only when the learner edited.
+        # (TextArea.Changed arrives later as a message, so a flag set around load_text cannot tell.)
+        self._baseline = ""
         self._checked_source = ""
         self._place_index = -1  # which compiler message ctrl+g went to last
-        self._loading = False  # set while the editor text is replaced by code, not typed
 
     def compose(self) -> ComposeResult:
         yield Static(id="exercise-title")
@@ -136,7 +137,6 @@ class ExerciseView(Vertical):
                 draft = ""
                 self.notify(f"The starter code could not be read ({err}); start from an empty file.", severity="warning")
         self.set_text(draft)
-        self._dirty = False
         self.editor.move_cursor((0, 0))
         # The title is in the bar above the editor; the prompt starts with what to write.
         self.query_one("#prompt", Markdown).update(f"`{exercise.function.render()}`\n\n{exercise.prompt}")
@@ -156,19 +156,18 @@ class ExerciseView(Vertical):
         self.query_one("#exercise-title", Static).update(line)
 
     def set_text(self, text: str) -> None:
-        """Replace the editor's text without it counting as typing."""
-        self._loading = True
-        try:
-            self.editor.load_text(text)
-        finally:
-            self._loading = False
+        """Replace the editor's text with code that is already saved (a draft, the starter, a file)."""
+        self._baseline = text
+        self.editor.load_text(text)
+
+    def mark_saved(self, text: str) -> None:
+        self._baseline = text
 
     # -- drafts
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if self._loading or self.exercise is None:
+        if self.exercise is None or self.source == self._baseline:
             return
-        self._dirty = True
         if self._autosave is not None:
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_SECONDS, self._autosave_due)
@@ -183,9 +182,9 @@ class ExerciseView(Vertical):
         if self._autosave is not None:
             self._autosave.stop()
             self._autosave = None
-        if not self._dirty or self.exercise is None:
+        if self.exercise is None or self.source == self._baseline:
             return None
-        self._dirty = False
+        self._baseline = self.source
         return self.exercise, self.source
 
     # -- checking

@@ -206,8 +206,7 @@ class CourseScreen(Screen[None]):
 
     def on_exercise_view_checked(self, event: ExerciseView.Checked) -> None:
         was_passed = self._record(event.exercise.id).passed
-        if self.exercise_view.source == event.source:
-            self.exercise_view.take_unsaved()  # the checked code is saved with the check below
+        self.exercise_view.mark_saved(event.source)  # the check below saves the code it checked
         self.app.store.record_check(self.pack, event.exercise.id, event.result.passed, draft=event.source)
         self._after_store_change()
         if event.result.passed:
@@ -303,7 +302,6 @@ class CourseScreen(Screen[None]):
                     self.notify(f"The starter code could not be read: {err}", severity="error")
                     return
                 self.exercise_view.set_text(starter)
-                self.exercise_view.take_unsaved()
                 self.app.store.save_draft(self.pack, exercise.id, starter)
                 self.notify("Back to the starter code. Your results and hints are kept.")
 
