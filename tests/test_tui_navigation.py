@@ -162,6 +162,8 @@ async def test_draft_autosaves_after_a_pause_in_typing() -> None:
         await pilot.pause()
         screen = course(app)
         await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        await pilot.pause(1.3)
+        assert store().draft(app.ctx.pack, "times_nine") is None, "opening is not editing"
         await pilot.press(*"// typed")
         await pilot.pause(1.5)
         draft = store().draft(app.ctx.pack, "times_nine")
