@@ -207,6 +207,7 @@ async def test_watch_mode_rechecks_when_the_file_changes_on_disk() -> None:
         await wait_for_check(pilot, view)
         assert view.source == view.solution()
         assert view.results.result is not None and view.results.result.passed
+        assert "watching times_nine.rs" in str(view.query_one("#exercise-title", Static).render())
         assert ProgressStore.open("learner").exercise(app.ctx.pack, "times_nine").passed
         await pilot.press("ctrl+t")
         await pilot.pause()

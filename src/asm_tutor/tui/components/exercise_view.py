@@ -68,6 +68,7 @@ class ExerciseView(Vertical):
         # The text last loaded or saved: the editor differs from it only when the learner edited.
         # (TextArea.Changed arrives later as a message, so a flag set around load_text cannot tell.)
         self._baseline = ""
+        self.watching: str | None = None  # the work file's name while watch mode is on
         self._checked_source = ""
         self._place_index = -1  # which compiler message ctrl+g went to last
 
@@ -146,13 +147,13 @@ class ExerciseView(Vertical):
         self.query_one(TabbedContent).active = "tab-prompt"
         self.update_title()
 
-    def update_title(self, watching: str | None = None) -> None:
+    def update_title(self) -> None:
         if self.exercise is None:
             return
         state = "✓ passed" if self.passed else self.exercise.difficulty.value
         line = f"{self.exercise.title} · {state}"
-        if watching:
-            line += f" · watching {watching}"
+        if self.watching:
+            line += f" · watching {self.watching}"
         self.query_one("#exercise-title", Static).update(line)
 
     def set_text(self, text: str) -> None:

@@ -375,7 +375,8 @@ class CourseScreen(Screen[None]):
         self._watch_timer = self.set_interval(POLL_SECONDS, self._poll_watch)
         # One source of truth while watching: the file. Typing here would be overwritten.
         view.editor.read_only = True
-        view.update_title(watching=str(path))
+        view.watching = path.name
+        view.update_title()
         self.notify(f"Watching {path}: edit it in your editor and save; every save is checked. ctrl+t stops.", timeout=15)
 
     def _poll_watch(self) -> None:
@@ -399,4 +400,5 @@ class CourseScreen(Screen[None]):
         self._watch_timer = None
         view = self.exercise_view
         view.editor.read_only = False
+        view.watching = None
         view.update_title()
