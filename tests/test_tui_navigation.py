@@ -311,3 +311,19 @@ async def test_own_editor_needs_one_set_and_never_crashes_without_a_terminal(mon
         await pilot.pause()
         assert any("cannot hand over" in str(n.message) for n in app._notifications)
         assert app.screen is screen
+
+
+async def test_a_lesson_jumps_to_the_exercise_that_practises_it() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        pack = app.ctx.pack
+        lesson = next(i for i in pack.course if i.kind is ItemKind.LESSON and pack.exercises_for_lesson(i.id))
+        await screen.open_item(lesson)
+        await pilot.press("e")
+        await pilot.pause()
+        assert screen.current == CourseItem(ItemKind.EXERCISE, pack.exercises_for_lesson(lesson.id)[0].id)
+        await pilot.press("e")  # in the editor, a letter is just a letter
+        await pilot.pause()
+        assert screen.query_one(ExerciseView).source.startswith("e")

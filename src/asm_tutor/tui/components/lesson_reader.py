@@ -72,6 +72,11 @@ class LessonReader(Vertical):
         # A short lesson fits on screen: it is read as soon as it has been laid out.
         self.call_after_refresh(self._check_end)
 
+    @property
+    def practice(self) -> CourseItem | None:
+        """The first exercise that practises the open lesson, if any."""
+        return self._targets.get("lesson-practise")
+
     def _check_end(self, *_: object) -> None:
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         if self.lesson is None or self._reported or not self.display:

@@ -49,6 +49,8 @@ class CourseScreen(Screen[None]):
         Binding("f3", "assembly", "Asm", id="assembly"),
         Binding("f4", "solution", "Solution", id="solution"),
         Binding("f9", "next", "Next", id="next"),
+        # A letter is safe here: it is offered only in the lesson reader, where nothing takes typing.
+        Binding("e", "practise", "Exercise", id="practise"),
         Binding("f8", "previous", "Prev", id="previous"),
         Binding("ctrl+b", "toggle_sidebar", "Course", id="toggle_sidebar"),
         # Textual's own ctrl+q (hidden) quits on every screen; this one puts it in the footer.
@@ -223,6 +225,8 @@ class CourseScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in EXERCISE_ONLY:
             return self.on_exercise and self.query_one(ContentSwitcher).current == "exercise"
+        if action == "practise":
+            return self.query_one(ContentSwitcher).current == "lesson" and self.query_one(LessonReader).practice is not None
         if action == "next_error":
             return self.on_exercise and bool(self.exercise_view.results.places)
         if action == "cancel_check":
@@ -307,6 +311,11 @@ class CourseScreen(Screen[None]):
 
         question = f"Replace your code for {exercise.title} with the starter code?\nYour current draft is lost."
         self.app.push_screen(ConfirmScreen(question, yes="Reset"), answered)
+
+    async def action_practise(self) -> None:
+        target = self.query_one(LessonReader).practice
+        if target is not None:
+            await self.open_item(target)
 
     async def action_previous(self) -> None:
         target = self._step(-1)
