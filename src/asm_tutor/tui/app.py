@@ -42,6 +42,7 @@ class TutorApp(App[None]):
             # Lessons still work without rustc; checking says why it cannot run.
             self.toolchain_problem = f"Checking exercises needs rustc: {err}"
         self.course_screen: CourseScreen | None = None
+        self._notices: list[str] = []
 
     def on_mount(self) -> None:
         theme = _THEME_ALIASES.get(self.settings.theme, self.settings.theme)
@@ -52,7 +53,9 @@ class TutorApp(App[None]):
         self.log.info(f"asm-tutor ready in {(time.perf_counter() - self._started) * 1000:.0f} ms")
 
     def startup_notices(self) -> list[str]:
-        notices = [*self.store.take_notices(), *self.settings.problems]
+        """What the home page says is wrong: kept for the session, as the store hands its notices out once."""
+        self._notices.extend(self.store.take_notices())
+        notices = [*self._notices, *self.settings.problems]
         if self.store.disabled_reason and self.store.disabled_reason not in notices:
             notices.append(self.store.disabled_reason)
         if self.toolchain_problem:

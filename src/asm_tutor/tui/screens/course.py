@@ -120,6 +120,8 @@ class CourseScreen(Screen[None]):
     # -- navigation
 
     def show_home(self) -> None:
+        self._leave_exercise()
+        self.current = None
         last = self._progress.last
         place = CourseItem(last.kind, last.id) if last is not None and self._exists(CourseItem(last.kind, last.id)) else None
         first = self.pack.course[0] if self.pack.course else None
@@ -127,6 +129,7 @@ class CourseScreen(Screen[None]):
         self.query_one(ContentSwitcher).current = "home"
         self._set_sidebar(True)
         self.query_one("#home-continue").focus()
+        self.refresh_bindings()
 
     def _exists(self, item: CourseItem) -> bool:
         return item in self.pack.course
