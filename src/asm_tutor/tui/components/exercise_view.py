@@ -85,6 +85,9 @@ class ExerciseView(Vertical):
             with TabPane("Assembly", id="tab-assembly"):
                 yield AssemblyView(id="assembly")
 
+    def watch_checking(self) -> None:
+        self.screen.refresh_bindings()  # Escape is offered only while a check runs
+
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._follow_theme)
         self._follow_theme(self.app.current_theme)

@@ -176,10 +176,7 @@ class CourseScreen(Screen[None]):
             self.app.store.save_draft(self.pack, exercise.id, source)
 
     def save_before_quit(self) -> None:
-        self._stop_watch()
-        if self.on_exercise:
-            self.exercise_view.cancel_check(quietly=True)
-            self._save_unsaved()
+        self._leave_exercise()
 
     def _step(self, delta: int) -> CourseItem | None:
         if self.current is None:
@@ -220,14 +217,11 @@ class CourseScreen(Screen[None]):
             self.notify(f"{event.exercise.title} passed!" + ("" if was_passed else then), title="✓ Passed", timeout=8)
         self.refresh_bindings()
 
-    def on_worker_state_changed(self) -> None:
-        self.refresh_bindings()  # Escape is offered only while a check runs
-
     # -- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in EXERCISE_ONLY:
-            return self.on_exercise and self.query_one(ContentSwitcher).current == "exercise"
+            return self.on_exercise
         if action == "practise":
             return self.query_one(ContentSwitcher).current == "lesson" and self.query_one(LessonReader).practice is not None
         if action == "next_error":
@@ -242,11 +236,9 @@ class CourseScreen(Screen[None]):
 
     def action_check(self) -> None:
         self.exercise_view.start_check()
-        self.refresh_bindings()
 
     def action_cancel_check(self) -> None:
         self.exercise_view.cancel_check()
-        self.refresh_bindings()
         self.notify("Check cancelled.")
 
     def action_next_error(self) -> None:
@@ -403,7 +395,6 @@ class CourseScreen(Screen[None]):
             view.set_text(text)
             self.app.store.save_draft(self.pack, view.exercise.id, text)
             view.start_check()
-            self.refresh_bindings()
 
     def _stop_watch(self) -> None:
         if self._watch_timer is not None:
