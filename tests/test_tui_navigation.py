@@ -281,7 +281,9 @@ async def test_palette_switches_to_an_installed_pack_and_back() -> None:
         assert course(app).pack.id == "asm_basics"
 
 
-async def test_an_unwritable_data_folder_leaves_progress_off_but_the_app_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_unwritable_data_folder_leaves_progress_off_but_the_app_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the data folder should be")
     monkeypatch.setenv("XDG_DATA_HOME", str(blocked))
