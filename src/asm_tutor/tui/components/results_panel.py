@@ -150,9 +150,9 @@ class ResultsPanel(VerticalScroll):
         if result.status is Status.FAIL and result.seed is not None:
             # Only on failure: the seed is what reproduces it; on a pass it is noise.
             message += f" (random cases used seed {result.seed})"
-        first = next((t for t in result.tests if t.status in (TestStatus.FAIL, TestStatus.ERROR)), None)
+        first = next((t for t in result.tests if t.status is TestStatus.ERROR), None)
         if first is not None and first.message:
-            # The grader's plain-words reason (a crash, a time-out, a panic) belongs in the verdict.
+            # A crash, a time-out or a panic is explained in plain words; a wrong answer is in the table.
             message += f"\nFirst: {first.name} at -O{first.opt_level}, {first.input}: {first.message}"
         return f"✗ {message}"
 
