@@ -212,3 +212,22 @@ async def test_watch_mode_rechecks_when_the_file_changes_on_disk() -> None:
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert not view.editor.read_only
+
+
+async def test_a_crash_is_explained_in_plain_words() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, view = await open_exercise(app, "times_nine")
+        # Writes to address 0: the test program dies with SIGSEGV on the first case.
+        source = view.solution().replace(
+            '"lea {out}, [{x} + {x}*8]"', '"mov qword ptr [0], 1", "lea {out}, [{x} + {x}*8]"'
+        ).replace("options(pure, nomem, nostack, preserves_flags)", "options(nostack)")
+        view.editor.load_text(source)
+        await pilot.press("f5")
+        await wait_for_check(pilot, view)
+        result = view.results.result
+        assert result is not None and result.status is Status.FAIL
+        summary = str(view.query_one("#results-summary", Static).render())
+        assert "SIGSEGV" in summary and "memory" in summary
+        assert "SIGSEGV" in str(view.query_one("#test-detail", Static).render())
