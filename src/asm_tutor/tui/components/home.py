@@ -22,7 +22,8 @@ machine code you produced.
 - In an exercise: **F5** checks, **F2** gives a hint, **F3** shows your assembly.
 - Prefer your own editor? **ctrl+o** opens the draft in `$VISUAL`/`$EDITOR`;
   **ctrl+t** watches the draft file and checks every save.
-- **ctrl+p** finds any lesson or exercise, and changes the theme.
+- **ctrl+p** finds any lesson or exercise, resets an exercise to its starter code,
+  switches pack and changes the theme.
 - **ctrl+q** quits; your drafts are kept.
 """
 
