@@ -25,7 +25,9 @@ class SolutionScreen(ModalScreen[None]):
             with Horizontal(id="solution-panes"):
                 panes = (("solution-mine", "Yours", self.mine), ("solution-reference", "Reference", self.reference))
                 for pane_id, label, text in panes:
-                    area = TextArea.code_editor(text, language="rust", theme=self.editor_theme, read_only=True, id=pane_id)
+                    # Wrapped: side by side, long comments would otherwise hide their ends.
+                    area = TextArea.code_editor(text, language="rust", theme=self.editor_theme, read_only=True,
+                                                soft_wrap=True, id=pane_id)
                     area.border_title = label
                     yield area
         yield Footer()
