@@ -329,3 +329,23 @@ async def test_a_lesson_jumps_to_the_exercise_that_practises_it() -> None:
         await pilot.press("e")  # in the editor, a letter is just a letter
         await pilot.pause()
         assert screen.query_one(ExerciseView).source.startswith("e")
+
+
+async def test_at_80_columns_the_sidebar_steps_aside_and_returns_when_wide() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        sidebar = screen.query_one("#sidebar")
+        assert sidebar.display, "home shows the course"
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        await pilot.pause()
+        assert not sidebar.display, "the editor gets the columns"
+        await pilot.press("ctrl+b")
+        assert sidebar.display and app.focused is screen.query_one(OptionList)
+        await pilot.press("ctrl+b")
+        assert not sidebar.display and app.focused is screen.query_one(ExerciseView).editor
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "max_u64"))
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert sidebar.display

@@ -66,6 +66,7 @@ class CourseScreen(Screen[None]):
         self._progress = PackProgress(id=pack.id)
         self._watch: FileWatch | None = None
         self._watch_timer: Timer | None = None
+        self._sidebar_stepped_aside = False  # hidden for lack of width, not by the learner
 
     # -- layout
 
@@ -86,9 +87,12 @@ class CourseScreen(Screen[None]):
         self.show_home()
 
     def on_resize(self) -> None:
+        wide = self.size.width >= NARROW
         # At 80 columns the palette hint would push Quit out of the footer; the home page and
         # the header's ⭘ button still lead to the palette.
-        self.query_one(Footer).show_command_palette = self.size.width >= NARROW
+        self.query_one(Footer).show_command_palette = wide
+        if wide and self._sidebar_stepped_aside:
+            self._set_sidebar(True)
 
     @property
     def exercise_view(self) -> ExerciseView:
@@ -155,6 +159,7 @@ class CourseScreen(Screen[None]):
             view.editor.focus()
         if self.size.width < NARROW:
             self._set_sidebar(False)
+            self._sidebar_stepped_aside = True
         self.query_one(CourseSidebar).select(item)
         self.app.store.set_last(self.pack, item.kind, item.id)
         self._after_store_change()
@@ -186,6 +191,7 @@ class CourseScreen(Screen[None]):
 
     def _set_sidebar(self, shown: bool) -> None:
         self.query_one(CourseSidebar).display = shown
+        self._sidebar_stepped_aside = False
 
     # -- messages from the components
 
@@ -324,7 +330,7 @@ class CourseScreen(Screen[None]):
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(CourseSidebar)
-        sidebar.display = not sidebar.display
+        self._set_sidebar(not sidebar.display)
         if sidebar.display:
             sidebar.query_one("#course-list").focus()
         elif self.on_exercise:
