@@ -104,8 +104,8 @@ async def test_a_compile_error_shows_its_line_and_selecting_it_moves_the_cursor(
         await wait_for_check(pilot, view)
         result = view.results.result
         assert result is not None and result.status is Status.ERROR
-        error = view.results.first_error
-        assert error is not None and error.code == "E0133" and error.line == asm_line
+        error = view.results.places[0]  # errors come first
+        assert error.level == "error" and error.code == "E0133" and error.line == asm_line
         diagnostics = view.query_one(DiagnosticList)
         shown = str(diagnostics.get_option_at_index(0).prompt)
         assert f"line {asm_line}:{error.column}" in shown

@@ -44,10 +44,6 @@ class FileWatch:
             return None
         return stat.st_mtime_ns, stat.st_size
 
-    def mark_seen(self) -> None:
-        """Forget changes made so far (e.g. the tutor's own write)."""
-        self._stamp = self._read_stamp()
-
     def changed(self) -> bool:
         stamp = self._read_stamp()
         if stamp == self._stamp:

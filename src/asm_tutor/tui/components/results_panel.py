@@ -177,10 +177,6 @@ class ResultsPanel(VerticalScroll):
             self.notify("This message is about code outside your file.", severity="warning")
 
     @property
-    def first_error(self) -> Diagnostic | None:
-        return next((d for d in self.places if d.level == "error"), None)
-
-    @property
     def places(self) -> list[Diagnostic]:
         """The diagnostics that point into the learner's file, in the order shown."""
         return [d for d in self._ordered_diagnostics if d.line is not None]
