@@ -49,9 +49,9 @@ class CourseScreen(Screen[None]):
         Binding("f3", "assembly", "Asm", id="assembly"),
         Binding("f4", "solution", "Solution", id="solution"),
         Binding("f9", "next", "Next", id="next"),
+        Binding("f8", "previous", "Prev", id="previous"),
         # A letter is safe here: it is offered only in the lesson reader, where nothing takes typing.
         Binding("e", "practise", "Exercise", id="practise"),
-        Binding("f8", "previous", "Prev", id="previous"),
         Binding("ctrl+b", "toggle_sidebar", "Course", id="toggle_sidebar"),
         # Textual's own ctrl+q (hidden) quits on every screen; this one puts it in the footer.
         Binding("ctrl+q", "app.quit", "Quit", id="quit", priority=True),
