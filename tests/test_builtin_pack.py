@@ -18,9 +18,7 @@ EXERCISES = [PACK.exercises[item.id] for item in PACK.course if item.id in PACK.
 
 
 @pytest.fixture
-def toolchain(tmp_path, monkeypatch):
-    # No real cache is written, whatever the grader does with use_cache.
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def toolchain():
     try:
         return require_grading_toolchain()
     except ToolchainError as err:

@@ -18,9 +18,7 @@ pytestmark = pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures ar
 
 
 @pytest.fixture(autouse=True)
-def _own_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "120")
 
 

@@ -22,11 +22,6 @@ PACK = load_pack(builtin_pack_dir())
 pytestmark = pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm")
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 def compile_error(fixture: str, error_hints: tuple[ErrorHint, ...] = ()) -> tuple[GradeResult, Diagnostic]:
     """Grade a broken times_nine; without the pack's own error hints unless given, to see the built-in ones."""
     exercise = dataclasses.replace(PACK.exercises["times_nine"], error_hints=error_hints)
@@ -146,7 +141,8 @@ def test_driver_spans_never_become_learner_lines_and_are_said_once() -> None:
 
 
 def test_noise_and_non_json_lines_are_skipped() -> None:
-    text = "\n".join(["not json at all", "{broken", _diag("For more information about this error, try `rustc --explain E0133`.", [], level="failure-note")])
+    note = _diag("For more information about this error, try `rustc --explain E0133`.", [], level="failure-note")
+    text = "\n".join(["not json at all", "{broken", note])
     assert diagnostics.parse(text, MAP, ()) == []
 
 

@@ -19,12 +19,6 @@ from asm_tutor.toolchain import Toolchain, ToolchainError
 PACK = load_pack(builtin_pack_dir())
 
 
-@pytest.fixture(autouse=True)
-def _no_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ASM_TUTOR_RUSTC", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
 def _mock_rustc(folder: Path, release: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "rustc"
@@ -75,7 +69,6 @@ def test_mock_rustc_named_in_the_settings_file_is_used(tmp_path: Path, monkeypat
     from asm_tutor.settings import Settings, save_settings
     from asm_tutor.toolchain import detect
 
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     script = _mock_rustc(tmp_path / "configured-bin", "1.58.0")
     save_settings(Settings(rustc=str(script)))
     assert detect().rustc == script

@@ -158,7 +158,7 @@ def test_wall_clock_limit_kills_the_whole_group() -> None:
     assert outcome.duration < 10
 
 
-def test_a_program_that_cannot_start_is_an_outcome_not_an_exception(tmp_path) -> None:  # noqa: ANN001
+def test_a_program_that_cannot_start_is_an_outcome_not_an_exception(tmp_path) -> None:
     (outcome,) = run_jobs([Job([str(tmp_path / "missing")], Limits(wall_time=1))])
     assert outcome.returncode is None and "could not be started" in outcome.start_error
 

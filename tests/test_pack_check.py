@@ -24,11 +24,9 @@ OTHER = "aarch64" if HOST == "x86_64" else "x86_64"
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+def isolated(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ASM_TUTOR_PROFILE", "tester")
-    return tmp_path
+    return user_dirs
 
 
 def rows(report: PackCheckReport, item: str, aspect: Aspect) -> list[Finding]:

@@ -26,11 +26,9 @@ TEST_PACK = Path(__file__).parent / "packs" / "cours_fr"
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+def isolated(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ASM_TUTOR_PROFILE", "tester")
-    return tmp_path
+    return user_dirs
 
 
 def copy_test_pack(dest: Path) -> Path:

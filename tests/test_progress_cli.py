@@ -19,12 +19,10 @@ from asm_tutor.progress.store import ProgressStore
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+def env(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ASM_TUTOR_PROFILE", "alice")
     monkeypatch.setenv("COLUMNS", "200")
-    return tmp_path
+    return user_dirs
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from asm_tutor.pack.model import ItemKind
 from asm_tutor.progress.model import ExerciseStatus
 from asm_tutor.progress.store import ProgressStore, parse_progress, salvage_toml
@@ -21,14 +19,6 @@ class FakePack:
 
 
 PACK = FakePack("asm_basics", "1.0.0")
-
-
-@pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("ASM_TUTOR_PROFILE", raising=False)
-    return tmp_path
 
 
 def _aside(store: ProgressStore, label: str) -> list[Path]:
@@ -47,7 +37,8 @@ def _seed() -> ProgressStore:
 def test_bad_toml_is_kept_aside_reported_and_good_tables_recovered() -> None:
     store = _seed()
     text = store.path.read_text(encoding="utf-8")
-    broken = text.replace('[packs.asm_basics.exercises.max_u64]\nstatus = "attempted"', "[packs.asm_basics.exercises.max_u64]\nstatus = attempted ???")
+    table = "[packs.asm_basics.exercises.max_u64]\n"
+    broken = text.replace(table + 'status = "attempted"', table + "status = attempted ???")
     assert broken != text
     store.path.write_text(broken, encoding="utf-8")
 

@@ -28,14 +28,6 @@ class FakePack:
 PACK = FakePack("asm_basics", "1.0.0")
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("ASM_TUTOR_PROFILE", raising=False)
-    return tmp_path
-
-
 class Crash(BaseException):
     """Stands in for the process dying: nothing in the store catches it."""
 
@@ -166,7 +158,7 @@ CHILD_WRITER = textwrap.dedent(
 )
 
 
-def test_killing_a_writer_at_random_moments_never_breaks_the_file(env: Path) -> None:
+def test_killing_a_writer_at_random_moments_never_breaks_the_file(user_dirs: Path) -> None:
     rng = random.Random(1234)
     path = ProgressStore.file_for("alice")
     seen = set()
@@ -212,8 +204,8 @@ CHILD_COUNTER = textwrap.dedent(
 )
 
 
-def test_two_processes_doing_200_updates_each_lose_none(env: Path) -> None:
-    go = env / "go"
+def test_two_processes_doing_200_updates_each_lose_none(user_dirs: Path) -> None:
+    go = user_dirs / "go"
     children = [
         subprocess.Popen(
             [sys.executable, "-c", CHILD_COUNTER, name, str(go)],
@@ -236,9 +228,9 @@ def test_two_processes_doing_200_updates_each_lose_none(env: Path) -> None:
     assert store.exercise("asm_basics", "only_two").hints == 200
 
 
-def test_data_folder_that_cannot_be_written_gives_a_disabled_store(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_folder_that_cannot_be_written_gives_a_disabled_store(user_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests run as root, so chmod cannot make a folder unwritable: a file where the folder should be can.
-    blocker = env / "not-a-folder"
+    blocker = user_dirs / "not-a-folder"
     blocker.write_text("a file, not a folder", encoding="utf-8")
     monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
     store = ProgressStore.open("alice")

@@ -13,17 +13,8 @@ from asm_tutor.errors import UserError
 from asm_tutor.settings import Settings, load_settings, save_settings, settings_path
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    for name in ("VISUAL", "EDITOR"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
-
-
-def test_defaults_when_there_is_no_file(env: Path) -> None:
-    assert settings_path() == env / "config" / "asm-tutor" / "settings.toml"
+def test_defaults_when_there_is_no_file(user_dirs: Path) -> None:
+    assert settings_path() == user_dirs / "config" / "asm-tutor" / "settings.toml"
     settings = load_settings()
     assert settings == Settings() and settings.problems == []
     assert settings.editor_command() is None

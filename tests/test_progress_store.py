@@ -32,19 +32,11 @@ class FakePack:
 PACK = FakePack("asm_basics", "1.0.0")
 
 
-@pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("ASM_TUTOR_PROFILE", raising=False)
-    return tmp_path
-
-
-def test_file_lives_in_the_xdg_data_folder_per_profile(env: Path) -> None:
+def test_file_lives_in_the_xdg_data_folder_per_profile(user_dirs: Path) -> None:
     store = ProgressStore.open("alice")
     assert store.enabled and store.notices == []
     store.mark_read(PACK, "why_asm")
-    assert store.path == env / "data" / "asm-tutor" / "progress" / "alice.toml"
+    assert store.path == user_dirs / "data" / "asm-tutor" / "progress" / "alice.toml"
     assert store.path.is_file()
     assert ProgressStore.file_for("alice") == store.path
     data = tomllib.loads(store.path.read_text(encoding="utf-8"))
@@ -243,12 +235,12 @@ def test_merge_rules() -> None:
         assert merged.draft == "mine, newer" and merged.draft_at == t(30)
 
 
-def test_export_then_import_into_another_profile_merges(env: Path) -> None:
+def test_export_then_import_into_another_profile_merges(user_dirs: Path) -> None:
     alice = ProgressStore.open("alice")
     alice.record_check(PACK, "times_nine", passed=True, draft="alice's pass")
     alice.mark_read(PACK, "why_asm")
     alice.record_check(FakePack("other_pack", "3"), "x", passed=False)
-    exported = alice.export(env / "alice-export.toml")
+    exported = alice.export(user_dirs / "alice-export.toml")
     assert tomllib.loads(exported.read_text(encoding="utf-8"))["profile"] == "alice"
 
     bob = ProgressStore.open("bob")
@@ -266,24 +258,24 @@ def test_export_then_import_into_another_profile_merges(env: Path) -> None:
     assert ProgressStore.open("bob").exercise(PACK, "times_nine").checks == 1
 
 
-def test_import_refuses_unusable_files_with_a_sentence(env: Path) -> None:
+def test_import_refuses_unusable_files_with_a_sentence(user_dirs: Path) -> None:
     store = ProgressStore.open("alice")
     with pytest.raises(ProgressError, match="Cannot read"):
-        store.import_(env / "missing.toml")
-    broken = env / "broken.toml"
+        store.import_(user_dirs / "missing.toml")
+    broken = user_dirs / "broken.toml"
     broken.write_text("schema = 2\n[packs\n", encoding="utf-8")
     with pytest.raises(ProgressError, match="not a usable progress file"):
         store.import_(broken)
-    newer = env / "newer.toml"
+    newer = user_dirs / "newer.toml"
     newer.write_text("schema = 99\n", encoding="utf-8")
     with pytest.raises(ProgressError, match="newer asm-tutor"):
         store.import_(newer)
     assert not store.path.exists()
 
 
-def test_export_to_a_missing_folder_is_a_sentence(env: Path) -> None:
+def test_export_to_a_missing_folder_is_a_sentence(user_dirs: Path) -> None:
     with pytest.raises(ProgressError, match="Cannot write"):
-        ProgressStore.open("alice").export(env / "no" / "such" / "dir" / "x.toml")
+        ProgressStore.open("alice").export(user_dirs / "no" / "such" / "dir" / "x.toml")
 
 
 def test_model_round_trip_is_exact() -> None:

@@ -22,15 +22,6 @@ from asm_tutor.tui.screens.course import CourseScreen
 SIZE = (120, 40)
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    for var in ("ASM_TUTOR_PROFILE", "VISUAL", "EDITOR"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path
-
-
 def make_app() -> TutorApp:
     return TutorApp(Context(pack_arg=None, profile="learner"))
 

@@ -112,11 +112,7 @@ SOLUTION = STARTER.replace("/* add 1 to {v} */", "add {v}, 1").replace(
 
 
 @pytest.fixture
-def pack_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
-    for var in ("ASM_TUTOR_PROFILE", "VISUAL", "EDITOR"):
-        monkeypatch.delenv(var, raising=False)
+def pack_dir(tmp_path: Path) -> Path:
     root = tmp_path / "snap_demo"
     files = {
         "pack.toml": PACK_TOML,

@@ -57,7 +57,7 @@ def load(entry_key: str) -> GradeResult | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         result = GradeResult.from_json(data["result"], assembly=data.get("assembly", ""))
-        for diag, rendered in zip(result.diagnostics, data.get("rendered", [])):
+        for diag, rendered in zip(result.diagnostics, data.get("rendered", []), strict=False):
             diag.rendered = str(rendered)
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -183,7 +183,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
     reference_fn = ""
     if reference is not None:
-        params = ", ".join(f"{name}: {t}" for name, t in zip(names, types))
+        params = ", ".join(f"{name}: {t}" for name, t in zip(names, types, strict=True))
         reference_fn = f"fn __reference({params}) -> __Ret {{ {reference} }}"
     header = f"""
 /// Added by asm-tutor for grading: the hidden tests. Not part of your file.

@@ -429,7 +429,7 @@ def check_pack(
                                                     Outcome.PASS, "no Rust code blocks to check",
                                                     file=checker.rel(lesson.path))))
                 for _info, block in blocks:
-                    rows.append(pool.submit(lambda l=lesson, b=block: report_done(checker.block(l, b))))
+                    rows.append(pool.submit(lambda les=lesson, b=block: report_done(checker.block(les, b))))
                 continue
             exercise = pack.exercises[item.id]
             rows.append(report_done(checker.hints(exercise)))

@@ -262,7 +262,9 @@ def _apply_tags(block: CodeBlock, tags: list[tuple[str, str | None]]) -> None:
             block.no_run = True
         else:
             shown = key if value is None else f"{key}={value}"
-            block.problems.append(f"unknown tag `{shown}` (known: no_run, compile_fail, E0000 codes, arch=, min_rustc=, editionNNNN, ignore=)")
+            block.problems.append(
+                f"unknown tag `{shown}` (known: no_run, compile_fail, E0000 codes, arch=, min_rustc=, editionNNNN, ignore=)"
+            )
     if block.error_codes and not block.compile_fail:
         block.problems.append(f"the error code {', '.join(block.error_codes)} needs `compile_fail` too")
     if block.compile_fail and block.no_run:

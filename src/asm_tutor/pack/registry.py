@@ -21,7 +21,7 @@ from pathlib import Path
 
 from asm_tutor import paths
 from asm_tutor.errors import UserError
-from asm_tutor.pack.loader import MANIFEST, load_pack
+from asm_tutor.pack.loader import load_pack
 from asm_tutor.pack.model import Pack
 from asm_tutor.pack.problems import PackError
 

@@ -7,10 +7,10 @@ import time
 from textual.app import App
 
 from asm_tutor.context import Context
+from asm_tutor.errors import UserError
 from asm_tutor.pack.problems import PackError
 from asm_tutor.pack.registry import PackInfo, available_packs
 from asm_tutor.progress.store import ProgressStore
-from asm_tutor.errors import UserError
 from asm_tutor.settings import Settings, load_settings, save_settings
 from asm_tutor.toolchain import Toolchain, ToolchainError, require_grading_toolchain
 from asm_tutor.tui.commands import CourseCommands

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from textual.containers import VerticalScroll
 from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
 
