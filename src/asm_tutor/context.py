@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from asm_tutor.pack.loader import load_pack
-from asm_tutor.pack.locate import resolve_pack_dir
-from asm_tutor.pack.model import Pack
-
 if TYPE_CHECKING:
+    from asm_tutor.pack.model import Pack
     from asm_tutor.progress.store import ProgressStore
 
 
@@ -22,10 +19,14 @@ class Context:
 
     @functools.cached_property
     def pack_dir(self) -> Path:
+        from asm_tutor.pack.locate import resolve_pack_dir
+
         return resolve_pack_dir(self.pack_arg)
 
     @functools.cached_property
     def pack(self) -> Pack:
+        from asm_tutor.pack.loader import load_pack
+
         return load_pack(self.pack_dir)
 
     @functools.cached_property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,9 +98,27 @@ def _probe(rustc: Path) -> Toolchain:
     return parse_version_info(rustc, proc.stdout)
 
 
+_probe_lock = threading.Lock()  # a caller arriving while the warm-up probes waits for its answer
+
+
 def detect(configured: str | None = None) -> Toolchain:
     """The toolchain to grade with. `rustc -vV` runs once per rustc per process."""
-    return _probe(find_rustc(configured))
+    rustc = find_rustc(configured)
+    with _probe_lock:
+        return _probe(rustc)
+
+
+def warm_up() -> None:
+    """Start `rustc -vV` in the background, so it overlaps the imports and pack loading
+    that come before grading instead of adding to them. Problems surface on the real call."""
+
+    def probe() -> None:
+        try:
+            detect()
+        except ToolchainError:
+            pass
+
+    threading.Thread(target=probe, name="rustc-probe", daemon=True).start()
 
 
 def require_grading_toolchain(configured: str | None = None) -> Toolchain:

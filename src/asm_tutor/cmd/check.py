@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from asm_tutor.context import Context
+if TYPE_CHECKING:
+    from asm_tutor.context import Context
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -39,6 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from asm_tutor.toolchain import warm_up
+
+    warm_up()  # overlaps `rustc -vV` with loading the pack and the grader
     from asm_tutor.errors import UserError
     from asm_tutor.grader.engine import grade
 

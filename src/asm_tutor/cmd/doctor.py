@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from typing import TYPE_CHECKING
 
-from asm_tutor.context import Context
+if TYPE_CHECKING:
+    from asm_tutor.context import Context
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

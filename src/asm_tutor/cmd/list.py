@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from asm_tutor.context import Context
+if TYPE_CHECKING:
+    from asm_tutor.context import Context
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

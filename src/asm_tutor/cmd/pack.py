@@ -10,8 +10,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from asm_tutor.context import Context
+if TYPE_CHECKING:
+    from asm_tutor.context import Context
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -81,6 +83,10 @@ _LABEL = {"pass": "pass", "fail": "FAIL", "warn": "warn", "skipped": "skipped", 
 
 def _check(args: argparse.Namespace, ctx: Context) -> int:
     import threading
+
+    from asm_tutor.toolchain import warm_up
+
+    warm_up()  # overlaps `rustc -vV` with loading the pack
 
     from asm_tutor.pack.check import check_pack
     from asm_tutor.pack.locate import resolve_pack_dir

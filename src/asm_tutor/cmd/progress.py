@@ -8,7 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from asm_tutor.context import Context
+if TYPE_CHECKING:
+    from asm_tutor.context import Context
 
 if TYPE_CHECKING:
     from asm_tutor.progress.store import ProgressStore
