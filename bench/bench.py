@@ -1,0 +1,195 @@
+"""asm-tutor benchmarks: grading against the rustc floor, start-up, pack check, memory.
+
+Run from the checkout with the project's venv:
+
+    .venv/bin/python bench/bench.py [--rounds 7] [--exercise times_nine]
+
+Every measurement runs once per round, interleaved with the others, so a busy
+machine slows them all alike; the table shows medians and ratios against the
+floor measured in the same run. Plain Python, no extra packages. Results and the
+method are recorded in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GNU_TIME = shutil.which("time") or "/usr/bin/time"
+
+# The TUI's first screen, timed from process start to the app being mounted
+# and idle: the child prints the moment it is ready, the parent stops the clock.
+TUI_PROBE = """
+import asyncio
+from asm_tutor.context import Context
+from asm_tutor.tui.app import TutorApp
+
+async def main() -> None:
+    ctx = Context(pack_arg=None, profile="bench")
+    app = TutorApp(ctx)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        print("READY", flush=True)
+
+asyncio.run(main())
+"""
+
+
+@dataclass
+class Measure:
+    name: str
+    run: Callable[[int], float]  # one sample, in seconds
+    target: str = ""
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0,):
+        raise SystemExit(f"bench: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return elapsed
+
+
+def peak_rss_mib(cmd: list[str], env: dict[str, str]) -> float:
+    """Peak resident memory of the Python process itself (GNU time's %M, in KiB)."""
+    proc = subprocess.run([GNU_TIME, "-f", "%M", *cmd], env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    return int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--exercise", default="times_nine")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="asm-tutor-bench-"))
+    env = dict(os.environ)
+    # Measure the tutor as installed: pip writes bytecode at install time, so let Python
+    # write and use its .pyc files here too (some shells set PYTHONDONTWRITEBYTECODE).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        env[var] = str(work / var.lower())
+    tutor = [PYTHON, "-m", "asm_tutor"]
+    arch = platform.machine()
+    solution_dir = ROOT / "exercises" / args.exercise
+    solution_path = solution_dir / arch / "solution.rs"
+    if not solution_path.is_file():
+        solution_path = solution_dir / "solution.rs"
+    solution = solution_path.read_text()
+    learner = work / "learner.rs"
+    warm = work / "warm.rs"
+    warm.write_text(solution)
+
+    # A rustlings-style crate: the learner's function in the library, a test beside it.
+    crate = work / "crate"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text('[package]\nname = "bench_ex"\nversion = "0.1.0"\nedition = "2021"\n')
+    crate_test = "\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn works() { let _ = super::main; }\n}\n"
+
+    def fresh_source(i: int) -> Path:
+        # Change the source each run, so neither the tutor's cache nor cargo's can answer.
+        learner.write_text(f"{solution}\n// run {i} {time.time_ns()}\n")
+        return learner
+
+    def floor(i: int) -> float:
+        src = fresh_source(i)
+        binary = work / "floor"
+        start = time.perf_counter()
+        subprocess.run(["rustc", "-O", str(src), "-o", str(binary)], check=True, capture_output=True)
+        subprocess.run([str(binary)], check=True, capture_output=True)
+        return time.perf_counter() - start
+
+    def cold(i: int) -> float:
+        src = fresh_source(i)
+        return timed([*tutor, "check", args.exercise, str(src), "--no-save"], env)
+
+    def cached(i: int) -> float:
+        return timed([*tutor, "check", args.exercise, str(warm), "--no-save"], env)
+
+    def cargo_flow(i: int) -> float:
+        (crate / "src" / "main.rs").write_text(f"{solution}\n// run {i} {time.time_ns()}\n{crate_test}")
+        start = time.perf_counter()
+        subprocess.run(["cargo", "build", "-q", "--offline"], cwd=crate, check=True, capture_output=True)
+        subprocess.run(["cargo", "test", "-q", "--offline"], cwd=crate, check=True, capture_output=True)
+        return time.perf_counter() - start
+
+    def tui(i: int) -> float:
+        start = time.perf_counter()
+        proc = subprocess.Popen([PYTHON, "-c", TUI_PROBE], env=env, stdout=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        elapsed = time.perf_counter() - start
+        proc.wait()
+        if line.strip() != "READY":
+            raise SystemExit("bench: the TUI probe did not reach its first screen")
+        return elapsed
+
+    def version(i: int) -> float:
+        return timed([*tutor, "--version"], env)
+
+    def listing(i: int) -> float:
+        return timed([*tutor, "list"], env)
+
+    def pack_check(i: int) -> float:
+        return timed([*tutor, "pack", "check", str(ROOT)], env)
+
+    measures = [
+        Measure("floor: rustc -O compile+link+run", floor),
+        Measure("asm-tutor check, cold (source changed)", cold, "≤ 1.3x floor"),
+        Measure("asm-tutor check, unchanged (cache)", cached, "≤ 0.3x floor"),
+        Measure("rustlings-style: cargo build + cargo test", cargo_flow),
+        Measure("TUI start to first screen (run_test)", tui, "≤ 0.6 s"),
+        Measure("asm-tutor --version", version, "≤ 0.25 s"),
+        Measure("asm-tutor list", listing, "≤ 0.25 s"),
+        Measure("asm-tutor pack check (built-in pack)", pack_check, "≤ 3 s"),
+    ]
+
+    # Warm-up: fill the page cache, the result cache for `warm`, and cargo's
+    # dependency-free build tree, so round 1 is not an outlier.
+    timed([*tutor, "check", args.exercise, str(warm), "--no-save"], env)
+    for measure in measures:
+        measure.run(-1)  # warm-up sample, not kept
+    for i in range(args.rounds):
+        for measure in measures:
+            measure.samples.append(measure.run(i))
+
+    floor_s = measures[0].median
+    print(f"asm-tutor benchmarks — {args.rounds} rounds, interleaved, medians; exercise {args.exercise}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{subprocess.run(['rustc', '--version'], capture_output=True, text=True).stdout.strip()}")
+    print()
+    print(f"| {'measurement':<45} | {'median':>8} | {'vs floor':>8} | target |")
+    print(f"|{'-' * 47}|{'-' * 10}|{'-' * 10}|--------|")
+    for measure in measures:
+        ratio = measure.median / floor_s
+        print(f"| {measure.name:<45} | {measure.median * 1000:6.0f} ms | {ratio:7.2f}x | {measure.target} |")
+    print()
+    check_rss = peak_rss_mib([*tutor, "check", args.exercise, str(fresh_source(99)), "--no-save"], env)
+    tui_rss = peak_rss_mib([PYTHON, "-c", TUI_PROBE], env)
+    print(f"peak memory (the tutor's own process): check {check_rss:.0f} MiB, TUI {tui_rss:.0f} MiB")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
