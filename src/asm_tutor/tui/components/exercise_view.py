@@ -74,7 +74,9 @@ class ExerciseView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="exercise-title")
-        yield TextArea.code_editor(language="rust", id="editor")
+        # The Rust grammar's highlight query takes a while to prepare: set it when the first
+        # exercise opens (load), not while the first screen is being built.
+        yield TextArea.code_editor(id="editor")
         with TabbedContent(id="exercise-tabs"):
             with TabPane("Prompt", id="tab-prompt"):
                 yield Markdown(id="prompt")
@@ -140,6 +142,8 @@ class ExerciseView(Vertical):
             except OSError as err:
                 draft = ""
                 self.notify(f"The starter code could not be read ({err}); start from an empty file.", severity="warning")
+        if self.editor.language is None:
+            self.editor.language = "rust"
         self.set_text(draft)
         self.editor.move_cursor((0, 0))
         # The title is in the bar above the editor; the prompt starts with what to write.
