@@ -47,6 +47,24 @@ asyncio.run(main())
 """
 
 
+# The engine alone: one grade() of a fresh source in a process that has already
+# imported everything and loaded the pack, so Python's start-up is not in the number.
+ENGINE_PROBE = """
+import sys, time
+from asm_tutor.grader.engine import grade
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.toolchain import require_grading_toolchain
+pack = load_pack(__import__("pathlib").Path(sys.argv[1]))
+exercise = pack.exercises[sys.argv[2]]
+toolchain = require_grading_toolchain()
+source = open(sys.argv[3]).read()
+start = time.perf_counter()
+result = grade(exercise, source, edition=pack.edition, toolchain=toolchain)
+assert result.passed, result.message
+print(time.perf_counter() - start)
+"""
+
+
 @dataclass
 class Measure:
     name: str
@@ -122,6 +140,12 @@ def main() -> int:
         src = fresh_source(i)
         return timed([*tutor, "check", args.exercise, str(src), "--no-save"], env)
 
+    def engine(i: int) -> float:
+        src = fresh_source(i)
+        proc = subprocess.run([PYTHON, "-c", ENGINE_PROBE, str(ROOT), args.exercise, str(src)], env=env,
+                              capture_output=True, text=True, check=True)
+        return float(proc.stdout.strip())
+
     def cached(i: int) -> float:
         return timed([*tutor, "check", args.exercise, str(warm), "--no-save"], env)
 
@@ -156,6 +180,7 @@ def main() -> int:
     measures = [
         Measure("floor: rustc -O compile+link+run", floor),
         Measure("asm-tutor check, cold (source changed)", cold, "≤ 1.3x floor"),
+        Measure("  of which grade() in-process (engine alone)", engine),
         Measure("asm-tutor check, unchanged (cache)", cached, "≤ 0.3x floor"),
         Measure("rustlings-style: cargo build + cargo test", cargo_flow),
         Measure("TUI start to first screen (run_test)", tui, "≤ 0.6 s"),

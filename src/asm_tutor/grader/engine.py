@@ -14,20 +14,25 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from asm_tutor.grader import cache, checks, diagnostics, runtime
-from asm_tutor.grader.build import COMPILE_TIME_LIMIT, OPT_LEVELS, Build, finished_build, rustc_job
-from asm_tutor.grader.diagnostics import LEARNER_FILE, SourceMap
-from asm_tutor.grader.driver import MAIN_RS, Driver, generate
+from asm_tutor.grader import cache
 from asm_tutor.grader.result import CheckResult, Diagnostic, GradeResult, Status, TestResult, TestStatus
-from asm_tutor.grader.runner import CaseRun
-from asm_tutor.grader.sandbox import Job, Limits, Outcome, Runner
 from asm_tutor.pack.model import Exercise
 from asm_tutor.toolchain import ASM_STABLE_SINCE, Toolchain, ToolchainError, require_grading_toolchain
 
+if TYPE_CHECKING:
+    from asm_tutor.grader.build import Build
+    from asm_tutor.grader.driver import Driver
+    from asm_tutor.grader.sandbox import Outcome
+
+# Building, running and checking are imported when a check misses the cache
+# (see _build_and_run), so an unchanged re-check does not pay for them.
+
 MAX_SOURCE_BYTES = 1024 * 1024
 CANCELLED = "Check cancelled."
-_OBJDUMP_LIMITS = Limits(wall_time=60.0, output_cap=256 * 1024 * 1024)
+OBJDUMP_WALL_TIME = 60.0
+OBJDUMP_OUTPUT_CAP = 256 * 1024 * 1024
 
 
 def host_arch(toolchain: Toolchain | None = None) -> str:
@@ -95,6 +100,13 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
 
 def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Toolchain, seed: int,
                    cancel: threading.Event | None, work: Path) -> GradeResult:
+    from asm_tutor.grader import checks, diagnostics, runtime
+    from asm_tutor.grader.build import OPT_LEVELS, finished_build, rustc_job
+    from asm_tutor.grader.diagnostics import LEARNER_FILE, SourceMap
+    from asm_tutor.grader.driver import MAIN_RS, generate
+    from asm_tutor.grader.runner import CaseRun
+    from asm_tutor.grader.sandbox import Job, Limits, Runner
+
     arch = toolchain.arch
     driver = generate(exercise, arch)
     learner_text = source if source.endswith("\n") else source + "\n"
@@ -141,7 +153,8 @@ def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Too
                             if argv is None:
                                 checked = (checks.unavailable(exercise, arch, checks.OBJDUMP_MISSING), "")
                             else:
-                                objdump = runner.start(Job(argv, _OBJDUMP_LIMITS, separate_stderr=True))
+                                limits = Limits(wall_time=OBJDUMP_WALL_TIME, output_cap=OBJDUMP_OUTPUT_CAP)
+                                objdump = runner.start(Job(argv, limits, separate_stderr=True))
                 elif handle is objdump:
                     if not broken:
                         checked = _checks(exercise, arch, source, builds[0], outcome)
@@ -172,6 +185,8 @@ def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Too
 
 
 def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
+    from asm_tutor.grader.build import COMPILE_TIME_LIMIT
+
     if build.outcome.timed_out:
         return f"The compiler took longer than {COMPILE_TIME_LIMIT:g} s on your file and was stopped."
     if build.outcome.start_error:
@@ -189,6 +204,8 @@ def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
 def _checks(exercise: Exercise, arch: str, source: str, build0: Build,
             objdump: Outcome) -> tuple[list[CheckResult], str]:
     """The checks and the assembly listing, from objdump's answer on the -O0 object."""
+    from asm_tutor.grader import checks
+
     if objdump.returncode != 0 or objdump.truncated:
         reason = objdump.start_error or objdump.stderr.decode("utf-8", errors="replace").strip()[:200]
         return checks.unavailable(exercise, arch, f"objdump could not read the compiled code ({reason})."), ""
