@@ -27,7 +27,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-GNU_TIME = shutil.which("time") or "/usr/bin/time"
 
 # The TUI's first screen, timed from process start to the app being mounted
 # and idle: the child prints the moment it is ready, the parent stops the clock.
@@ -86,11 +85,22 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> float
     return elapsed
 
 
-def peak_rss_mib(cmd: list[str], env: dict[str, str]) -> float:
-    """Peak resident memory of the Python process itself (GNU time's %M, in KiB)."""
-    proc = subprocess.run([GNU_TIME, "-f", "%M", *cmd], env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
-    return int(proc.stderr.strip().splitlines()[-1]) / 1024
+# Peak resident memory, in MiB, of the tutor's own Python process (RUSAGE_SELF) and of
+# its largest child (RUSAGE_CHILDREN: rustc, the test binaries, objdump).
+MEMORY_PROBE = """
+import resource
+{body}
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(own / 1024, child / 1024)
+"""
+
+
+def peak_rss_mib(body: str, env: dict[str, str]) -> tuple[float, float]:
+    proc = subprocess.run([PYTHON, "-c", MEMORY_PROBE.format(body=body)], env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, check=True)
+    own, child = proc.stdout.split()[-2:]
+    return float(own), float(child)
 
 
 def main() -> int:
@@ -209,9 +219,12 @@ def main() -> int:
         ratio = measure.median / floor_s
         print(f"| {measure.name:<45} | {measure.median * 1000:6.0f} ms | {ratio:7.2f}x | {measure.target} |")
     print()
-    check_rss = peak_rss_mib([*tutor, "check", args.exercise, str(fresh_source(99)), "--no-save"], env)
-    tui_rss = peak_rss_mib([PYTHON, "-c", TUI_PROBE], env)
-    print(f"peak memory (the tutor's own process): check {check_rss:.0f} MiB, TUI {tui_rss:.0f} MiB")
+    check_body = (f"from asm_tutor.cli import main\n"
+                  f"main(['check', {args.exercise!r}, {str(fresh_source(99))!r}, '--no-save'])")
+    check_own, check_child = peak_rss_mib(check_body, env)
+    tui_own, _ = peak_rss_mib(TUI_PROBE, env)
+    print(f"peak memory: check {check_own:.0f} MiB (largest child, rustc: {check_child:.0f} MiB); "
+          f"TUI {tui_own:.0f} MiB")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -10,7 +10,7 @@ JSON shape (version 1):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -86,10 +86,12 @@ class GradeResult:
             "status": self.status.value,
             "message": self.message,
             "seed": self.seed,
-            "tests": [asdict(t) | {"status": t.status.value} for t in self.tests],
-            "checks": [asdict(c) | {"status": c.status.value} for c in self.checks],
+            # vars(), not asdict(): the fields are flat, and asdict's deep copy costs
+            # milliseconds on a result with a few hundred test runs.
+            "tests": [vars(t) | {"status": t.status.value} for t in self.tests],
+            "checks": [vars(c) | {"status": c.status.value} for c in self.checks],
             "diagnostics": [
-                {k: v for k, v in asdict(d).items() if k != "rendered"} for d in self.diagnostics
+                {k: v for k, v in vars(d).items() if k != "rendered"} for d in self.diagnostics
             ],
             "duration_ms": self.duration_ms,
         }
