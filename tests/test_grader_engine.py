@@ -147,6 +147,14 @@ def test_cpu_vendor_shortcuts_are_rejected(fixture: str, must_fail: set[str]) ->
     assert all(t.status is TestStatus.PASS for t in result.tests)  # right answer, wrong way
 
 
+def test_mul_u128_token_asm_beside_a_rust_multiply_is_rejected() -> None:
+    # The block does run a `mul`, but the answer comes from `(a as u128) * (b as u128)` beside it.
+    result = run("mul_u128", "mu_token_asm.rs")
+    assert result.status is Status.FAIL
+    assert failed_checks(result) == {"no multiply outside asm!"}, result.to_json()
+    assert "mul rsi" in next(c.message for c in result.checks if c.status is TestStatus.FAIL)
+
+
 # -- running learner code ------------------------------------------------------------------
 
 def test_a_crash_names_the_case_and_keeps_the_others() -> None:

@@ -116,12 +116,13 @@ def _check(check: InstructionCheck, view: CodeView) -> CheckResult:
         found = _forbidden_call(check.patterns, view)
         ok = found is None
     else:
-        in_asm_only = check.kind in (CheckKind.ASM_USES, CheckKind.ASM_FORBIDS)
+        where = {CheckKind.ASM_USES: True, CheckKind.ASM_FORBIDS: True, CheckKind.FORBID_OUTSIDE_ASM: False}
+        in_asm = where.get(check.kind)  # None: anywhere
         matches = [
             (function, insn)
             for function in view.functions
             for insn in function.instructions
-            if (insn.in_asm or not in_asm_only) and _matches(insn.mnemonic, check.patterns)
+            if (in_asm is None or insn.in_asm == in_asm) and _matches(insn.mnemonic, check.patterns)
         ]
         if check.kind is CheckKind.ASM_USES:
             ok = bool(matches)

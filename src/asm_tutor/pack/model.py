@@ -32,6 +32,9 @@ class CheckKind(StrEnum):
     ASM_FORBIDS = "asm_forbids"
     # No call from the learner's code to a symbol matching a pattern (e.g. an intrinsic).
     FORBID_CALL = "forbid_call"
+    # No instruction matching a pattern in the learner's reachable code outside their
+    # `asm!` blocks: the work must not be done by compiled Rust beside a token block.
+    FORBID_OUTSIDE_ASM = "forbid_outside_asm"
 
 
 class Difficulty(StrEnum):

@@ -206,6 +206,7 @@ expr = "double(double(5)) == 20"
 #        "asm_uses"    some instruction inside the learner's asm! blocks matches
 #        "asm_forbids" no instruction inside the learner's asm! blocks matches
 #        "forbid_call" no call to a function whose (demangled) name matches
+#        "forbid_outside_asm" no instruction matching a pattern outside the asm! blocks
 # patterns: lower-case mnemonics (Intel syntax on x86_64) or symbol names; globs.
 # arch: only on this architecture (default: all).
 [[checks]]
