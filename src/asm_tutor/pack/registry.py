@@ -100,10 +100,6 @@ def available_packs() -> list[PackInfo]:
     return [builtin_pack(), *installed_packs()]
 
 
-def installed_pack_dir(pack_id: str) -> Path:
-    return paths.installed_packs_dir() / pack_id
-
-
 # -- installing ------------------------------------------------------------------------
 
 
