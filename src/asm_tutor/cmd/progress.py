@@ -110,14 +110,14 @@ def progress_json(ctx: Context, store: ProgressStore) -> dict[str, Any]:
     lessons = []
     lesson_ids = [item.id for item in pack.course if item.kind is ItemKind.LESSON]
     for lesson_id in lesson_ids + sorted(set(progress.lessons) - set(pack.lessons)):
-        record = progress.lessons.get(lesson_id)
+        lesson_record = progress.lessons.get(lesson_id)
         lessons.append(
             {
                 "id": lesson_id,
                 "title": pack.lessons[lesson_id].title if lesson_id in pack.lessons else None,
                 "in_pack": lesson_id in pack.lessons,
-                "read": bool(record and record.read),
-                "read_at": _iso(record.read_at) if record else None,
+                "read": bool(lesson_record and lesson_record.read),
+                "read_at": _iso(lesson_record.read_at) if lesson_record else None,
             }
         )
     last = progress.last

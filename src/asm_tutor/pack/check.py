@@ -368,6 +368,11 @@ def _identity(pack: Pack) -> list[Finding]:
                     file="pack.toml", line=line, field="id")]
 
 
+def _then(done: Callable[[Finding], Finding], work: Callable[..., Finding], *args: Any) -> Finding:
+    """Run one check in the pool, then report it (done() tells the caller as soon as it is known)."""
+    return done(work(*args))
+
+
 def _first_line(text: str) -> str:
     text = (text or "").strip()
     return text.splitlines()[0] if text else ""
@@ -429,7 +434,7 @@ def check_pack(
                                                     Outcome.PASS, "no Rust code blocks to check",
                                                     file=checker.rel(lesson.path))))
                 for _info, block in blocks:
-                    rows.append(pool.submit(lambda les=lesson, b=block: report_done(checker.block(les, b))))
+                    rows.append(pool.submit(_then, report_done, checker.block, lesson, block))
                 continue
             exercise = pack.exercises[item.id]
             rows.append(report_done(checker.hints(exercise)))
@@ -439,7 +444,7 @@ def check_pack(
                         why = f"for {arch}; this host is {toolchain.arch}"
                         rows.append(report_done(checker.not_checkable(exercise, kind, arch, why)))
                     else:
-                        rows.append(pool.submit(lambda e=exercise, k=kind, a=arch: report_done(checker.grade(e, k, a))))
+                        rows.append(pool.submit(_then, report_done, checker.grade, exercise, kind, arch))
         findings = [row.result() if isinstance(row, Future) else row for row in rows]
     except BaseException:
         if cancel is not None:

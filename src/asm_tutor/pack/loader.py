@@ -87,20 +87,23 @@ class _Table:
     """Reads one TOML table, tracking which keys were used so the rest are reported."""
 
     def __init__(
-        self, source: _Source, data: dict[str, Any], name: str, table: str | None, index: int = 0
+        self, source: _Source, data: dict[str, Any], name: str, table: str | None, index: int = 0,
+        anchor: str | None = None,
     ) -> None:
         self.source = source
         self.data = data
         self.name = name  # dotted name used in messages, e.g. "checks[2]"
         self.table = table  # TOML header to search for line numbers
         self.index = index
+        # An inline table has no lines of its own: point at the key holding it (e.g. `cases =`).
+        self.anchor = anchor
         self.used: set[str] = set()
 
     def field(self, key: str) -> str:
         return f"{self.name}.{key}" if self.name else key
 
     def line(self, key: str | None) -> int | None:
-        return find_key_line(self.source.text, self.table, key, self.index)
+        return find_key_line(self.source.text, self.table, self.anchor or key, self.index)
 
     def problem(self, key: str | None, message: str) -> None:
         self.source.pack.problem(
@@ -377,6 +380,8 @@ class _PackReader:
                     break
         if len(self.problems) != before:
             return None
+        # No new problem means every required field above was present and well typed.
+        assert function is not None and hints is not None and tests is not None and arches is not None
         return Exercise(
             id=exercise_id, title=title, dir=folder, spec_path=source.path, prompt=prompt,
             function=function, hints=hints, error_hints=error_hints, tests=tests, checks=checks,
@@ -425,10 +430,9 @@ class _PackReader:
         properties = self.properties(table, table.get("properties", list, default=[]))
         table.finish()
         cases: list[TestCase] = []
-        arity = len(function.params) if function else None
         for index, raw in enumerate(cases_raw or []):
-            case = _Table(table.source, raw if isinstance(raw, dict) else {}, f"{table.name}.cases[{index}]", table.table)
-            case.line = lambda key, t=table: t.line("cases")  # inline tables: point at `cases =`
+            case = _Table(table.source, raw if isinstance(raw, dict) else {}, f"{table.name}.cases[{index}]",
+                          table.table, anchor="cases")
             if not isinstance(raw, dict):
                 case.problem(None, "each case must be a table like `{ args = [\"6\"], expected = \"54\" }`")
                 continue
@@ -437,8 +441,8 @@ class _PackReader:
             case.finish()
             if args is None:
                 continue
-            if arity is not None and len(args) != arity:
-                case.problem("args", f"has {len(args)} argument(s) but `{function.name}` takes {arity}")
+            if function is not None and len(args) != len(function.params):
+                case.problem("args", f"has {len(args)} argument(s) but `{function.name}` takes {len(function.params)}")
                 continue
             if expected is None and not reference:
                 case.problem("expected", "is needed when the tests have no `reference` expression")
@@ -481,7 +485,7 @@ class _PackReader:
             message = table.get("message", str)
             arch = table.get("arch", str, default=None, check=_arch_problem)
             table.finish()
-            if None in (name, kind, patterns, message):
+            if name is None or kind is None or patterns is None or message is None:
                 continue
             checks.append(InstructionCheck(name=name, kind=CheckKind(kind), patterns=patterns, message=message, arch=arch))
         return tuple(checks)
