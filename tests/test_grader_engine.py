@@ -435,3 +435,28 @@ def test_without_a_writable_cache_the_runtime_is_built_for_the_check(
     blocked.write_text("a file where the cache folder should be", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     assert run("times_nine", "tn_helper.rs").status is Status.PASS
+
+
+# -- linking against the toolchain's shared std ----------------------------------------------
+
+def test_the_shared_std_is_found_and_handed_to_the_test_binaries(tmp_path: Path) -> None:
+    from asm_tutor.grader import runtime
+    from asm_tutor.toolchain import require_grading_toolchain
+
+    prepared = runtime.prepare(require_grading_toolchain(), tmp_path, None)
+    assert prepared is not None and prepared.rlib.is_file()
+    if prepared.std_dylib_dir is None:
+        pytest.skip("this rustc ships no shared std: checks link statically")
+    assert any(prepared.std_dylib_dir.glob("libstd-*.so"))
+    env = prepared.env()
+    assert env is not None and env["LD_LIBRARY_PATH"].split(os.pathsep)[0] == str(prepared.std_dylib_dir)
+
+
+def test_checks_link_statically_when_the_toolchain_ships_no_shared_std(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm_tutor.grader import runtime
+
+    monkeypatch.setattr(runtime, "_std_dylib_dir", lambda toolchain: None)
+    monkeypatch.setattr(runtime, "_known", {})  # forget the runtime an earlier test prepared
+    result = run("times_nine", "seed_times_nine.rs")
+    assert result.status is Status.PASS, result.message
+    assert [r.std_dylib_dir for r in runtime._known.values()] == [None]  # it did link statically

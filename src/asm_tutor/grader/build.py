@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.grader.runtime import CRATE as RUNTIME_CRATE
+from asm_tutor.grader.runtime import Runtime
 from asm_tutor.grader.sandbox import Job, Limits, Outcome
 from asm_tutor.toolchain import Toolchain
 
@@ -35,18 +36,20 @@ class Build:
         return self.outcome.stderr.decode("utf-8", errors="replace")
 
 
-def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Path) -> list[str]:
+def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Runtime) -> list[str]:
     binary = work / f"test_o{opt_level}"
     argv = [
         str(toolchain.rustc), "main.rs",
         "--crate-name", "asm_tutor_check", "--crate-type", "bin",
         "--edition", edition,
-        "--extern", f"{RUNTIME_CRATE}={runtime}",
+        "--extern", f"{RUNTIME_CRATE}={runtime.rlib}",
         "--error-format=json",
         "-C", f"opt-level={opt_level}",
         "-C", "codegen-units=1",
         "-C", "debuginfo=0",
     ]
+    if runtime.std_dylib_dir is not None:
+        argv += ["-C", "prefer-dynamic"]  # a shorter link; the binary finds std via Runtime.env()
     if opt_level == 0:
         argv += ["--emit", f"link={binary},obj={work / 'o0.o'},asm={work / 'o0.s'}"]
         if toolchain.arch in ("x86_64", "x86"):
@@ -56,7 +59,7 @@ def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str, r
     return argv
 
 
-def rustc_job(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Path) -> Job:
+def rustc_job(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Runtime) -> Job:
     # rustc itself needs far more memory than a test binary: only a time limit here.
     return Job(rustc_argv(toolchain, work, opt_level, edition, runtime), Limits(wall_time=COMPILE_TIME_LIMIT),
                cwd=work, separate_stderr=True)

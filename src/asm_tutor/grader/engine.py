@@ -118,11 +118,11 @@ def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Too
         signature=exercise.function, signature_line=learner_lines + driver.signature_offset,
     )
 
-    runtime_rlib = runtime.rlib(toolchain, work, cancel)  # built once per rustc, then cached
-    if runtime_rlib is None:
+    test_runtime = runtime.prepare(toolchain, work, cancel)  # built once per rustc, then cached
+    if test_runtime is None:
         return _error(exercise, CANCELLED)
     with Runner() as runner:
-        compiles = {runner.start(rustc_job(toolchain, work, level, edition, runtime_rlib)): level
+        compiles = {runner.start(rustc_job(toolchain, work, level, edition, test_runtime)): level
                     for level in OPT_LEVELS}
         builds: dict[int, Build] = {}
         runs: dict[object, CaseRun] = {}  # running test binaries
@@ -145,7 +145,7 @@ def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Too
                                 runner.kill(other)
                     elif not broken:
                         case_run = CaseRun(build.binary, build.opt_level, driver.cases, seed,
-                                           exercise.time_limit, learner_lines)
+                                           exercise.time_limit, learner_lines, env=test_runtime.env())
                         case_runs.append(case_run)
                         runs[runner.start(case_run.job())] = case_run
                         if build.object is not None:

@@ -47,10 +47,11 @@ class CaseRun:
     restarts: int = 0
     finished: bool = False
     problem: str = ""  # why the binary could not run at all, if it could not
+    env: dict[str, str] | None = None  # e.g. where the shared std is (runtime.Runtime.env)
 
     def job(self) -> Job:
         argv = [str(self.binary), CHANNEL_FD, str(self.seed), str(self.start)]
-        return Job(argv, test_limits(self.time_limit), cwd=self.binary.parent, channel=True)
+        return Job(argv, test_limits(self.time_limit), cwd=self.binary.parent, channel=True, env=self.env)
 
     def absorb(self, outcome: Outcome) -> None:
         """Take one process's report; afterwards either finished, or ready to restart at self.start."""

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class Job:
     cwd: Path | None = None
     channel: bool = False  # open an extra pipe and substitute CHANNEL_FD in argv
     separate_stderr: bool = False  # keep stderr apart (rustc's JSON) instead of merging it
+    env: Mapping[str, str] | None = None  # None: the tutor's own environment
 
 
 @dataclass
@@ -135,6 +136,7 @@ class _Running:
             self.proc = subprocess.Popen(
                 argv,
                 cwd=job.cwd,
+                env=job.env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE if job.separate_stderr else subprocess.STDOUT,
