@@ -33,6 +33,8 @@ PYTHON = sys.executable
 TUI_PROBE = """
 import asyncio
 from asm_tutor.context import Context
+from asm_tutor.toolchain import warm_up
+warm_up()  # as `asm-tutor` does (tui/launch.py): rustc -vV overlaps the Textual import
 from asm_tutor.tui.app import TutorApp
 
 async def main() -> None:
