@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.widgets import Button, Markdown, Static
 
 from asm_tutor.pack.model import CourseItem, Pack
+from asm_tutor.tui.messages import OpenItem
 
 WELCOME = """\
 Learn Rust's inline assembly (`asm!`) one small step at a time: read a short
@@ -34,11 +34,6 @@ Your drafts, hints and results are kept between sessions.
 
 class HomeView(VerticalScroll):
     """The first screen; says plainly what does not work on this machine."""
-
-    class Continue(Message):
-        def __init__(self, item: CourseItem) -> None:
-            super().__init__()
-            self.item = item
 
     def __init__(self, pack: Pack, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -72,4 +67,4 @@ class HomeView(VerticalScroll):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if self._target is not None:
-            self.post_message(self.Continue(self._target))
+            self.post_message(OpenItem(self._target))

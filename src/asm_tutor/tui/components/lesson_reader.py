@@ -9,6 +9,7 @@ from textual.widgets import Button, Markdown
 
 from asm_tutor.pack.lesson_blocks import display_markdown
 from asm_tutor.pack.model import CourseItem, ItemKind, Lesson, Pack
+from asm_tutor.tui.messages import OpenItem
 
 
 class LessonReader(Vertical):
@@ -18,11 +19,6 @@ class LessonReader(Vertical):
         def __init__(self, lesson_id: str) -> None:
             super().__init__()
             self.lesson_id = lesson_id
-
-    class Navigate(Message):
-        def __init__(self, item: CourseItem) -> None:
-            super().__init__()
-            self.item = item
 
     def __init__(self, pack: Pack, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -89,4 +85,4 @@ class LessonReader(Vertical):
         event.stop()
         target = self._targets.get(event.button.id or "")
         if target is not None:
-            self.post_message(self.Navigate(target))
+            self.post_message(OpenItem(target))

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from asm_tutor.pack.model import CourseItem, ItemKind, Pack
+from asm_tutor.tui.messages import OpenItem
 
 
 class Mark:
@@ -40,13 +40,6 @@ class CourseList(OptionList):
 
 class CourseSidebar(Vertical):
     """Lessons flush left, the exercises that practise them indented beneath."""
-
-    class Opened(Message):
-        """The learner chose an item to open."""
-
-        def __init__(self, item: CourseItem) -> None:
-            super().__init__()
-            self.item = item
 
     def __init__(self, pack: Pack, state_of: Callable[[CourseItem], str], *, saving: Callable[[], bool],
                  id: str | None = None) -> None:
@@ -99,4 +92,4 @@ class CourseSidebar(Vertical):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         kind, _, item_id = (event.option.id or "").partition(":")
-        self.post_message(self.Opened(CourseItem(ItemKind(kind), item_id)))
+        self.post_message(OpenItem(CourseItem(ItemKind(kind), item_id)))

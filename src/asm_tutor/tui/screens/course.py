@@ -23,6 +23,7 @@ from asm_tutor.tui.components.exercise_view import ExerciseView, editor_theme_fo
 from asm_tutor.tui.components.home import HomeView
 from asm_tutor.tui.components.lesson_reader import LessonReader
 from asm_tutor.tui.components.sidebar import CourseSidebar
+from asm_tutor.tui.messages import OpenItem
 from asm_tutor.tui.screens.confirm import ConfirmScreen
 from asm_tutor.tui.screens.solution import SolutionScreen
 from asm_tutor.tui.watch import POLL_SECONDS, FileWatch, read_work_file, work_file, write_work_file
@@ -195,13 +196,7 @@ class CourseScreen(Screen[None]):
 
     # -- messages from the components
 
-    async def on_course_sidebar_opened(self, event: CourseSidebar.Opened) -> None:
-        await self.open_item(event.item)
-
-    async def on_home_view_continue(self, event: HomeView.Continue) -> None:
-        await self.open_item(event.item)
-
-    async def on_lesson_reader_navigate(self, event: LessonReader.Navigate) -> None:
+    async def on_open_item(self, event: OpenItem) -> None:
         await self.open_item(event.item)
 
     def on_lesson_reader_read(self, event: LessonReader.Read) -> None:
