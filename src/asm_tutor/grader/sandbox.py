@@ -307,30 +307,30 @@ def run_jobs(jobs: Sequence[Job], cancel: threading.Event | None = None) -> list
     return [outcomes[id(handle)] for handle in handles]
 
 
+_SIGNAL_WORDS = {
+    signal.SIGILL: "it crashed with SIGILL: the CPU met an illegal instruction (e.g. `ud2`, or bytes that are not an instruction)",
+    signal.SIGBUS: "it crashed with SIGBUS: a misaligned or impossible memory access",
+    signal.SIGFPE: "it crashed with SIGFPE: an arithmetic fault such as division by zero (or a quotient too large for `div`)",
+    signal.SIGTRAP: "it stopped at a breakpoint trap (SIGTRAP, e.g. `int3`)",
+    signal.SIGXCPU: "it used up its CPU-time limit (SIGXCPU) — probably a loop that never exits",
+    signal.SIGKILL: "it was killed (SIGKILL), most likely for going over a memory or time limit",
+    signal.SIGXFSZ: "it tried to write a file larger than allowed (SIGXFSZ)",
+}
+
+
 def describe_signal(signum: int, output: bytes = b"") -> str:
     """Why a learner's process died, in plain words."""
+    overflowed = b"has overflowed its stack" in output  # Rust's own message before it aborts
     if signum == signal.SIGSEGV:
-        if b"has overflowed its stack" in output:
+        if overflowed:
             return "it overflowed the stack (SIGSEGV) — e.g. endless recursion or a clobbered stack pointer"
         return "it crashed with SIGSEGV: it touched memory it must not — e.g. a wrong register or a clobbered stack pointer"
     if signum == signal.SIGABRT:
-        if b"has overflowed its stack" in output:
+        if overflowed:
             return "it overflowed the stack and was aborted (SIGABRT) — e.g. endless recursion or a clobbered stack pointer"
         return "it was aborted (SIGABRT) — a stack overflow, a failed allocation or an abort inside the code"
-    if signum == signal.SIGILL:
-        return "it crashed with SIGILL: the CPU met an illegal instruction (e.g. `ud2`, or bytes that are not an instruction)"
-    if signum == signal.SIGBUS:
-        return "it crashed with SIGBUS: a misaligned or impossible memory access"
-    if signum == signal.SIGFPE:
-        return "it crashed with SIGFPE: an arithmetic fault such as division by zero (or a quotient too large for `div`)"
-    if signum == signal.SIGTRAP:
-        return "it stopped at a breakpoint trap (SIGTRAP, e.g. `int3`)"
-    if signum == signal.SIGXCPU:
-        return "it used up its CPU-time limit (SIGXCPU) — probably a loop that never exits"
-    if signum == signal.SIGKILL:
-        return "it was killed (SIGKILL), most likely for going over a memory or time limit"
-    if signum == signal.SIGXFSZ:
-        return "it tried to write a file larger than allowed (SIGXFSZ)"
+    if signum in _SIGNAL_WORDS:
+        return _SIGNAL_WORDS[signal.Signals(signum)]
     try:
         name = signal.Signals(signum).name
     except ValueError:
