@@ -178,14 +178,20 @@ class Runtime:
 
     def env(self) -> dict[str, str] | None:
         """The environment a test binary needs, or None for the tutor's own."""
-        if self.std_dylib_dir is None:
-            return None
-        paths = [str(self.std_dylib_dir), *filter(None, [os.environ.get("LD_LIBRARY_PATH")])]
-        return {**os.environ, "LD_LIBRARY_PATH": os.pathsep.join(paths)}
+        return program_env(self.std_dylib_dir)
+
+
+def program_env(std_dylib_dir: Path | None) -> dict[str, str] | None:
+    """The environment for a program built with `-C prefer-dynamic` against that std (None: static)."""
+    if std_dylib_dir is None:
+        return None
+    paths = [str(std_dylib_dir), *filter(None, [os.environ.get("LD_LIBRARY_PATH")])]
+    return {**os.environ, "LD_LIBRARY_PATH": os.pathsep.join(paths)}
 
 
 _lock = threading.Lock()
 _known: dict[str, Runtime] = {}  # key → runtime already checked or built by this process
+_std_dirs: dict[str, Path | None] = {}  # key → shared std folder (or None), found by this process
 
 
 class RuntimeBuildError(ToolchainError):
@@ -214,6 +220,7 @@ def prepare(toolchain: Toolchain, work: Path, cancel: threading.Event | None) ->
             runtime = Runtime(cached, Path(recorded) if recorded else None)
             if runtime.std_dylib_dir is None or runtime.std_dylib_dir.is_dir():
                 _known[key] = runtime
+                _std_dirs[key] = runtime.std_dylib_dir
                 return runtime
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -221,12 +228,12 @@ def prepare(toolchain: Toolchain, work: Path, cancel: threading.Event | None) ->
         except OSError:
             # No cache to keep it in: build it for this check alone.
             built = _build(toolchain, work / "runtime", cancel)
-            return None if built is None else Runtime(built, _std_dylib_dir(toolchain))
+            return None if built is None else Runtime(built, shared_std_dir(toolchain))
         try:
             built = _build(toolchain, folder, cancel)
             if built is None:
                 return None
-            std_dir = _std_dylib_dir(toolchain)
+            std_dir = shared_std_dir(toolchain)
             (folder / _STD_DIR_FILE).write_text(str(std_dir or ""), encoding="utf-8")
             os.replace(built, cached)  # atomic: another process may be doing the same
             os.replace(folder / _STD_DIR_FILE, std_file)
@@ -237,7 +244,15 @@ def prepare(toolchain: Toolchain, work: Path, cancel: threading.Event | None) ->
         return runtime
 
 
-def _std_dylib_dir(toolchain: Toolchain) -> Path | None:
+def shared_std_dir(toolchain: Toolchain) -> Path | None:
+    """The folder of the toolchain's shared std, once per process (prepare() also keeps it on disk)."""
+    key = _key(toolchain)
+    if key not in _std_dirs:
+        _std_dirs[key] = _find_std_dylib_dir(toolchain)
+    return _std_dirs[key]
+
+
+def _find_std_dylib_dir(toolchain: Toolchain) -> Path | None:
     """The folder of the toolchain's shared std on Linux, if it ships one; else None (link statically)."""
     if not sys.platform.startswith("linux"):
         return None

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from asm_tutor.grader.runtime import program_env, shared_std_dir
 from asm_tutor.grader.sandbox import Job, Limits, run_jobs
 from asm_tutor.pack.model import ARCHES
 from asm_tutor.toolchain import Toolchain
@@ -362,10 +363,12 @@ def display_markdown(markdown: str) -> str:
 # -- checking -------------------------------------------------------------------
 
 
-def _run(argv: list[str], cwd: Path, timeout: float) -> tuple[int | None, str, str]:
+def _run(argv: list[str], cwd: Path, timeout: float,
+         env: dict[str, str] | None = None) -> tuple[int | None, str, str]:
     """(exit status or None on time-out, stdout, stderr), through the grader's sandbox:
     own process group, wall-time limit, output capped at OUTPUT_CAP."""
-    job = Job(argv=argv, limits=Limits(wall_time=timeout, output_cap=OUTPUT_CAP), cwd=cwd, separate_stderr=True)
+    job = Job(argv=argv, limits=Limits(wall_time=timeout, output_cap=OUTPUT_CAP), cwd=cwd, separate_stderr=True,
+              env=env)
     (outcome,) = run_jobs([job])
     if outcome.timed_out:
         return None, "", ""
@@ -429,6 +432,9 @@ def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021") 
             str(toolchain.rustc), f"--edition={edition}", "-C", "opt-level=0", "--color=never",
             "--crate-name", "lesson_block", "-o", exe.name, src.name,
         ]
+        std_dir = shared_std_dir(toolchain)
+        if std_dir is not None:
+            argv += ["-C", "prefer-dynamic"]  # a shorter link, as for checks (grader/runtime.py)
         status, _out, stderr = _run(argv, workdir, COMPILE_TIMEOUT)
         stderr = _relocate(stderr, block)
         if status is None:
@@ -443,7 +449,7 @@ def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021") 
             return BlockOutcome(BlockStatus.FAIL, message)
         if block.no_run:
             return BlockOutcome(BlockStatus.PASS, f"{where}: compiles")
-        status, stdout, stderr = _run([str(exe.resolve())], workdir, RUN_TIMEOUT)
+        status, stdout, stderr = _run([str(exe.resolve())], workdir, RUN_TIMEOUT, program_env(std_dir))
         if status is None:
             return BlockOutcome(BlockStatus.FAIL, f"{where}: the program ran longer than {RUN_TIMEOUT:g} s")
         if status != 0:
