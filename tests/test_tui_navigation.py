@@ -219,6 +219,22 @@ async def test_palette_jumps_to_an_exercise() -> None:
         assert course(app).current == CourseItem(ItemKind.EXERCISE, "cpu_vendor")
 
 
+async def test_a_long_lesson_opened_from_the_palette_is_not_read_yet() -> None:
+    # Seen in tmux: opened from the palette, a long lesson counted as read at once, because
+    # the end-of-lesson check ran before the new text was laid out.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Pitfalls")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert course(app).current == CourseItem(ItemKind.LESSON, "pitfalls")
+        assert not store().lesson_read(app.ctx.pack, "pitfalls")
+
+
 async def test_without_rustc_lessons_open_and_checking_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "no-rust"
     empty.mkdir()

@@ -25,6 +25,9 @@ class LessonReader(Vertical):
         self.pack = pack
         self.lesson: Lesson | None = None
         self._reported = False
+        # Until the new lesson has been laid out, the scroll position describes the old one
+        # (or an empty, hidden reader), and "at the end" would be a false read.
+        self._awaiting_layout = False
         self._targets: dict[str, CourseItem] = {}
 
     def compose(self) -> ComposeResult:
@@ -36,11 +39,18 @@ class LessonReader(Vertical):
             yield Button("Next ▶", id="lesson-next", compact=True)
 
     def on_mount(self) -> None:
-        self.watch(self.query_one("#lesson-scroll"), "scroll_y", self._check_end, init=False)
+        scroll = self.query_one("#lesson-scroll")
+        self.watch(scroll, "scroll_y", self._check_end, init=False)
+        self.watch(scroll, "virtual_size", self._laid_out, init=False)
+
+    def _laid_out(self, *_: object) -> None:
+        self._awaiting_layout = False
+        self._check_end()
 
     async def show(self, lesson: Lesson, previous: CourseItem | None, following: CourseItem | None) -> None:
         self.lesson = lesson
         self._reported = False
+        self._awaiting_layout = True
         try:
             raw = lesson.text()
         except OSError as err:
@@ -65,8 +75,7 @@ class LessonReader(Vertical):
             button.label = label
             if target is not None:
                 self._targets[button_id] = target
-        # A short lesson fits on screen: it is read as soon as it has been laid out.
-        self.call_after_refresh(self._check_end)
+        # A short lesson that fits on screen is read as soon as it has been laid out (_laid_out).
 
     @property
     def practice(self) -> CourseItem | None:
@@ -75,7 +84,7 @@ class LessonReader(Vertical):
 
     def _check_end(self, *_: object) -> None:
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
-        if self.lesson is None or self._reported or not self.display:
+        if self.lesson is None or self._reported or self._awaiting_layout or not self.display:
             return
         if scroll.scroll_y >= scroll.max_scroll_y:
             self._reported = True
