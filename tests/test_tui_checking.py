@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static
+from tui_helpers import wait_for_check
 
 from asm_tutor.context import Context
 from asm_tutor.grader.result import Status
@@ -38,14 +38,6 @@ async def open_exercise(app: TutorApp, exercise_id: str) -> tuple[CourseScreen, 
     assert isinstance(screen, CourseScreen)
     await screen.open_item(CourseItem(ItemKind.EXERCISE, exercise_id))
     return screen, screen.query_one(ExerciseView)
-
-
-async def wait_for_check(pilot: Pilot[None], view: ExerciseView, limit: float = 120.0) -> None:
-    deadline = time.monotonic() + limit
-    while view.checking:
-        assert time.monotonic() < deadline, "the check never finished"
-        await pilot.pause(0.1)
-    await pilot.pause()
 
 
 async def test_a_correct_solution_passes_and_the_sidebar_mark_changes() -> None:

@@ -8,12 +8,12 @@ is held still before the picture, and the spinner is gone once the check has fin
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
+from tui_helpers import wait_for_check
 
 from asm_tutor.context import Context
 from asm_tutor.pack.model import CourseItem, ItemKind
@@ -164,10 +164,7 @@ def test_exercise_after_a_passing_check(snap_compare, pack_dir: Path) -> None:
         view = screen.query_one(ExerciseView)
         view.editor.load_text(view.solution())
         await pilot.press("f5")
-        deadline = time.monotonic() + 120
-        while view.checking:
-            assert time.monotonic() < deadline
-            await pilot.pause(0.1)
+        await wait_for_check(pilot, view)
         assert view.results.result is not None and view.results.result.passed, view.results.result
         view.editor.move_cursor((0, 0))
         await settle(pilot)
@@ -188,10 +185,7 @@ def test_exercise_with_a_compile_error(snap_compare, pack_dir: Path) -> None:
         view = screen.query_one(ExerciseView)
         view.editor.load_text(view.solution().replace("unsafe { asm!", "{ asm!"))
         await pilot.press("f5")
-        deadline = time.monotonic() + 120
-        while view.checking:
-            assert time.monotonic() < deadline
-            await pilot.pause(0.1)
+        await wait_for_check(pilot, view)
         await pilot.press("ctrl+g")
         await settle(pilot)
 
