@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, ContentSwitcher, Markdown, OptionList, Static
 
 from asm_tutor.context import Context
@@ -206,16 +207,21 @@ async def test_solution_before_passing_needs_a_confirmation_and_is_recorded() ->
         assert app.screen is screen
 
 
+async def open_from_palette(pilot: Pilot[None], text: str) -> None:
+    """Type `text` into the command palette and take its first match."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*text)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+    await pilot.pause(0.5)
+
+
 async def test_palette_jumps_to_an_exercise() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Who made")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause(0.5)
+        await open_from_palette(pilot, "Who made")
         assert course(app).current == CourseItem(ItemKind.EXERCISE, "cpu_vendor")
 
 
@@ -225,12 +231,7 @@ async def test_a_long_lesson_opened_from_the_palette_is_not_read_yet() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Pitfalls")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause(0.5)
+        await open_from_palette(pilot, "Pitfalls")
         assert course(app).current == CourseItem(ItemKind.LESSON, "pitfalls")
         assert not store().lesson_read(app.ctx.pack, "pitfalls")
 

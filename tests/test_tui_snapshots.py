@@ -8,6 +8,7 @@ is held still before the picture, and the spinner is gone once the check has fin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,18 @@ def test_lesson_reader(snap_compare, pack_dir: Path) -> None:
     assert snap_compare(make_app(pack_dir), terminal_size=(80, 24), run_before=run_before)
 
 
+async def check_add_one(pilot: Pilot[None], edit: Callable[[str], str]) -> ExerciseView:
+    """Open the demo exercise, put `edit(reference solution)` in the editor and check it."""
+    screen = pilot.app.screen
+    assert isinstance(screen, CourseScreen)
+    await screen.open_item(CourseItem(ItemKind.EXERCISE, "add_one"))
+    view = screen.query_one(ExerciseView)
+    view.editor.load_text(edit(view.solution()))
+    await pilot.press("f5")
+    await wait_for_check(pilot, view)
+    return view
+
+
 def test_exercise_after_a_passing_check(snap_compare, pack_dir: Path) -> None:
     try:
         detect()
@@ -158,13 +171,7 @@ def test_exercise_after_a_passing_check(snap_compare, pack_dir: Path) -> None:
         pytest.skip("needs the real rustc")
 
     async def run_before(pilot: Pilot[None]) -> None:
-        screen = pilot.app.screen
-        assert isinstance(screen, CourseScreen)
-        await screen.open_item(CourseItem(ItemKind.EXERCISE, "add_one"))
-        view = screen.query_one(ExerciseView)
-        view.editor.load_text(view.solution())
-        await pilot.press("f5")
-        await wait_for_check(pilot, view)
+        view = await check_add_one(pilot, lambda solution: solution)
         assert view.results.result is not None and view.results.result.passed, view.results.result
         view.editor.move_cursor((0, 0))
         await settle(pilot)
@@ -179,13 +186,7 @@ def test_exercise_with_a_compile_error(snap_compare, pack_dir: Path) -> None:
         pytest.skip("needs the real rustc")
 
     async def run_before(pilot: Pilot[None]) -> None:
-        screen = pilot.app.screen
-        assert isinstance(screen, CourseScreen)
-        await screen.open_item(CourseItem(ItemKind.EXERCISE, "add_one"))
-        view = screen.query_one(ExerciseView)
-        view.editor.load_text(view.solution().replace("unsafe { asm!", "{ asm!"))
-        await pilot.press("f5")
-        await wait_for_check(pilot, view)
+        await check_add_one(pilot, lambda solution: solution.replace("unsafe { asm!", "{ asm!"))
         await pilot.press("ctrl+g")
         await settle(pilot)
 
