@@ -455,9 +455,9 @@ def test_the_shared_std_is_found_and_handed_to_the_test_binaries(tmp_path: Path)
 def test_checks_link_statically_when_the_toolchain_ships_no_shared_std(monkeypatch: pytest.MonkeyPatch) -> None:
     from asm_tutor.grader import runtime
 
-    monkeypatch.setattr(runtime, "_find_std_dylib_dir", lambda toolchain: None)
+    monkeypatch.setattr(runtime, "_std_dylib_dir", lambda sysroot, toolchain: None)
     monkeypatch.setattr(runtime, "_known", {})  # forget what earlier tests prepared and found
-    monkeypatch.setattr(runtime, "_std_dirs", {})
+    monkeypatch.setattr(runtime, "_paths", {})
     result = run("times_nine", "seed_times_nine.rs")
     assert result.status is Status.PASS, result.message
     assert [r.std_dylib_dir for r in runtime._known.values()] == [None]  # it did link statically

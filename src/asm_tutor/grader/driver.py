@@ -8,7 +8,8 @@ function and propagate constants into it), random cases are drawn at run time
 from a small xorshift generator seeded from argv, and every case also calls the
 function through a function pointer the optimizer cannot see through. The part
 that is the same for every exercise (the report pipe, the random numbers, the
-panic hook, the loop over cases) is the prebuilt runtime crate (runtime.py).
+panic hook, the loop over cases, the formatting of report lines) is the prebuilt
+runtime crate (runtime.py).
 
 The driver reports on its own pipe (file descriptor from argv), one line per event:
     START\t<i>                                   before case i
@@ -129,8 +130,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     n = len(types)
     reference = spec.reference_for(arch)
     args_of = ", ".join(f"__a.{k}.clone()" for k in range(n))
-    input_fmt = f"{sig.name}(" + ", ".join("{:?}" for _ in range(n)) + ")"
-    input_args = "".join(f", __a.{k}" for k in range(n))
+    debug_args = ", ".join(f"&__a.{k}" for k in range(n))
 
     cases: list[CaseInfo] = []
     arms: list[str] = []
@@ -177,7 +177,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         index = len(cases)
         cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.expr))
         arms.append(
-            f"{index} => {{ use super::{sig.name}; let __ok: bool = {{ {prop.expr} }}; __property(__i, __ok) }}"
+            f"{index} => {{ use super::{sig.name}; let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::property(__i, __ok) }}"
         )
 
     fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
@@ -189,7 +189,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
 /// Added by asm-tutor for grading: the hidden tests. Not part of your file.
 pub mod {DRIVER_MODULE} {{
     #![allow(warnings)]
-    use ::asm_tutor_rt::{{emit as __emit, field as __field, line as __line, Rng as __Rng}};
+    use ::asm_tutor_rt::Rng as __Rng;
 """
     # The signature check comes first, on a known line, so a type mismatch there is recognised.
     signature_offset = header.count("\n") + 1
@@ -197,6 +197,7 @@ pub mod {DRIVER_MODULE} {{
     type __Args = {_tuple_type(types)};
     type __Ret = {sig.returns};
     const __TOTAL: usize = {len(cases)};
+    const __NAME: &str = "{sig.name}";
 
     {reference_fn}
 
@@ -204,42 +205,19 @@ pub mod {DRIVER_MODULE} {{
     #[inline(never)]
     fn __fn_ptr() -> {fn_type} {{ unsafe {{ ::std::ptr::read_volatile(&__FN) }} }}
 
-    #[inline(never)]
-    fn __call_ptr(__a: &__Args) -> __Ret {{ let __f = __fn_ptr(); __f({args_of}) }}
-
-    // Said before the call, so a crash inside it can still be reported with its input.
-    // The helpers stay out of line: inlined into every case they would only slow the -O3 compile.
+    // The helpers stay out of line and leave the formatting to the prebuilt runtime
+    // (through `dyn Debug`): inlined into every case, or formatting here, they would
+    // only slow both compiles.
     #[inline(never)]
     fn __note(__i: usize, __a: &__Args, __e: &__Ret) {{
-        let mut line = __line("INPUT", __i);
-        __field(&mut line, format_args!("{input_fmt}"{input_args}));
-        __field(&mut line, format_args!("{{:?}}", __e));
-        __emit(line);
+        ::asm_tutor_rt::note(__i, __NAME, &[{debug_args}], __e)
     }}
 
     #[inline(never)]
     fn __judge(__i: usize, __a: &__Args, __e: __Ret, __d: __Ret) {{
-        let __p = __call_ptr(__a);
-        let (ok, actual, how) = if __d != __e {{ (false, __d, "direct") }}
-            else if __p != __e {{ (false, __p, "pointer") }}
-            else {{ (true, __d, "") }};
-        let mut line = __line("RESULT", __i);
-        __field(&mut line, format_args!("{{}}", if ok {{ "pass" }} else {{ "fail" }}));
-        __field(&mut line, format_args!("{input_fmt}"{input_args}));
-        __field(&mut line, format_args!("{{:?}}", __e));
-        __field(&mut line, format_args!("{{:?}}", actual));
-        __field(&mut line, format_args!("{{}}", how));
-        __emit(line);
-    }}
-
-    #[inline(never)]
-    fn __property(__i: usize, ok: bool) {{
-        let mut line = __line("RESULT", __i);
-        __field(&mut line, format_args!("{{}}", if ok {{ "pass" }} else {{ "fail" }}));
-        __field(&mut line, format_args!(""));  // the input: the property's text, known to the grader
-        __field(&mut line, format_args!("true"));
-        __field(&mut line, format_args!("{{}}", ok));
-        __emit(line);
+        let __p = __fn_ptr()({args_of});
+        let (actual, how) = if __d != __e {{ (__d, "direct") }} else if __p != __e {{ (__p, "pointer") }} else {{ (__d, "") }};
+        ::asm_tutor_rt::verdict(__i, __NAME, &[{debug_args}], &__e, &actual, how)
     }}
 
     fn __case(__i: usize, __seed: u64) {{

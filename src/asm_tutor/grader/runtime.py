@@ -1,8 +1,8 @@
 """The test driver's fixed half, compiled once per rustc into a small library (an rlib).
 
 Everything in the driver that does not depend on the exercise (the report pipe, the
-line protocol, the random numbers, the panic hook, the loop over cases with
-`catch_unwind`) lives here. Compiling it into every check cost a third of the -O3
+line protocol and its formatting, the random numbers, the panic hook, the loop over
+cases with `catch_unwind`) lives here. Compiling it into every check cost a third of the -O3
 build; now each check links the prebuilt rlib from the cache instead. It is built
 with the same rustc that builds the checks (the key includes its commit), written
 atomically, and rebuilt when this file changes.
@@ -11,6 +11,7 @@ atomically, and rebuilt when this file changes.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -30,13 +31,14 @@ _BUILD_TIME_LIMIT = 120.0
 # Edition 2018 and only features from before Rust 1.59, so any rustc with asm! builds it.
 SOURCE = r"""
 //! asm-tutor's test runtime: what every generated driver shares.
+use std::fmt::{Debug, Write};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
 static FD: AtomicI32 = AtomicI32::new(-1);
 static CURRENT: AtomicUsize = AtomicUsize::new(usize::MAX);
 
 /// Send one report line on the pipe named on the command line.
-pub fn emit(mut line: Vec<u8>) {
+fn emit(mut line: Vec<u8>) {
     line.push(b'\n');
     let fd = FD.load(Ordering::SeqCst);
     let mut rest: &[u8] = &line;
@@ -55,19 +57,62 @@ pub fn emit(mut line: Vec<u8>) {
 }
 
 /// A report line's start: its kind and the case number.
-pub fn line(kind: &str, case: usize) -> Vec<u8> {
+fn line(kind: &str, case: usize) -> Vec<u8> {
     let mut line = kind.as_bytes().to_vec();
     field(&mut line, format_args!("{}", case));
     line
 }
 
 /// One tab-separated field, kept on one line and to a sane length.
-pub fn field(line: &mut Vec<u8>, text: std::fmt::Arguments) {
+fn field(line: &mut Vec<u8>, text: std::fmt::Arguments) {
     let text = std::fmt::format(text);
     line.push(b'\t');
     for &b in text.as_bytes().iter().take(400) {
         line.push(if b == b'\t' || b == b'\n' || b == b'\r' { b' ' } else { b });
     }
+}
+
+/// The call as the learner would write it, e.g. `times_nine(6)`.
+fn call(line: &mut Vec<u8>, name: &str, args: &[&dyn Debug]) {
+    let mut text = String::from(name);
+    text.push('(');
+    for (k, value) in args.iter().enumerate() {
+        if k > 0 {
+            text.push_str(", ");
+        }
+        let _ = write!(text, "{:?}", value);
+    }
+    text.push(')');
+    field(line, format_args!("{}", text));
+}
+
+/// INPUT: said before the learner's function runs, so a crash inside it still names its input.
+pub fn note(case: usize, name: &str, args: &[&dyn Debug], expected: &dyn Debug) {
+    let mut report = line("INPUT", case);
+    call(&mut report, name, args);
+    field(&mut report, format_args!("{:?}", expected));
+    emit(report);
+}
+
+/// RESULT of one call; `how` is empty for a pass, else which call went wrong ("direct", "pointer").
+pub fn verdict(case: usize, name: &str, args: &[&dyn Debug], expected: &dyn Debug, actual: &dyn Debug, how: &str) {
+    let mut report = line("RESULT", case);
+    field(&mut report, format_args!("{}", if how.is_empty() { "pass" } else { "fail" }));
+    call(&mut report, name, args);
+    field(&mut report, format_args!("{:?}", expected));
+    field(&mut report, format_args!("{:?}", actual));
+    field(&mut report, format_args!("{}", how));
+    emit(report);
+}
+
+/// RESULT of a property; its input is the property's text, which the grader knows.
+pub fn property(case: usize, ok: bool) {
+    let mut report = line("RESULT", case);
+    field(&mut report, format_args!("{}", if ok { "pass" } else { "fail" }));
+    field(&mut report, format_args!(""));
+    field(&mut report, format_args!("true"));
+    field(&mut report, format_args!("{}", ok));
+    emit(report);
 }
 
 /// A decimal argument from the command line (0 when absent or not a number).
@@ -165,16 +210,51 @@ pub fn run(total: usize, case: &dyn Fn(usize, u64)) {
 }
 """
 
-_STD_DIR_FILE = "std-dylib-dir"  # beside the cached rlib: where the shared std is, or empty
+_PATHS_FILE = "toolchain-paths.json"  # beside the cached rlib: what toolchain_paths() found
+
+
+@dataclass(frozen=True)
+class ToolchainPaths:
+    """Where a toolchain's parts are, found once per rustc (`rustc --print sysroot`)."""
+
+    # The rustc binary inside the toolchain. rustup's `rustc` on PATH is a proxy that
+    # picks the toolchain and then starts this one: ~8 ms per compile saved by
+    # starting it directly. The cache key holds the commit `rustc -vV` reported
+    # through the proxy, so a toolchain switch still gets its own entry.
+    compiler: Path
+    # The toolchain's shared std (libstd-*.so), when it ships one: linking the checks
+    # against it instead of the static std takes ~25 ms off the two links of a check.
+    # The programs then find it through LD_LIBRARY_PATH (see program_env()).
+    std_dylib_dir: Path | None
+
+    def to_json(self) -> str:
+        return json.dumps({"compiler": str(self.compiler), "std_dylib_dir": str(self.std_dylib_dir or "")})
+
+    @classmethod
+    def from_json(cls, text: str) -> ToolchainPaths | None:
+        """The recorded paths, or None when they are unreadable or gone (found again then)."""
+        try:
+            data = json.loads(text)
+            compiler, std_dir = Path(data["compiler"]), Path(data["std_dylib_dir"]) if data["std_dylib_dir"] else None
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not compiler.is_file() or (std_dir is not None and not std_dir.is_dir()):
+            return None
+        return cls(compiler, std_dir)
 
 
 @dataclass(frozen=True)
 class Runtime:
     rlib: Path
-    # The toolchain's shared std (libstd-*.so), when it ships one: linking the checks
-    # against it instead of the static std takes ~25 ms off the two links of a check.
-    # The test binaries then find it through LD_LIBRARY_PATH (see env()).
-    std_dylib_dir: Path | None
+    paths: ToolchainPaths
+
+    @property
+    def compiler(self) -> Path:
+        return self.paths.compiler
+
+    @property
+    def std_dylib_dir(self) -> Path | None:
+        return self.paths.std_dylib_dir
 
     def env(self) -> dict[str, str] | None:
         """The environment a test binary needs, or None for the tutor's own."""
@@ -191,7 +271,7 @@ def program_env(std_dylib_dir: Path | None) -> dict[str, str] | None:
 
 _lock = threading.Lock()
 _known: dict[str, Runtime] = {}  # key → runtime already checked or built by this process
-_std_dirs: dict[str, Path | None] = {}  # key → shared std folder (or None), found by this process
+_paths: dict[str, ToolchainPaths] = {}  # key → the toolchain's parts, found by this process
 
 
 class RuntimeBuildError(ToolchainError):
@@ -214,57 +294,63 @@ def prepare(toolchain: Toolchain, work: Path, cancel: threading.Event | None) ->
         if known is not None and known.rlib.is_file():
             return known
         cached = cache_dir() / "runtime" / key / f"lib{CRATE}.rlib"
-        std_file = cached.parent / _STD_DIR_FILE
-        if cached.is_file() and std_file.is_file():
-            recorded = std_file.read_text(encoding="utf-8").strip()
-            runtime = Runtime(cached, Path(recorded) if recorded else None)
-            if runtime.std_dylib_dir is None or runtime.std_dylib_dir.is_dir():
-                _known[key] = runtime
-                _std_dirs[key] = runtime.std_dylib_dir
-                return runtime
+        paths_file = cached.parent / _PATHS_FILE
+        if cached.is_file() and paths_file.is_file():
+            recorded = ToolchainPaths.from_json(paths_file.read_text(encoding="utf-8"))
+            if recorded is not None:
+                _paths[key] = recorded
+                _known[key] = Runtime(cached, recorded)
+                return _known[key]
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             folder = Path(tempfile.mkdtemp(dir=cached.parent, prefix=".build-"))
         except OSError:
             # No cache to keep it in: build it for this check alone.
             built = _build(toolchain, work / "runtime", cancel)
-            return None if built is None else Runtime(built, shared_std_dir(toolchain))
+            return None if built is None else Runtime(built, toolchain_paths(toolchain))
         try:
             built = _build(toolchain, folder, cancel)
             if built is None:
                 return None
-            std_dir = shared_std_dir(toolchain)
-            (folder / _STD_DIR_FILE).write_text(str(std_dir or ""), encoding="utf-8")
+            paths = toolchain_paths(toolchain)
+            (folder / _PATHS_FILE).write_text(paths.to_json(), encoding="utf-8")
             os.replace(built, cached)  # atomic: another process may be doing the same
-            os.replace(folder / _STD_DIR_FILE, std_file)
+            os.replace(folder / _PATHS_FILE, paths_file)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        runtime = Runtime(cached, std_dir)
-        _known[key] = runtime
-        return runtime
+        _known[key] = Runtime(cached, paths)
+        return _known[key]
 
 
-def shared_std_dir(toolchain: Toolchain) -> Path | None:
-    """The folder of the toolchain's shared std, once per process (prepare() also keeps it on disk)."""
+def toolchain_paths(toolchain: Toolchain) -> ToolchainPaths:
+    """The toolchain's compiler and shared std, once per process (prepare() also keeps them on disk)."""
     key = _key(toolchain)
-    if key not in _std_dirs:
-        _std_dirs[key] = _find_std_dylib_dir(toolchain)
-    return _std_dirs[key]
+    if key not in _paths:
+        _paths[key] = _find_paths(toolchain)
+    return _paths[key]
 
 
-def _find_std_dylib_dir(toolchain: Toolchain) -> Path | None:
-    """The folder of the toolchain's shared std on Linux, if it ships one; else None (link statically)."""
-    if not sys.platform.startswith("linux"):
-        return None
+def _find_paths(toolchain: Toolchain) -> ToolchainPaths:
+    """Ask rustc for its sysroot; without an answer, use rustc as found and link statically."""
     try:
         proc = subprocess.run([str(toolchain.rustc), "--print", "sysroot"], capture_output=True, text=True,
                               timeout=30, stdin=subprocess.DEVNULL, check=False)
     except (OSError, subprocess.TimeoutExpired):
+        return ToolchainPaths(toolchain.rustc, None)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return ToolchainPaths(toolchain.rustc, None)
+    sysroot = Path(proc.stdout.strip())
+    inside = sysroot / "bin" / ("rustc.exe" if os.name == "nt" else "rustc")
+    compiler = inside if inside.is_file() and os.access(inside, os.X_OK) else toolchain.rustc
+    return ToolchainPaths(compiler, _std_dylib_dir(sysroot, toolchain))
+
+
+def _std_dylib_dir(sysroot: Path, toolchain: Toolchain) -> Path | None:
+    """The folder of the toolchain's shared std on Linux, if it ships one; else None (link statically)."""
+    if not sys.platform.startswith("linux"):
         return None
-    folder = Path(proc.stdout.strip()) / "lib" / "rustlib" / toolchain.host / "lib"
-    if proc.returncode != 0 or not any(folder.glob("libstd-*.so")):
-        return None
-    return folder
+    folder = sysroot / "lib" / "rustlib" / toolchain.host / "lib"
+    return folder if any(folder.glob("libstd-*.so")) else None
 
 
 def _build(toolchain: Toolchain, folder: Path, cancel: threading.Event | None) -> Path | None:

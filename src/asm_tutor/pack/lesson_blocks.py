@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from asm_tutor.grader.runtime import program_env, shared_std_dir
+from asm_tutor.grader.runtime import program_env, toolchain_paths
 from asm_tutor.grader.sandbox import Job, Limits, run_jobs
 from asm_tutor.pack.model import ARCHES
 from asm_tutor.toolchain import Toolchain
@@ -428,11 +428,12 @@ def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021") 
         src = workdir / "block.rs"
         src.write_text(block.source, encoding="utf-8")
         exe = workdir / ("block.exe" if os.name == "nt" else "block")
+        paths = toolchain_paths(toolchain)
         argv = [
-            str(toolchain.rustc), f"--edition={edition}", "-C", "opt-level=0", "--color=never",
+            str(paths.compiler), f"--edition={edition}", "-C", "opt-level=0", "--color=never",
             "--crate-name", "lesson_block", "-o", exe.name, src.name,
         ]
-        std_dir = shared_std_dir(toolchain)
+        std_dir = paths.std_dylib_dir
         if std_dir is not None:
             argv += ["-C", "prefer-dynamic"]  # a shorter link, as for checks (grader/runtime.py)
         status, _out, stderr = _run(argv, workdir, COMPILE_TIMEOUT)
