@@ -74,3 +74,38 @@ def test_mock_rustc_named_in_the_settings_file_is_used(tmp_path: Path, monkeypat
     assert detect().rustc == script
     monkeypatch.setenv("ASM_TUTOR_RUSTC", "rustc")  # the environment still wins over the file
     assert detect().rustc != script
+
+
+def test_mock_rustc_replaced_while_the_tutor_runs_is_asked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An upgrade cannot be made to happen with the real rustc: a script stands in for it.
+    from asm_tutor.toolchain import detect
+
+    bin_dir = tmp_path / "bin"
+    _mock_rustc(bin_dir, "1.60.0")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert detect().release == "1.60.0"
+    assert detect().release == "1.60.0"  # unchanged: the answer is kept
+    os.remove(bin_dir / "rustc")
+    _mock_rustc(bin_dir, "1.100.0")  # a new file (stat differs at least in size)
+    assert detect().release == "1.100.0"
+
+
+def test_mock_rustc_a_rust_toolchain_file_in_the_folder_means_asking_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # rustup picks a toolchain per folder; a script stands in for the proxy and counts its calls.
+    from asm_tutor.toolchain import detect
+
+    bin_dir = tmp_path / "bin"
+    script = _mock_rustc(bin_dir, "1.60.0")
+    calls = tmp_path / "calls"
+    script.write_text(script.read_text(encoding="utf-8").replace("#!/bin/sh\n", f"#!/bin/sh\necho x >> {calls}\n"),
+                      encoding="utf-8")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    detect()
+    detect()
+    (project / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "nightly"\n', encoding="utf-8")
+    detect()
+    assert calls.read_text(encoding="utf-8").count("x") == 2

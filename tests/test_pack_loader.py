@@ -226,3 +226,18 @@ def test_missing_manifest(tmp_path: Path) -> None:
     problem = only_problem(write_pack(tmp_path, **{"pack.toml": None}))
     assert problem.file == "pack.toml"
     assert "missing" in problem.message
+
+
+def test_a_pack_loaded_again_is_read_again_once_a_file_changed(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "pack"
+    shutil.copytree(builtin_pack_dir() / "exercises", root / "exercises")
+    shutil.copytree(builtin_pack_dir() / "lessons", root / "lessons")
+    shutil.copy(builtin_pack_dir() / "pack.toml", root / "pack.toml")
+    first = load_pack(root)
+    assert load_pack(root) is first  # unchanged: kept
+    spec = root / "exercises" / "times_nine" / "exercise.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("Times nine", "Nine times"), encoding="utf-8")
+    again = load_pack(root)
+    assert again is not first and again.exercises["times_nine"].title.startswith("Nine times")

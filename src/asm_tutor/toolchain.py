@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import os
 import shutil
 import subprocess
 import threading
@@ -85,7 +85,6 @@ def parse_version_info(rustc: Path, text: str) -> Toolchain:
     )
 
 
-@functools.cache
 def _probe(rustc: Path) -> Toolchain:
     try:
         proc = subprocess.run(
@@ -98,14 +97,54 @@ def _probe(rustc: Path) -> Toolchain:
     return parse_version_info(rustc, proc.stdout)
 
 
+Fingerprint = tuple[object, ...]
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def fingerprint(rustc: Path) -> Fingerprint:
+    """What decides which compiler `rustc` is: when none of it changed, the last answer still holds.
+
+    The binary itself (a distribution's rustc is replaced on upgrade) and, for rustup's
+    proxy, what rustup chooses by: $RUSTUP_TOOLCHAIN, its settings (default, overrides),
+    its toolchains folder (an update renames a new toolchain in) and rust-toolchain files
+    in the working folder and above. About 20 stat calls: cheap enough for every check.
+    """
+    parts: list[object] = [str(rustc), _stat(rustc), _stat(rustc.resolve()), os.environ.get("RUSTUP_TOOLCHAIN")]
+    rustup_home = Path(os.environ.get("RUSTUP_HOME") or Path.home() / ".rustup")
+    parts += [_stat(rustup_home / "settings.toml"), _stat(rustup_home / "toolchains")]
+    try:
+        here = Path.cwd()
+    except OSError:
+        here = None
+    if here is not None:
+        for folder in (here, *here.parents):
+            parts += [_stat(folder / "rust-toolchain"), _stat(folder / "rust-toolchain.toml")]
+    return tuple(parts)
+
+
 _probe_lock = threading.Lock()  # a caller arriving while the warm-up probes waits for its answer
+_probed: dict[Path, tuple[Fingerprint, Toolchain]] = {}  # rustc → its answer, and what it depended on
 
 
 def detect(configured: str | None = None) -> Toolchain:
-    """The toolchain to grade with. `rustc -vV` runs once per rustc per process."""
+    """The toolchain to grade with. `rustc -vV` runs again only when its fingerprint() changed,
+    so a long-running tutor notices a `rustup update` or a new default toolchain."""
     rustc = find_rustc(configured)
     with _probe_lock:
-        return _probe(rustc)
+        current = fingerprint(rustc)
+        known = _probed.get(rustc)
+        if known is not None and known[0] == current:
+            return known[1]
+        toolchain = _probe(rustc)
+        _probed[rustc] = (current, toolchain)
+        return toolchain
 
 
 def warm_up() -> None:
