@@ -234,7 +234,7 @@ def test_a_pack_loaded_again_is_read_again_once_a_file_changed(tmp_path: Path) -
     root = tmp_path / "pack"
     shutil.copytree(builtin_pack_dir() / "exercises", root / "exercises")
     shutil.copytree(builtin_pack_dir() / "lessons", root / "lessons")
-    shutil.copy(builtin_pack_dir() / "pack.toml", root / "pack.toml")
+    shutil.copy2(builtin_pack_dir() / "pack.toml", root / "pack.toml")  # copies keep their old time stamps
     first = load_pack(root)
     assert load_pack(root) is first  # unchanged: kept
     spec = root / "exercises" / "times_nine" / "exercise.toml"

@@ -7,12 +7,13 @@ from rich.console import Console
 from asm_tutor.pack.problems import PackError
 
 
+# No emoji codes: a pack's `:x:` stays as written (and rich skips a pass over every line).
 def stdout() -> Console:
-    return Console(highlight=False)
+    return Console(highlight=False, emoji=False)
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def print_pack_problems(err: PackError) -> None:

@@ -123,9 +123,11 @@ def fingerprint(rustc: Path) -> Fingerprint:
         here = Path.cwd()
     except OSError:
         here = None
-    if here is not None:
+    if here is not None:  # only the files that exist: the same answer holds in any folder without one
         for folder in (here, *here.parents):
-            parts += [_stat(folder / "rust-toolchain"), _stat(folder / "rust-toolchain.toml")]
+            for name in ("rust-toolchain", "rust-toolchain.toml"):
+                if (found := _stat(folder / name)) is not None:
+                    parts.append((str(folder / name), found))
     return tuple(parts)
 
 
@@ -149,7 +151,11 @@ def detect(configured: str | None = None) -> Toolchain:
 
 def warm_up() -> None:
     """Start `rustc -vV` in the background, so it overlaps the imports and pack loading
-    that come before grading instead of adding to them. Problems surface on the real call."""
+    that come before grading instead of adding to them. Problems surface on the real call.
+    A process that has asked before (the TUI, the check server's children) skips it: its
+    answer is re-validated by the real call in a fraction of a millisecond."""
+    if _probed:
+        return
 
     def probe() -> None:
         try:

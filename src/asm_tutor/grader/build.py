@@ -7,6 +7,7 @@ Rust cannot pass for asm and the asm! blocks stay recognisable.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +62,12 @@ def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str, r
 
 def rustc_job(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Runtime) -> Job:
     # rustc itself needs far more memory than a test binary: only a time limit here.
+    # Its temporary files (the linker's too) go in the work folder: a check stopped
+    # mid-link then leaves nothing behind in /tmp, since the work folder is removed.
+    scratch = work / f"tmp_o{opt_level}"
+    scratch.mkdir(exist_ok=True)
     return Job(rustc_argv(toolchain, work, opt_level, edition, runtime), Limits(wall_time=COMPILE_TIME_LIMIT),
-               cwd=work, separate_stderr=True)
+               cwd=work, separate_stderr=True, env={**os.environ, "TMPDIR": str(scratch)})
 
 
 def finished_build(work: Path, opt_level: int, outcome: Outcome) -> Build:

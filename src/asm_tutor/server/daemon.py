@@ -1,0 +1,288 @@
+"""The server: warm once, then fork a child per request that runs the command line.
+
+The parent stays single-threaded (it forks) and does no request's work itself: it
+reads a request, forks, answers "A" (accepted) and goes back to waiting. The child
+takes on the client's terminal, folder and environment and runs `cli.main()`, then
+sends the exit status. What the parent holds warm (imports, the toolchain's answer,
+the prepared runtime, the loaded pack) is re-validated by the child against the
+client's environment and the files on disk, as any long-lived process does
+(toolchain.detect, pack.loader.load_pack), so it is a speed-up and never an answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import io
+import os
+import select
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from asm_tutor.server import address
+
+REQUEST_READ_TIMEOUT = 5.0
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Request:
+    identity: str
+    cwd: str
+    stdout_encoding: str
+    stderr_encoding: str
+    argv: list[str]
+    env: dict[str, str]
+    fds: list[int]  # the client's stdin, stdout and stderr
+
+    @classmethod
+    def parse(cls, fields: list[str], fds: list[int]) -> Request | None:
+        if len(fields) < 5 or not fields[4].isdigit() or len(fds) != 3:
+            return None
+        count = int(fields[4])
+        argv, env_items = fields[5:5 + count], fields[5 + count:]
+        if len(argv) != count:
+            return None
+        env = dict(item.split("=", 1) for item in env_items if "=" in item)
+        return cls(fields[0], fields[1], fields[2], fields[3], argv, env, fds)
+
+
+def warm() -> None:
+    """Import what a check needs and prepare the toolchain, its runtime and the default pack.
+
+    Failures are left for the requests to meet and report: a server without rustc
+    still answers (with the usual sentence about rustc)."""
+    import rich.markup
+    import rich.table  # noqa: F401
+
+    import asm_tutor.cli
+    import asm_tutor.cmd.check
+    import asm_tutor.errors
+    import asm_tutor.grader.build
+    import asm_tutor.grader.cache
+    import asm_tutor.grader.checks
+    import asm_tutor.grader.diagnostics
+    import asm_tutor.grader.driver
+    import asm_tutor.grader.engine
+    import asm_tutor.grader.runner
+    import asm_tutor.pack.locate
+    import asm_tutor.progress.store
+    import asm_tutor.report
+    import asm_tutor.settings
+    from asm_tutor.context import Context
+    from asm_tutor.grader import runtime
+    from asm_tutor.toolchain import require_grading_toolchain
+
+    asm_tutor.cli.build_parser()
+    asm_tutor.grader.cache.grader_fingerprint()
+    with contextlib.suppress(Exception):
+        Context(pack_arg=None, profile=None).pack  # noqa: B018  (loads and keeps it)
+    with contextlib.suppress(Exception), tempfile.TemporaryDirectory(prefix="asm-tutor-warm-") as work:
+        toolchain = require_grading_toolchain()
+        runtime.prepare(toolchain, Path(work), None)
+        runtime.toolchain_paths(toolchain)
+
+
+def _code_files() -> dict[str, int]:
+    """The tutor's modules this process has loaded, with their modification times."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    files: dict[str, int] = {}
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path and path.startswith(package):
+            with contextlib.suppress(OSError):
+                files[path] = os.stat(path).st_mtime_ns
+    return files
+
+
+def _unchanged(files: dict[str, int]) -> bool:
+    """False once the tutor's code changed on disk (an upgrade, an edit): time to leave."""
+    for path, mtime in files.items():
+        try:
+            if os.stat(path).st_mtime_ns != mtime:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def serve(idle_timeout: float = address.IDLE_MINUTES * 60.0) -> int:
+    """Run the server until it has been idle for `idle_timeout`, is stopped, or its code changes."""
+    folder, path = address.folder(), address.socket_path()
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    if not address.is_private(folder):
+        sys.stderr.write(f"asm-tutor server: {folder} is not a private folder of this user's; not serving.\n")
+        return 1
+    lock = open(path + ".lock", "w")  # held for the server's whole life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0  # another server is starting or running: let it serve
+    # The server's own complaints (not a request's: those go to the client) land in a log.
+    log = os.open(path + ".log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(log, 2)
+    os.close(log)
+    warm()
+    # What is warm now stays untouched by the collector, so a child's collections neither
+    # walk it nor copy its pages (fork shares them until written).
+    gc.freeze()
+    files = _code_files()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    bound = os.stat(path).st_ino
+    Path(path + ".pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
+    # Children are reaped by the kernel; SIGTERM (`asm-tutor server stop`) ends the loop.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        last = time.monotonic()
+        while True:
+            ready, _, _ = select.select([listener], [], [], max(0.0, last + idle_timeout - time.monotonic()))
+            if not ready:
+                return 0  # idle
+            conn, _ = listener.accept()
+            last = time.monotonic()
+            with conn:
+                current = _unchanged(files) and _still_ours(path, bound)
+                _take(conn, current)
+            if not current:
+                return 0
+    finally:
+        with contextlib.suppress(OSError):
+            if _still_ours(path, bound):
+                os.unlink(path)
+                os.unlink(path + ".pid")
+        listener.close()
+
+
+def _still_ours(path: str, inode: int) -> bool:
+    try:
+        return os.stat(path).st_ino == inode
+    except OSError:
+        return False
+
+
+def _take(conn: socket.socket, current: bool) -> None:
+    """Read one request and fork its child; answer "N" when it cannot be taken."""
+    request = _read(conn)
+    if request is None or not current or request.identity != address.identity():
+        if request is not None:
+            for fd in request.fds:
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            conn.sendall(b"N")
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _child(conn, request)
+        finally:
+            os._exit(1)  # a child never returns to the parent's loop
+    for fd in request.fds:
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        conn.sendall(b"A")
+
+
+def _read(conn: socket.socket) -> Request | None:
+    conn.settimeout(REQUEST_READ_TIMEOUT)
+    fds: list[int] = []
+    try:
+        data, ancillary, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(3 * 4))
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds += [int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
+                        for i in range(0, len(payload) - len(payload) % 4, 4)]
+        if len(data) < 4 or int.from_bytes(data[:4], "big") > MAX_REQUEST_BYTES:
+            raise ValueError("bad length")
+        size = int.from_bytes(data[:4], "big")
+        body = data[4:]
+        while len(body) < size:
+            chunk = conn.recv(size - len(body))
+            if not chunk:
+                raise ValueError("short request")
+            body += chunk
+    except (OSError, ValueError):
+        for fd in fds:
+            os.close(fd)
+        return None
+    request = Request.parse(address.decode(body), fds)
+    if request is None:
+        for fd in fds:
+            os.close(fd)
+    return request
+
+
+def _child(conn: socket.socket, request: Request) -> None:
+    """Run the command as the client would have, on its terminal; send the status; exit."""
+    code = 1
+    try:
+        gc.disable()  # a child lives for one command: no collections, fewer copied pages
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess must wait for its own children
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, fd in zip((0, 1, 2), request.fds, strict=True):
+            os.dup2(fd, target)
+            os.close(fd)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+        sys.stdout = _text_stream(1, request.stdout_encoding)
+        sys.stderr = _text_stream(2, request.stderr_encoding)
+        os.chdir(request.cwd)
+        os.environ.clear()
+        os.environ.update(request.env)
+        tempfile.tempdir = None  # found again from the client's TMPDIR
+        conn.settimeout(None)
+        threading.Thread(target=_cancel_when_client_leaves, args=(conn,), daemon=True).start()
+        from asm_tutor.cli import main
+
+        code = main(request.argv)
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        # From here on, a late interrupt from the watcher must not stop the answer.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        with contextlib.suppress(OSError):
+            conn.sendall(code.to_bytes(4, "big", signed=True))
+        os._exit(code & 0xFF)
+
+
+def _text_stream(fd: int, encoding: str) -> io.TextIOWrapper:
+    try:
+        interactive = os.isatty(fd)
+    except OSError:
+        interactive = False
+    return io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding=encoding, errors="replace",
+                            line_buffering=interactive)
+
+
+def _cancel_when_client_leaves(conn: socket.socket) -> None:
+    """The client closing the connection (Ctrl-C there) interrupts this child, as Ctrl-C would.
+
+    The client has said "interrupted" and given the terminal back: nothing more is written to it."""
+    with contextlib.suppress(OSError):
+        while conn.recv(1):
+            pass
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    os.kill(os.getpid(), signal.SIGINT)
