@@ -120,7 +120,13 @@ def main() -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
         env[var] = str(work / var.lower())
-    tutor = [PYTHON, "-m", "asm_tutor"]
+    # The check server's socket: a folder of the bench's own, with a short path.
+    env["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="atb-", dir="/tmp")
+    env.pop("ASM_TUTOR_SERVER", None)
+    no_server = {**env, "ASM_TUTOR_SERVER": "off"}
+    # The program a learner types: the console script pip installed beside this Python.
+    script = Path(PYTHON).parent / "asm-tutor"
+    tutor = [str(script)] if script.is_file() else [PYTHON, "-m", "asm_tutor"]
     arch = platform.machine()
     solution_dir = ROOT / "exercises" / args.exercise
     solution_path = solution_dir / arch / "solution.rs"
@@ -154,6 +160,10 @@ def main() -> int:
         src = fresh_source(i)
         return timed([*tutor, "check", args.exercise, str(src), "--no-save"], env)
 
+    def cold_alone(i: int) -> float:
+        src = fresh_source(i)
+        return timed([*tutor, "check", args.exercise, str(src), "--no-save"], no_server)
+
     def engine(i: int, mode: str = "once") -> float:
         src = fresh_source(i)
         proc = subprocess.run([PYTHON, "-c", ENGINE_PROBE, str(ROOT), args.exercise, str(src), mode], env=env,
@@ -165,6 +175,9 @@ def main() -> int:
 
     def cached(i: int) -> float:
         return timed([*tutor, "check", args.exercise, str(warm), "--no-save"], env)
+
+    def cached_alone(i: int) -> float:
+        return timed([*tutor, "check", args.exercise, str(warm), "--no-save"], no_server)
 
     def cargo_flow(i: int) -> float:
         (crate / "src" / "main.rs").write_text(f"{solution}\n// run {i} {time.time_ns()}\n{crate_test}")
@@ -194,22 +207,31 @@ def main() -> int:
     def pack_check(i: int) -> float:
         return timed([*tutor, "pack", "check", str(ROOT)], env)
 
+    def pack_check_cold(i: int) -> float:
+        shutil.rmtree(Path(env["XDG_CACHE_HOME"]) / "asm-tutor" / "results", ignore_errors=True)
+        return timed([*tutor, "pack", "check", str(ROOT)], env)
+
     measures = [
         Measure("floor: rustc -O compile+link+run", floor),
         Measure("asm-tutor check, cold (source changed)", cold, "≤ 1.3x floor"),
-        Measure("  of which grade() in-process (engine alone)", engine),
+        Measure("  the same without the server (first check)", cold_alone),
+        Measure("  grade() in-process (engine alone)", engine),
         Measure("asm-tutor check, unchanged (cache)", cached, "≤ 0.3x floor"),
+        Measure("  the same without the server", cached_alone),
         Measure("  re-check in-process (as in the TUI)", engine_again),
         Measure("rustlings-style: cargo build + cargo test", cargo_flow),
         Measure("TUI start to first screen (run_test)", tui, "≤ 0.6 s"),
         Measure("asm-tutor --version", version, "≤ 0.25 s"),
         Measure("asm-tutor list", listing, "≤ 0.25 s"),
         Measure("asm-tutor pack check (built-in pack)", pack_check, "≤ 3 s"),
+        Measure("  the same on an empty result cache", pack_check_cold, "≤ 3 s"),
     ]
 
     # Warm-up: fill the page cache, the result cache for `warm`, and cargo's
-    # dependency-free build tree, so round 1 is not an outlier.
+    # dependency-free build tree, so round 1 is not an outlier; start the check server
+    # as a learner's first check does.
     timed([*tutor, "check", args.exercise, str(warm), "--no-save"], env)
+    timed([*tutor, "server", "start"], env)
     for measure in measures:
         measure.run(-1)  # warm-up sample, not kept
     for i in range(args.rounds):
@@ -231,9 +253,18 @@ def main() -> int:
                   f"main(['check', {args.exercise!r}, {str(fresh_source(99))!r}, '--no-save'])")
     check_own, check_child = peak_rss_mib(check_body, env)
     tui_own, _ = peak_rss_mib(TUI_PROBE, env)
+    status = subprocess.run([*tutor, "server", "status"], env=env, capture_output=True, text=True).stdout
+    server = ""
+    if "(pid " in status:
+        pid = status.split("(pid ", 1)[1].split(")", 1)[0]
+        hwm = next((line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                    if line.startswith("VmHWM:")), "0")
+        server = f"; check server {int(hwm) / 1024:.0f} MiB"
     print(f"peak memory: check {check_own:.0f} MiB (largest child, rustc: {check_child:.0f} MiB); "
-          f"TUI {tui_own:.0f} MiB")
+          f"TUI {tui_own:.0f} MiB{server}")
+    subprocess.run([*tutor, "server", "stop"], env=env, capture_output=True, check=False)
     shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(env["XDG_RUNTIME_DIR"], ignore_errors=True)
     return 0
 
 
