@@ -346,6 +346,25 @@ def test_properties_run_at_both_levels_and_report_their_expression() -> None:
     assert result.status is Status.FAIL and result.message.startswith("1 of ")
 
 
+def test_a_return_type_the_runtime_does_not_format_is_reported_as_debug_prints_it() -> None:
+    from asm_tutor.pack.model import Signature, TestCase
+
+    exercise = PACK.exercises["times_nine"]
+    source = ("use std::arch::asm;\n"
+              "fn split(x: u64) -> (u32, [u8; 2]) {\n"
+              "    let hi: u64;\n"
+              "    unsafe { asm!(\"mov {0}, {1}\", \"shr {0}, 32\", out(reg) hi, in(reg) x) };\n"
+              "    (hi as u32, [x as u8, 7])\n"
+              "}\n")
+    function = Signature(name="split", params=exercise.function.params, returns="(u32, [u8; 2])")
+    tests = dataclasses.replace(exercise.tests, edge=False, random=0, reference={"*": "((x >> 32) as u32, [x as u8, 9])"},
+                                cases=(TestCase(args=("0x1_0000_0002",), expected=None),))
+    result = grade(dataclasses.replace(exercise, function=function, tests=tests, checks=()), source, use_cache=False)
+    failing = [t for t in result.tests if t.status is TestStatus.FAIL]
+    assert failing and failing[0].expected == "(1, [2, 9])" and failing[0].actual == "(1, [2, 7])"
+    assert failing[0].input == "split(4294967298)"
+
+
 def test_a_broken_reference_is_not_blamed_on_a_learner_line() -> None:
     exercise = PACK.exercises["times_nine"]
     tests = dataclasses.replace(exercise.tests, reference={"*": "x.wrapping_mul(9u32)"})

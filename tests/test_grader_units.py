@@ -19,7 +19,7 @@ from asm_tutor.grader.disasm import (
     clean_symbol,
     demangle,
 )
-from asm_tutor.grader.driver import MAX_EDGE_CASES, edge_combinations, edge_values
+from asm_tutor.grader.driver import MAX_EDGE_CASES, CaseKind, edge_combinations, edge_values, generate
 from asm_tutor.grader.sandbox import OUTPUT_CAP, Job, Limits, describe_signal, run_jobs
 from asm_tutor.pack.model import Param
 
@@ -142,6 +142,22 @@ def test_edge_combinations_full_product_when_small_and_a_spread_when_large() -> 
     assert len(three) == MAX_EDGE_CASES == len(set(three))
     assert all((v, v, v) in three for v in edge_values("u64") or [])  # equal inputs included
     assert edge_combinations((Param("s", "&str"),)) == []
+
+
+def test_each_edge_value_is_a_literal_once_per_position_and_the_rest_come_from_a_table() -> None:
+    import re
+
+    from asm_tutor.pack.loader import load_pack
+    from asm_tutor.paths import builtin_pack_dir
+
+    driver = generate(load_pack(builtin_pack_dir()).exercises["max_u64"], "x86_64")
+    edges = [case for case in driver.cases if case.kind is CaseKind.EDGE]
+    assert len(edges) == 49 and [case.name for case in edges] == [f"edge {k}" for k in range(1, 50)]
+    literal_calls = re.findall(r"super::max_u64\(\((.*?)\), \((.*?)\)\)", driver.source)
+    edge_literals = literal_calls[-13:]  # after the examples: 7 values of `a` and 7 of `b`, (0, 0) doing both
+    values = edge_values("u64") or []
+    assert {a for a, _ in edge_literals} == {b for _, b in edge_literals} == set(values)
+    assert "static __EDGE: [__Args; 36]" in driver.source
 
 
 def test_output_is_capped_and_the_rest_drained() -> None:

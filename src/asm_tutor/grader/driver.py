@@ -118,6 +118,24 @@ def edge_combinations(params: tuple[Param, ...]) -> list[tuple[str, ...]]:
     return chosen
 
 
+# Types the runtime formats itself (its `Show` impls); others are formatted in the check.
+_SHOWN = {*_UNSIGNED, *_SIGNED, "bool", "char", "String"}
+
+
+def _shown_by_runtime(type_name: str) -> bool:
+    t = type_name.replace(" ", "")
+    if t.startswith("Option<") and t.endswith(">"):
+        return _shown_by_runtime(t[len("Option<"):-1])
+    return t in _SHOWN
+
+
+def _shown(value: str, type_name: str) -> str:
+    """`value` as a `&dyn Show` for the runtime's report."""
+    if _shown_by_runtime(type_name):
+        return f"&{value}"
+    return f"&::asm_tutor_rt::Debugged(&{value})"
+
+
 def _tuple_type(types: list[str]) -> str:
     return "(" + "".join(f"{t}, " for t in types).rstrip(" ") + ")" if types else "()"
 
@@ -130,15 +148,23 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     n = len(types)
     reference = spec.reference_for(arch)
     args_of = ", ".join(f"__a.{k}.clone()" for k in range(n))
-    debug_args = ", ".join(f"&__a.{k}" for k in range(n))
+    shown_args = ", ".join(_shown(f"__a.{k}", t) for k, t in enumerate(types))
 
     cases: list[CaseInfo] = []
     arms: list[str] = []
 
+    def args_tuple(args: tuple[str, ...]) -> str:
+        return "(" + "".join(f"({a}), " for a in args).rstrip(" ") + ")" if args else "()"
+
+    def drawn_arm(first: int, count: int, draw: str) -> str:
+        """Cases first..first+count: the arguments from `draw`, one inlined call for them all."""
+        return (f"__i if __i >= {first} && __i < {first + count} => {{ {draw} "
+                f"let __e: __Ret = __reference({args_of}); __note(__i, &__a, &__e); "
+                f"let __d: __Ret = super::{sig.name}({args_of}); __judge(__i, &__a, __e, __d) }}")
+
     def literal_arm(args: tuple[str, ...], expected: str) -> str:
         literal_call = f"super::{sig.name}(" + ", ".join(f"({a})" for a in args) + ")"
-        args_tuple = "(" + "".join(f"({a}), " for a in args).rstrip(" ") + ")" if args else "()"
-        return (f"let __a: __Args = {args_tuple}; let __e: __Ret = {{ {expected} }}; __note(__i, &__a, &__e); "
+        return (f"let __a: __Args = {args_tuple(args)}; let __e: __Ret = {{ {expected} }}; __note(__i, &__a, &__e); "
                 f"let __d: __Ret = {literal_call}; __judge(__i, &__a, __e, __d)")
 
     def reference_call(args: tuple[str, ...]) -> str:
@@ -155,11 +181,30 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         # A function without parameters has one possible call: make it the example.
         cases.append(CaseInfo(0, CaseKind.EXAMPLE, "example 1"))
         arms.append(f"0 => {{ {literal_arm((), reference_call(()))} }}")
+    edge_table = ""
     if reference is not None and spec.edge and n > 0:
-        for number, combo in enumerate(edge_combinations(sig.params), start=1):
+        # Each edge value is passed once as a literal in each position, in an arm of its
+        # own, so the optimizer can propagate the constant into the asm's operands (some
+        # clobbered-input mistakes only show then). The other combinations come from a
+        # table, with one inlined call for them all: an arm per combination (49 for two
+        # u64s) made the -O3 compile of a two-argument exercise half as long again.
+        literal: list[tuple[str, ...]] = []
+        tabled: list[tuple[str, ...]] = []
+        seen: set[tuple[int, str]] = set()
+        for combo in edge_combinations(sig.params):
+            values = set(enumerate(combo))
+            (tabled if values <= seen else literal).append(combo)
+            seen |= values
+        for number, combo in enumerate(literal, start=1):
             index = len(cases)
             cases.append(CaseInfo(index, CaseKind.EDGE, f"edge {number}"))
             arms.append(f"{index} => {{ {literal_arm(combo, reference_call(combo))} }}")
+        table_first = len(cases)
+        for number in range(len(literal) + 1, len(literal) + len(tabled) + 1):
+            cases.append(CaseInfo(len(cases), CaseKind.EDGE, f"edge {number}"))
+        if tabled:
+            edge_table = f"static __EDGE: [__Args; {len(tabled)}] = [{', '.join(args_tuple(c) for c in tabled)}];"
+            arms.append(drawn_arm(table_first, len(tabled), f"let __a: __Args = __EDGE[__i - {table_first}];"))
     random_exprs = [_random_expr(t) for t in types]
     random_first = len(cases)
     random_count = spec.random if reference is not None and all(random_exprs) else 0
@@ -167,12 +212,8 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         cases.append(CaseInfo(len(cases), CaseKind.RANDOM, f"random {number}"))
     if random_count:
         draw = "(" + "".join(f"{e}, " for e in random_exprs).rstrip(" ") + ")" if n else "()"
-        arms.append(
-            f"__i if __i < {random_first + random_count} => {{ "
-            f"let mut __r = __Rng::new(__seed, __i as u64); let __a: __Args = {draw}; "
-            f"let __e: __Ret = __reference({args_of}); __note(__i, &__a, &__e); let __d: __Ret = super::{sig.name}({args_of}); "
-            f"__judge(__i, &__a, __e, __d) }}"
-        )
+        arms.append(drawn_arm(random_first, random_count,
+                              f"let mut __r = __Rng::new(__seed, __i as u64); let __a: __Args = {draw};"))
     for prop in spec.properties_for(arch):
         index = len(cases)
         cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.expr))
@@ -198,6 +239,7 @@ pub mod {DRIVER_MODULE} {{
     type __Ret = {sig.returns};
     const __TOTAL: usize = {len(cases)};
     const __NAME: &str = "{sig.name}";
+    {edge_table}
 
     {reference_fn}
 
@@ -206,18 +248,18 @@ pub mod {DRIVER_MODULE} {{
     fn __fn_ptr() -> {fn_type} {{ unsafe {{ ::std::ptr::read_volatile(&__FN) }} }}
 
     // The helpers stay out of line and leave the formatting to the prebuilt runtime
-    // (through `dyn Debug`): inlined into every case, or formatting here, they would
+    // (through `dyn Show`): inlined into every case, or formatting here, they would
     // only slow both compiles.
     #[inline(never)]
     fn __note(__i: usize, __a: &__Args, __e: &__Ret) {{
-        ::asm_tutor_rt::note(__i, __NAME, &[{debug_args}], __e)
+        ::asm_tutor_rt::note(__i, __NAME, &[{shown_args}], {_shown("*__e", sig.returns)})
     }}
 
     #[inline(never)]
     fn __judge(__i: usize, __a: &__Args, __e: __Ret, __d: __Ret) {{
         let __p = __fn_ptr()({args_of});
         let (actual, how) = if __d != __e {{ (__d, "direct") }} else if __p != __e {{ (__p, "pointer") }} else {{ (__d, "") }};
-        ::asm_tutor_rt::verdict(__i, __NAME, &[{debug_args}], &__e, &actual, how)
+        ::asm_tutor_rt::verdict(__i, __NAME, &[{shown_args}], {_shown("__e", sig.returns)}, {_shown("actual", sig.returns)}, how)
     }}
 
     fn __case(__i: usize, __seed: u64) {{
