@@ -414,6 +414,7 @@ def test_a_clobbered_input_register_only_shows_at_o3() -> None:
 
 
 @pytest.mark.parametrize(("fixture", "words"), [
+    ("tn_alloc.rs", "more memory than a test may use"),  # the test binary's own RLIMIT_AS
     ("tn_ud2.rs", "SIGILL: the CPU met an illegal instruction"),
     ("tn_div0.rs", "SIGFPE: an arithmetic fault such as division by zero"),
     ("tn_int3.rs", "breakpoint trap (SIGTRAP"),

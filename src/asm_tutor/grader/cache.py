@@ -73,8 +73,10 @@ def store(entry_key: str, result: GradeResult) -> None:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"result": result.to_json(), "assembly": result.assembly,
-                           "rendered": [d.rendered for d in result.diagnostics]}, out)
+                # dumps, not dump: dump streams through json's pure-Python encoder (~4 ms
+                # for a result with 150 test runs), dumps uses the C one.
+                out.write(json.dumps({"result": result.to_json(), "assembly": result.assembly,
+                                      "rendered": [d.rendered for d in result.diagnostics]}))
             os.replace(temp, folder / f"{entry_key}.json")
         except BaseException:
             Path(temp).unlink(missing_ok=True)

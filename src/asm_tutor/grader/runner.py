@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import resource
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +23,13 @@ TEST_FILE_SIZE = 1 << 20
 MAX_RESTARTS = 3
 
 
-def test_limits(time_limit: float) -> Limits:
-    return Limits(
-        wall_time=time_limit,
-        cpu_time=math.ceil(time_limit) + 1,
-        address_space=TEST_ADDRESS_SPACE,
-        file_size=TEST_FILE_SIZE,
-    )
+def rlimit_args(time_limit: float) -> list[str]:
+    """The test binary's resource limits, as `resource=soft:hard` arguments its runtime applies
+    to itself (runtime.py): CPU time, address space, file size, and no core dumps."""
+    cpu = math.ceil(time_limit) + 1
+    limits = ((resource.RLIMIT_CPU, cpu, cpu + 1), (resource.RLIMIT_AS, TEST_ADDRESS_SPACE, TEST_ADDRESS_SPACE),
+              (resource.RLIMIT_FSIZE, TEST_FILE_SIZE, TEST_FILE_SIZE), (resource.RLIMIT_CORE, 0, 0))
+    return [f"{number}={soft}:{hard}" for number, soft, hard in limits]
 
 
 @dataclass
@@ -50,8 +51,8 @@ class CaseRun:
     env: dict[str, str] | None = None  # e.g. where the shared std is (runtime.Runtime.env)
 
     def job(self) -> Job:
-        argv = [str(self.binary), CHANNEL_FD, str(self.seed), str(self.start)]
-        return Job(argv, test_limits(self.time_limit), cwd=self.binary.parent, channel=True, env=self.env)
+        argv = [str(self.binary), CHANNEL_FD, str(self.seed), str(self.start), *rlimit_args(self.time_limit)]
+        return Job(argv, Limits(wall_time=self.time_limit), cwd=self.binary.parent, channel=True, env=self.env)
 
     def absorb(self, outcome: Outcome) -> None:
         """Take one process's report; afterwards either finished, or ready to restart at self.start."""

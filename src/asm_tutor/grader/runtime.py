@@ -222,8 +222,39 @@ impl Rng {
     }
 }
 
-/// Run cases `start..total` (argv: report fd, seed, start), each under `catch_unwind`.
+/// Apply one resource limit given as `resource=soft:hard` (the numbers are the platform's,
+/// as the grader's Python reads them from its `resource` module).
+fn limit(spec: &str) -> bool {
+    #[repr(C)]
+    struct Limit {
+        soft: u64,
+        hard: u64,
+    }
+    extern "C" {
+        fn setrlimit(resource: i32, limit: *const Limit) -> i32;
+    }
+    let mut parts = spec.splitn(2, '=');
+    let resource = parts.next().and_then(|r| r.parse::<i32>().ok());
+    let mut values = parts.next().unwrap_or("").splitn(2, ':');
+    let soft = values.next().and_then(|v| v.parse::<u64>().ok());
+    let hard = values.next().and_then(|v| v.parse::<u64>().ok());
+    match (resource, soft, hard) {
+        (Some(resource), Some(soft), Some(hard)) => unsafe { setrlimit(resource, &Limit { soft, hard }) == 0 },
+        _ => false,
+    }
+}
+
+/// Run cases `start..total` (argv: report fd, seed, start, then resource limits), each
+/// under `catch_unwind`. The limits are applied first, before any of the learner's code
+/// runs: the grader starts this program without a fork of its own (a fork of the
+/// grader's Python, to set them in between, cost milliseconds on every run).
 pub fn run(total: usize, case: &dyn Fn(usize, u64)) {
+    for spec in std::env::args().skip(4) {
+        if !limit(&spec) {
+            eprintln!("asm-tutor: the test program could not set the limit {}", spec);
+            std::process::exit(120);
+        }
+    }
     let has_fd = std::env::args().nth(1).map_or(false, |a| !a.is_empty());
     FD.store(if has_fd { arg(1) as i32 } else { -1 }, Ordering::SeqCst);
     let seed = arg(2);

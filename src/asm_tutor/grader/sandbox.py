@@ -11,13 +11,12 @@ run side by side.
 from __future__ import annotations
 
 import os
-import resource
 import selectors
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,18 +30,11 @@ _POLL = 0.05  # seconds between looks at the cancel flag while nothing happens
 
 @dataclass(frozen=True)
 class Limits:
-    """Limits for one process. None means "no limit of this kind"."""
+    """Limits the sandbox enforces from outside. (The test binaries also limit their own CPU
+    time, memory and file size as they start: runner.rlimit_args.)"""
 
     wall_time: float  # seconds; the whole process group is killed after this
-    cpu_time: int | None = None  # RLIMIT_CPU, seconds
-    address_space: int | None = None  # RLIMIT_AS, bytes
-    file_size: int | None = None  # RLIMIT_FSIZE, bytes
     output_cap: int = OUTPUT_CAP  # bytes of stdout+stderr kept; the rest is drained
-
-    @property
-    def sets_rlimits(self) -> bool:
-        """Learner binaries get rlimits (and no core dumps); rustc and objdump only a wall time."""
-        return any(v is not None for v in (self.cpu_time, self.address_space, self.file_size))
 
 
 @dataclass(frozen=True)
@@ -95,21 +87,6 @@ class _Stream:
         setattr(self.outcome, self.attr, b"".join(self.chunks))
 
 
-def _preexec(limits: Limits) -> Callable[[], None]:
-    def apply() -> None:
-        # Runs in the child between fork and exec: plain setrlimit calls only (Popen's
-        # restore_signals already gives the child the default SIGPIPE).
-        if limits.cpu_time is not None:
-            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_time, limits.cpu_time + 1))
-        if limits.address_space is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (limits.address_space, limits.address_space))
-        if limits.file_size is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -141,9 +118,7 @@ class _Running:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE if job.separate_stderr else subprocess.STDOUT,
                 pass_fds=pass_fds,
-                start_new_session=True,
-                # A preexec_fn forces fork() over vfork(): ~3 ms a process here, so only when needed.
-                preexec_fn=_preexec(job.limits) if job.limits.sets_rlimits else None,
+                start_new_session=True,  # no preexec_fn: Python then starts it with vfork, ~3 ms faster
             )
         except OSError as err:
             self.outcome.start_error = f"{argv[0]} could not be started ({err.strerror or err})"
@@ -328,6 +303,8 @@ def describe_signal(signum: int, output: bytes = b"") -> str:
     if signum == signal.SIGABRT:
         if overflowed:
             return "it overflowed the stack and was aborted (SIGABRT) — e.g. endless recursion or a clobbered stack pointer"
+        if b"memory allocation of" in output:  # Rust's message when an allocation fails
+            return "it asked for more memory than a test may use and was aborted (SIGABRT)"
         return "it was aborted (SIGABRT) — a stack overflow, a failed allocation or an abort inside the code"
     if signum in _SIGNAL_WORDS:
         return _SIGNAL_WORDS[signal.Signals(signum)]
