@@ -78,8 +78,23 @@ def test_the_first_check_runs_itself_and_starts_a_server_for_the_next(server_env
     assert _wait_for(lambda: address.running_pid() is not None), "no server started after the first check"
     status = _tutor("server", "status", env=server_env)
     assert status.returncode == 0 and "running" in status.stdout
+    server = address.running_pid()
+    standby = _children_of(server)
+    assert standby, "no child waiting for the next request"
     assert _tutor("server", "stop", env=server_env).returncode == 0
     assert address.running_pid() is None and not os.path.exists(address.socket_path())
+    assert _wait_for(lambda: not any(_alive(str(pid)) for pid in standby), 5), "the waiting child outlived the server"
+
+
+def _children_of(pid: int | None) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and int(Path(f"/proc/{entry}/stat").read_text().split(") ", 1)[1].split()[1]) == pid:
+                children.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            pass
+    return children
 
 
 def test_interrupting_a_served_check_stops_its_work_and_leaves_nothing_behind(
@@ -102,12 +117,18 @@ def test_interrupting_a_served_check_stops_its_work_and_leaves_nothing_behind(
     assert address.running_pid() is not None  # the server itself carries on
 
 
+def _alive(pid: str) -> bool:
+    """Running: neither gone nor a zombie (finished, waiting only for its parent to reap it)."""
+    try:
+        return not Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return False
+
+
 def _runs_from(pid: str, folder: Path) -> bool:
     try:
-        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
-            return False  # a zombie has finished; only its parent's reaping is left
-        return str(folder) in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except (OSError, IndexError):
+        return _alive(pid) and str(folder) in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
         return False
 
 
@@ -118,7 +139,7 @@ def test_a_request_from_another_tutor_is_turned_away_and_its_files_closed() -> N
     with server_side, client_side:
         request = address.encode(["asm-tutor-server/0|an older tutor", "/", "utf-8", "utf-8", "1", "check"])
         socket.send_fds(client_side, [request], [r, w, w])
-        daemon._take(server_side, current=True)
+        daemon._serve(server_side, {})
         assert client_side.recv(1) == b"N"
         assert len(os.listdir("/proc/self/fd")) == before  # the three it was handed are closed again
     os.close(r)

@@ -1,9 +1,10 @@
 """The server: warm once, then fork a child per request that runs the command line.
 
 The parent stays single-threaded (it forks) and does no request's work itself: it
-reads a request, forks, answers "A" (accepted) and goes back to waiting. The child
-takes on the client's terminal, folder and environment and runs `cli.main()`, then
-sends the exit status. What the parent holds warm (imports, the toolchain's answer,
+keeps one child forked in advance, waiting on the socket; that child takes the next
+connection, tells the parent (which forks the next one), reads the request, answers
+"A" (accepted), takes on the client's terminal, folder and environment, runs
+`cli.main()` and sends the exit status. What the parent holds warm (imports, the toolchain's answer,
 the prepared runtime, the loaded pack) is re-validated by the child against the
 client's environment and the files on disk, as any long-lived process does
 (toolchain.detect, pack.loader.load_pack), so it is a speed-up and never an answer.
@@ -146,20 +147,33 @@ def serve(idle_timeout: float = address.IDLE_MINUTES * 60.0) -> int:
     # Children are reaped by the kernel; SIGTERM (`asm-tutor server stop`) ends the loop.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    standby = 0
     try:
         last = time.monotonic()
-        while True:
-            ready, _, _ = select.select([listener], [], [], max(0.0, last + idle_timeout - time.monotonic()))
-            if not ready:
-                return 0  # idle
-            conn, _ = listener.accept()
-            last = time.monotonic()
-            with conn:
-                current = _unchanged(files) and _still_ours(path, bound)
-                _take(conn, current)
-            if not current:
-                return 0
+        while _unchanged(files) and _still_ours(path, bound):
+            # A child is forked before its request comes (a fork costs ~1.5 ms): it waits
+            # on the socket, tells us over a pipe when it has taken a connection, and
+            # we fork the next one.
+            taken_r, taken_w = os.pipe()
+            standby = os.fork()
+            if standby == 0:
+                try:
+                    os.close(taken_r)
+                    _standby(listener, taken_w, files)
+                finally:
+                    os._exit(1)  # a child never returns to the parent's loop
+            os.close(taken_w)
+            ready, _, _ = select.select([taken_r], [], [], max(0.0, last + idle_timeout - time.monotonic()))
+            taken = bool(ready) and os.read(taken_r, 1) == b"1"
+            os.close(taken_r)
+            if not taken:
+                return 0  # idle (or the waiting child is gone)
+            standby, last = 0, time.monotonic()
+        return 0  # the code changed, or another server took the socket's name
     finally:
+        if standby:
+            with contextlib.suppress(OSError):
+                os.kill(standby, signal.SIGKILL)  # still waiting: it holds no request
         with contextlib.suppress(OSError):
             if _still_ours(path, bound):
                 os.unlink(path)
@@ -174,26 +188,31 @@ def _still_ours(path: str, inode: int) -> bool:
         return False
 
 
-def _take(conn: socket.socket, current: bool) -> None:
-    """Read one request and fork its child; answer "N" when it cannot be taken."""
+def _standby(listener: socket.socket, taken: int, files: dict[str, int]) -> None:
+    """In a fresh child: wait for one connection, say so, then serve that request."""
+    gc.disable()  # a child lives for one command: no collections, fewer copied pages
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    conn, _ = listener.accept()
+    os.write(taken, b"1")
+    os.close(taken)
+    listener.close()
+    with conn:
+        _serve(conn, files)
+
+
+def _serve(conn: socket.socket, files: dict[str, int]) -> None:
+    """Run the request on `conn`, or answer "N" (the client then runs it itself) when it is not
+    one for this server: unreadable, from another tutor, or our code changed since we started."""
     request = _read(conn)
-    if request is None or not current or request.identity != address.identity():
+    if request is None or request.identity != address.identity() or not _unchanged(files):
         if request is not None:
             for fd in request.fds:
                 os.close(fd)
         with contextlib.suppress(OSError):
             conn.sendall(b"N")
         return
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _child(conn, request)
-        finally:
-            os._exit(1)  # a child never returns to the parent's loop
-    for fd in request.fds:
-        os.close(fd)
-    with contextlib.suppress(OSError):
-        conn.sendall(b"A")
+    conn.sendall(b"A")
+    _child(conn, request)
 
 
 def _read(conn: socket.socket) -> Request | None:
@@ -229,9 +248,7 @@ def _child(conn: socket.socket, request: Request) -> None:
     """Run the command as the client would have, on its terminal; send the status; exit."""
     code = 1
     try:
-        gc.disable()  # a child lives for one command: no collections, fewer copied pages
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess must wait for its own children
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for target, fd in zip((0, 1, 2), request.fds, strict=True):
             os.dup2(fd, target)
