@@ -15,13 +15,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header
 
 from asm_tutor.pack.model import CourseItem, Exercise, ItemKind, Pack
 from asm_tutor.progress.model import ExerciseRecord, PackProgress
-from asm_tutor.tui.components.exercise_view import ExerciseView, editor_theme_for
 from asm_tutor.tui.components.home import HomeView
-from asm_tutor.tui.components.lesson_reader import LessonReader
 from asm_tutor.tui.components.sidebar import CourseSidebar
 from asm_tutor.tui.messages import OpenItem
 from asm_tutor.tui.screens.confirm import ConfirmScreen
@@ -30,6 +29,8 @@ from asm_tutor.tui.watch import POLL_SECONDS, FileWatch, read_work_file, work_fi
 
 if TYPE_CHECKING:
     from asm_tutor.tui.app import TutorApp
+    from asm_tutor.tui.components.exercise_view import ExerciseView
+    from asm_tutor.tui.components.lesson_reader import LessonReader
 
 # Below this width the sidebar steps aside once an item is open: code needs the columns.
 NARROW = 100
@@ -75,10 +76,11 @@ class CourseScreen(Screen[None]):
         yield Header()
         with Horizontal(id="body"):
             yield CourseSidebar(self.pack, self.state_of, saving=lambda: self.app.store.enabled, id="sidebar")
+            # The lesson reader and the exercise view join the switcher when first needed
+            # (_lesson_reader, _exercise_view): the first screen is built, styled and shown
+            # without them, and without importing the editor's machinery (~60 ms at start-up).
             with ContentSwitcher(initial="home", id="main"):
                 yield HomeView(self.pack, id="home")
-                yield LessonReader(self.pack, id="lesson")
-                yield ExerciseView(self.pack, self.app.toolchain, self.app.toolchain_problem, id="exercise")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -97,7 +99,28 @@ class CourseScreen(Screen[None]):
 
     @property
     def exercise_view(self) -> ExerciseView:
-        return self.query_one(ExerciseView)
+        """The exercise view; only asked for once an exercise has been opened (on_exercise)."""
+        from asm_tutor.tui.components.exercise_view import ExerciseView
+
+        return self.query_one("#exercise", ExerciseView)
+
+    async def _exercise_view(self) -> ExerciseView:
+        from asm_tutor.tui.components.exercise_view import ExerciseView
+
+        if not self.query("#exercise"):
+            await self._join_switcher(ExerciseView(self.pack, self.app.toolchain, self.app.toolchain_problem, id="exercise"))
+        return self.exercise_view
+
+    async def _lesson_reader(self) -> LessonReader:
+        from asm_tutor.tui.components.lesson_reader import LessonReader
+
+        if not self.query("#lesson"):
+            await self._join_switcher(LessonReader(self.pack, id="lesson"))
+        return self.query_one("#lesson", LessonReader)
+
+    async def _join_switcher(self, view: Widget) -> None:
+        view.display = False  # shown when the switcher turns to it, not in a frame beside the page open now
+        await self.query_one(ContentSwitcher).mount(view)
 
     @property
     def on_exercise(self) -> bool:
@@ -144,17 +167,20 @@ class CourseScreen(Screen[None]):
             self.notify(f"{item.id} is not in this course.", severity="warning")
             return
         self._leave_exercise()
+        # Mounted before `current` changes: the footer asks check_action about the new item
+        # while a view is being mounted.
+        reader = await self._lesson_reader() if item.kind is ItemKind.LESSON else None
+        view = await self._exercise_view() if item.kind is ItemKind.EXERCISE else None
         self.current = item
         index = self.pack.course.index(item)
         previous = self.pack.course[index - 1] if index > 0 else None
         following = self.pack.course[index + 1] if index + 1 < len(self.pack.course) else None
-        if item.kind is ItemKind.LESSON:
+        if reader is not None:
             self.query_one(ContentSwitcher).current = "lesson"
-            await self.query_one(LessonReader).show(self.pack.lessons[item.id], previous, following)
+            await reader.show(self.pack.lessons[item.id], previous, following)
             self.query_one("#lesson-scroll").focus()
-        else:
+        elif view is not None:
             record = self._record(item.id)
-            view = self.exercise_view
             self.query_one(ContentSwitcher).current = "exercise"
             view.load(self.pack.exercises[item.id], record.draft, hints_revealed=record.hints, passed=record.passed)
             view.editor.focus()
@@ -224,7 +250,7 @@ class CourseScreen(Screen[None]):
         if action in EXERCISE_ONLY:
             return self.on_exercise
         if action == "practise":
-            return self.query_one(ContentSwitcher).current == "lesson" and self.query_one(LessonReader).practice is not None
+            return self.query_one(ContentSwitcher).current == "lesson" and self._practice() is not None
         if action == "next_error":
             return self.on_exercise and bool(self.exercise_view.results.places)
         if action == "cancel_check":
@@ -281,6 +307,8 @@ class CourseScreen(Screen[None]):
         )
 
     def _show_solution(self, exercise: Exercise) -> None:
+        from asm_tutor.tui.components.exercise_view import editor_theme_for
+
         view = self.exercise_view
         try:
             reference = view.solution()
@@ -308,8 +336,14 @@ class CourseScreen(Screen[None]):
         question = f"Replace your code for {exercise.title} with the starter code?\nYour current draft is lost."
         self.app.push_screen(ConfirmScreen(question, yes="Reset"), answered)
 
+    def _practice(self) -> CourseItem | None:
+        """The exercise the open lesson leads to (the lesson reader exists once a lesson was opened)."""
+        from asm_tutor.tui.components.lesson_reader import LessonReader
+
+        return self.query_one("#lesson", LessonReader).practice
+
     async def action_practise(self) -> None:
-        target = self.query_one(LessonReader).practice
+        target = self._practice()
         if target is not None:
             await self.open_item(target)
 
