@@ -53,6 +53,28 @@ async def test_first_start_welcomes_and_starts_the_course() -> None:
         assert screen.query_one(ContentSwitcher).current == "lesson"
 
 
+async def test_the_reader_and_the_exercise_view_are_built_when_first_opened_and_then_kept() -> None:
+    from asm_tutor.tui.components.lesson_reader import LessonReader
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = course(app)
+        assert not screen.query(LessonReader) and not screen.query(ExerciseView)  # the first screen is lighter
+        exercises = [item for item in app.ctx.pack.course if item.kind is ItemKind.EXERCISE]
+        await screen.open_item(exercises[0])
+        await pilot.pause()
+        view = screen.query_one(ExerciseView)
+        assert view.display and screen.query_one(ContentSwitcher).current == "exercise"
+        await screen.open_item(app.ctx.pack.course[0])
+        await pilot.pause()
+        assert screen.query_one(LessonReader).display and not view.display
+        await screen.open_item(exercises[1])
+        await pilot.pause()
+        assert screen.query_one(ExerciseView) is view and view.exercise is not None
+        assert view.exercise.id == exercises[1].id and not screen.query_one(LessonReader).display
+
+
 async def test_next_and_previous_walk_the_course() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
