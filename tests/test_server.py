@@ -175,3 +175,14 @@ def test_the_client_imports_next_to_nothing(server_env: dict[str, str]) -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=server_env, check=True)
     loaded = set(proc.stdout.split())
     assert not loaded & {"typing", "socket", "argparse", "rich", "tomllib", "pathlib", "asm_tutor.cli"}
+
+
+def test_a_server_killed_outright_leaves_no_child_waiting_and_a_new_one_starts(server_env: dict[str, str]) -> None:
+    assert _tutor("server", "start", env=server_env).returncode == 0
+    server = address.running_pid()
+    assert server is not None
+    standby = _children_of(server)
+    os.kill(server, signal.SIGKILL)
+    assert _wait_for(lambda: not any(_alive(str(pid)) for pid in standby), 5), "the waiting child outlived the server"
+    assert _tutor("check", "times_nine", str(SOLUTION), "--no-save", env=server_env).returncode == 0
+    assert _wait_for(lambda: address.running_pid() not in (None, server)), "no new server after the old one died"

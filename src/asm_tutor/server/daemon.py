@@ -32,6 +32,7 @@ from asm_tutor.server import address
 
 REQUEST_READ_TIMEOUT = 5.0
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
+ORPHAN_CHECK_SECONDS = 1.0  # how often a waiting child looks whether the server is still there
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def serve(idle_timeout: float = address.IDLE_MINUTES * 60.0) -> int:
             if standby == 0:
                 try:
                     os.close(taken_r)
+                    lock.close()  # the parent holds the lock; a child outliving it must not
                     _standby(listener, taken_w, files)
                 finally:
                     os._exit(1)  # a child never returns to the parent's loop
@@ -192,6 +194,10 @@ def _standby(listener: socket.socket, taken: int, files: dict[str, int]) -> None
     """In a fresh child: wait for one connection, say so, then serve that request."""
     gc.disable()  # a child lives for one command: no collections, fewer copied pages
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+    while not select.select([listener], [], [], ORPHAN_CHECK_SECONDS)[0]:
+        if os.getppid() != parent:
+            return  # the server was killed outright: nobody would fork the next child
     conn, _ = listener.accept()
     os.write(taken, b"1")
     os.close(taken)
