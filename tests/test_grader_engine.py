@@ -481,3 +481,27 @@ def test_checks_link_statically_when_the_toolchain_ships_no_shared_std(monkeypat
     result = run("times_nine", "seed_times_nine.rs")
     assert result.status is Status.PASS, result.message
     assert [r.std_dylib_dir for r in runtime._known.values()] == [None]  # it did link statically
+
+
+def test_checks_link_through_cc_when_rust_lld_cannot_be_used_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm_tutor.grader import linker, runtime
+
+    monkeypatch.setattr(linker, "direct_flags", lambda *args: ())
+    monkeypatch.setattr(runtime, "_known", {})
+    monkeypatch.setattr(runtime, "_paths", {})
+    result = run("max_u64", "seed_max_u64.rs")
+    assert result.status is Status.PASS, result.message
+    assert [r.paths.link_flags for r in runtime._known.values()] == [("-C", "prefer-dynamic")]
+
+
+def test_rust_lld_is_used_directly_only_where_the_toolchain_has_it(tmp_path: Path) -> None:
+    from asm_tutor.grader import linker, runtime
+    from asm_tutor.toolchain import require_grading_toolchain
+
+    toolchain = require_grading_toolchain()
+    paths = runtime.toolchain_paths(toolchain)
+    if paths.std_dylib_dir is None:
+        pytest.skip("this rustc ships no shared std: checks link statically, through cc")
+    assert linker.direct_flags(paths.compiler, tmp_path, toolchain.host, paths.std_dylib_dir) == ()  # no rust-lld there
+    # Flags that do not link are turned down by the trial link, not used.
+    assert not linker._links_and_runs(paths.compiler, ("-C", "link-arg=-lno_such_library_anywhere"), paths.std_dylib_dir)

@@ -50,8 +50,7 @@ def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str, r
         "-C", "codegen-units=1",
         "-C", "debuginfo=0",
     ]
-    if runtime.std_dylib_dir is not None:
-        argv += ["-C", "prefer-dynamic"]  # a shorter link; the binary finds std via Runtime.env()
+    argv += runtime.paths.link_flags  # a shorter link; the binary finds std via Runtime.env()
     if opt_level == 0:
         argv += ["--emit", f"link={binary},obj={work / 'o0.o'},asm={work / 'o0.s'}"]
         if toolchain.arch in ("x86_64", "x86"):

@@ -306,9 +306,13 @@ class ToolchainPaths:
     # against it instead of the static std takes ~25 ms off the two links of a check.
     # The programs then find it through LD_LIBRARY_PATH (see program_env()).
     std_dylib_dir: Path | None
+    # How checks (and lesson blocks) link: against the shared std when there is one,
+    # and with rust-lld directly when that was found to work (linker.py).
+    link_flags: tuple[str, ...] = ()
 
     def to_json(self) -> str:
-        return json.dumps({"compiler": str(self.compiler), "std_dylib_dir": str(self.std_dylib_dir or "")})
+        return json.dumps({"compiler": str(self.compiler), "std_dylib_dir": str(self.std_dylib_dir or ""),
+                           "link_flags": list(self.link_flags)})
 
     @classmethod
     def from_json(cls, text: str) -> ToolchainPaths | None:
@@ -316,11 +320,12 @@ class ToolchainPaths:
         try:
             data = json.loads(text)
             compiler, std_dir = Path(data["compiler"]), Path(data["std_dylib_dir"]) if data["std_dylib_dir"] else None
+            link_flags = tuple(str(flag) for flag in data["link_flags"])
         except (ValueError, KeyError, TypeError):
             return None
         if not compiler.is_file() or (std_dir is not None and not std_dir.is_dir()):
             return None
-        return cls(compiler, std_dir)
+        return cls(compiler, std_dir, link_flags)
 
 
 @dataclass(frozen=True)
@@ -403,7 +408,8 @@ def prepare(toolchain: Toolchain, work: Path, cancel: threading.Event | None) ->
 
 
 def toolchain_paths(toolchain: Toolchain) -> ToolchainPaths:
-    """The toolchain's compiler and shared std, once per process (prepare() also keeps them on disk)."""
+    """The toolchain's compiler, shared std and link flags, once per process (prepare() also keeps
+    them on disk)."""
     key = _key(toolchain)
     if key not in _paths:
         _paths[key] = _find_paths(toolchain)
@@ -422,7 +428,13 @@ def _find_paths(toolchain: Toolchain) -> ToolchainPaths:
     sysroot = Path(proc.stdout.strip())
     inside = sysroot / "bin" / ("rustc.exe" if os.name == "nt" else "rustc")
     compiler = inside if inside.is_file() and os.access(inside, os.X_OK) else toolchain.rustc
-    return ToolchainPaths(compiler, _std_dylib_dir(sysroot, toolchain))
+    std_dir = _std_dylib_dir(sysroot, toolchain)
+    if std_dir is None:
+        return ToolchainPaths(compiler, None)
+    from asm_tutor.grader import linker
+
+    flags = ("-C", "prefer-dynamic", *linker.direct_flags(compiler, sysroot, toolchain.host, std_dir))
+    return ToolchainPaths(compiler, std_dir, flags)
 
 
 def _std_dylib_dir(sysroot: Path, toolchain: Toolchain) -> Path | None:

@@ -433,9 +433,7 @@ def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021") 
             str(paths.compiler), f"--edition={edition}", "-C", "opt-level=0", "--color=never",
             "--crate-name", "lesson_block", "-o", exe.name, src.name,
         ]
-        std_dir = paths.std_dylib_dir
-        if std_dir is not None:
-            argv += ["-C", "prefer-dynamic"]  # a shorter link, as for checks (grader/runtime.py)
+        argv += paths.link_flags  # a shorter link, as for checks (grader/runtime.py)
         status, _out, stderr = _run(argv, workdir, COMPILE_TIMEOUT)
         stderr = _relocate(stderr, block)
         if status is None:
@@ -450,7 +448,7 @@ def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021") 
             return BlockOutcome(BlockStatus.FAIL, message)
         if block.no_run:
             return BlockOutcome(BlockStatus.PASS, f"{where}: compiles")
-        status, stdout, stderr = _run([str(exe.resolve())], workdir, RUN_TIMEOUT, program_env(std_dir))
+        status, stdout, stderr = _run([str(exe.resolve())], workdir, RUN_TIMEOUT, program_env(paths.std_dylib_dir))
         if status is None:
             return BlockOutcome(BlockStatus.FAIL, f"{where}: the program ran longer than {RUN_TIMEOUT:g} s")
         if status != 0:
