@@ -33,6 +33,7 @@ from asm_tutor.server import address
 REQUEST_READ_TIMEOUT = 5.0
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 ORPHAN_CHECK_SECONDS = 1.0  # how often a waiting child looks whether the server is still there
+REHEARSAL_DELAY = 0.25  # seconds a waiting child lets pass before it rehearses (_rehearse)
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,10 @@ def _standby(listener: socket.socket, taken: int, files: dict[str, int]) -> None
     gc.disable()  # a child lives for one command: no collections, fewer copied pages
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parent = os.getppid()
+    # Rehearse once the check just handed over has (most likely) finished, not beside it:
+    # it would take CPU from that check's compiles.
+    if not select.select([listener], [], [], REHEARSAL_DELAY)[0]:
+        _rehearse()
     while not select.select([listener], [], [], ORPHAN_CHECK_SECONDS)[0]:
         if os.getppid() != parent:
             return  # the server was killed outright: nobody would fork the next child
@@ -204,6 +209,37 @@ def _standby(listener: socket.socket, taken: int, files: dict[str, int]) -> None
     listener.close()
     with conn:
         _serve(conn, files)
+
+
+def _rehearse() -> None:
+    """Walk through what a check touches, with nothing to check, while waiting for the request.
+
+    A forked child shares the server's memory until it writes to it, and Python writes
+    to every object it uses (reference counts): each first use copies a page. Doing that
+    here, before the request, takes ~3-5 ms off a check (measured; docs/benchmarks.md).
+    """
+    from rich.console import Console
+
+    import asm_tutor.cli
+    from asm_tutor.cmd.check import render
+    from asm_tutor.context import Context
+    from asm_tutor.grader import cache, runtime
+    from asm_tutor.grader.driver import generate
+    from asm_tutor.grader.result import GradeResult, Status, TestResult, TestStatus
+    from asm_tutor.toolchain import require_grading_toolchain
+
+    with contextlib.suppress(Exception):
+        asm_tutor.cli.build_parser().parse_args(["check", "exercise", "file.rs", "--no-save"])
+        pack = Context(pack_arg=None, profile=None).pack
+        exercise = next(iter(pack.exercises.values()))
+        toolchain = require_grading_toolchain()
+        runtime.toolchain_paths(toolchain)
+        generate(exercise, toolchain.arch)
+        cache.load(cache.key(exercise, "", pack.edition, 0, toolchain))
+        result = GradeResult(exercise=exercise.id, status=Status.FAIL, message="rehearsal", tests=[
+            TestResult(name="case", status=TestStatus.FAIL, input="i", expected="e", actual="a")])
+        result.to_json()
+        render(Console(file=io.StringIO(), highlight=False, emoji=False), result, exercise, "file.rs")
 
 
 def _serve(conn: socket.socket, files: dict[str, int]) -> None:
