@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
 from asm_tutor.context import Context
 from asm_tutor.errors import UserError
 from asm_tutor.pack.problems import PackError
-from asm_tutor.pack.registry import PackInfo, available_packs
 from asm_tutor.progress.store import ProgressStore
 from asm_tutor.settings import Settings, load_settings, save_settings
 from asm_tutor.toolchain import Toolchain, ToolchainError, require_grading_toolchain
 from asm_tutor.tui.commands import CourseCommands
 from asm_tutor.tui.screens.course import CourseScreen
+
+if TYPE_CHECKING:
+    from asm_tutor.pack.registry import PackInfo
 
 # settings.toml may say just "dark" or "light"; Textual's themes have longer names.
 _THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
@@ -75,6 +78,8 @@ class TutorApp(App[None]):
         return None
 
     def switchable_packs(self) -> list[PackInfo]:
+        from asm_tutor.pack.registry import available_packs  # asked for by the palette only
+
         return [info for info in available_packs() if info.usable]
 
     def switch_pack(self, info: PackInfo) -> None:

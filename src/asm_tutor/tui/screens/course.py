@@ -24,7 +24,6 @@ from asm_tutor.tui.components.home import HomeView
 from asm_tutor.tui.components.sidebar import CourseSidebar
 from asm_tutor.tui.messages import OpenItem
 from asm_tutor.tui.screens.confirm import ConfirmScreen
-from asm_tutor.tui.screens.solution import SolutionScreen
 from asm_tutor.tui.watch import POLL_SECONDS, FileWatch, read_work_file, work_file, write_work_file
 
 if TYPE_CHECKING:
@@ -308,6 +307,7 @@ class CourseScreen(Screen[None]):
 
     def _show_solution(self, exercise: Exercise) -> None:
         from asm_tutor.tui.components.exercise_view import editor_theme_for
+        from asm_tutor.tui.screens.solution import SolutionScreen
 
         view = self.exercise_view
         try:
