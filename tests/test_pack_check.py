@@ -65,6 +65,22 @@ def test_the_test_pack_report() -> None:
     assert all(b.file and b.file.startswith("lessons/") and b.line for b in blocks)
 
 
+def test_a_lesson_block_that_passed_is_not_compiled_again_until_it_changes(tmp_path: Path) -> None:
+    copy = tmp_path / "cours_fr"
+    shutil.copytree(TEST_PACK, copy)
+    first = check_pack(copy)
+    passed = [b for b in rows(first, "lesson registres", Aspect.CODE_BLOCK) if b.outcome is Outcome.PASS]
+    assert passed and not any(b.cached for b in passed)
+    again = check_pack(copy)
+    assert all(b.cached for b in rows(again, "lesson registres", Aspect.CODE_BLOCK) if b.outcome is Outcome.PASS)
+    lesson = next((copy / "lessons").glob("*registres*.md"))
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text.replace("fn main() {", "fn main() {\n    let _changed = 1;", 1), encoding="utf-8")
+    changed = [b for b in rows(check_pack(copy), "lesson registres", Aspect.CODE_BLOCK) if b.outcome is Outcome.PASS]
+    assert changed and not all(b.cached for b in changed)  # the edited block was compiled again
+    assert not any(b.cached for b in rows(check_pack(copy, use_cache=False), "lesson registres", Aspect.CODE_BLOCK))
+
+
 def test_pack_new_output_passes_pack_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dest = tmp_path / "nouveau"
     assert main(["pack", "new", str(dest)]) == 0

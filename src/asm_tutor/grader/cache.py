@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from asm_tutor import __version__
 from asm_tutor.grader.result import GradeResult
@@ -25,14 +26,19 @@ from asm_tutor.toolchain import Toolchain
 @functools.cache
 def grader_fingerprint() -> str:
     """A hash of the grader's own code: any change to how grading works makes old entries misses."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return file_fingerprint(*sorted(Path(__file__).parent.glob("*.py")))
 
 
 def results_dir() -> Path:
     return cache_dir() / "results"
+
+
+def file_fingerprint(*paths: Path) -> str:
+    """A hash of the tutor's version and these source files: a change to them makes old entries misses."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def key(exercise: Exercise, source: str, edition: str, seed: int, toolchain: Toolchain) -> str:
@@ -53,21 +59,35 @@ def key(exercise: Exercise, source: str, edition: str, seed: int, toolchain: Too
 
 
 def load(entry_key: str) -> GradeResult | None:
-    path = results_dir() / f"{entry_key}.json"
+    data = load_json(results_dir(), entry_key)
+    if data is None:
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         result = GradeResult.from_json(data["result"], assembly=data.get("assembly", ""))
         for diag, rendered in zip(result.diagnostics, data.get("rendered", []), strict=False):
             diag.rendered = str(rendered)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     result.cached = True
     return result
 
 
 def store(entry_key: str, result: GradeResult) -> None:
-    """Save a result; a cache that cannot be written is not an error, only slower next time."""
-    folder = results_dir()
+    store_json(results_dir(), entry_key, {"result": result.to_json(), "assembly": result.assembly,
+                                          "rendered": [d.rendered for d in result.diagnostics]})
+
+
+def load_json(folder: Path, entry_key: str) -> dict[str, Any] | None:
+    """An entry written by store_json, or None (missing or damaged: a miss either way)."""
+    try:
+        data = json.loads((folder / f"{entry_key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def store_json(folder: Path, entry_key: str, data: dict[str, Any]) -> None:
+    """Save an entry atomically; a cache that cannot be written is not an error, only slower next time."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
@@ -75,8 +95,7 @@ def store(entry_key: str, result: GradeResult) -> None:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 # dumps, not dump: dump streams through json's pure-Python encoder (~4 ms
                 # for a result with 150 test runs), dumps uses the C one.
-                out.write(json.dumps({"result": result.to_json(), "assembly": result.assembly,
-                                      "rendered": [d.rendered for d in result.diagnostics]}))
+                out.write(json.dumps(data))
             os.replace(temp, folder / f"{entry_key}.json")
         except BaseException:
             Path(temp).unlink(missing_ok=True)

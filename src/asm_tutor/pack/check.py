@@ -13,8 +13,9 @@ JSON form) and renders nothing; `asm_tutor.cmd.pack` draws the table. What is ch
 Exercises (and lesson blocks) for another architecture are reported as NOT_CHECKABLE,
 which is not a failure. Grading runs on a small thread pool (2 workers by default), and
 reuses the grader's cache: it is keyed by source, spec and rustc, so a hit is a result
-this rustc already produced for exactly this code, and a re-check of an unchanged pack
-is fast. Pass `use_cache=False` to rebuild everything.
+this rustc already produced for exactly this code; lesson blocks that passed are
+remembered the same way. A re-check of an unchanged pack is fast. Pass
+`use_cache=False` to rebuild everything.
 """
 
 from __future__ import annotations
@@ -324,7 +325,7 @@ class _Checker:
         what = f"block line {block.line}: {block.info or 'rust'}"
         started = time.monotonic()
         try:
-            outcome = verify_block(block, self.toolchain, self.pack.edition)
+            outcome = verify_block(block, self.toolchain, self.pack.edition, use_cache=self.use_cache)
         except Exception as err:
             return Finding(item, Aspect.CODE_BLOCK, what, Outcome.FAIL,
                            f"could not be checked: {type(err).__name__}: {err}", file=rel, line=block.line)
@@ -342,7 +343,7 @@ class _Checker:
         else:
             result = Outcome.SKIPPED
         return Finding(item, Aspect.CODE_BLOCK, what, result, detail, file=rel, line=block.line,
-                       arch=block.arch, duration_ms=ms)
+                       arch=block.arch, duration_ms=ms, cached=outcome.cached)
 
 
 def _identity(pack: Pack) -> list[Finding]:

@@ -43,6 +43,8 @@ No Python is imported from the pack and nothing here uses the TUI: pack checking
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
 import shutil
@@ -54,6 +56,7 @@ from pathlib import Path
 from asm_tutor.grader.runtime import program_env, toolchain_paths
 from asm_tutor.grader.sandbox import Job, Limits, run_jobs
 from asm_tutor.pack.model import ARCHES
+from asm_tutor.paths import cache_dir
 from asm_tutor.toolchain import Toolchain
 
 COMPILE_TIMEOUT = 120.0  # seconds for rustc on one block
@@ -76,6 +79,7 @@ class BlockStatus(StrEnum):
 class BlockOutcome:
     status: BlockStatus
     message: str  # names the lesson line, e.g. "lessons/03-operands.md:42: ..."
+    cached: bool = False  # a pass remembered from an earlier check of the very same block
 
     @property
     def passed(self) -> bool:
@@ -414,8 +418,43 @@ def _skip_reason(block: CodeBlock, toolchain: Toolchain) -> str | None:
     return None
 
 
-def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021") -> BlockOutcome:
-    """Check one block with the real rustc (in a temporary folder, removed afterwards)."""
+def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021", *,
+                 use_cache: bool = False) -> BlockOutcome:
+    """Check one block with the real rustc (in a temporary folder, removed afterwards).
+
+    With `use_cache` (pack check), a pass is remembered under everything it depends on
+    (the block as parsed, with its place and tags; the edition; the rustc; how blocks
+    are linked; this module's code): an instructor re-checking a pack only waits for
+    the blocks that changed. Failures are always checked again.
+    """
+    from asm_tutor.grader.cache import load_json, store_json
+
+    folder = cache_dir() / "blocks"
+    key = _cache_key(block, toolchain, edition) if use_cache else ""
+    if use_cache and (known := load_json(folder, key)) is not None and known.get("status") == BlockStatus.PASS.value:
+        return BlockOutcome(BlockStatus.PASS, str(known.get("message", "")), cached=True)
+    outcome = _verify(block, toolchain, edition)
+    if use_cache and outcome.passed:
+        store_json(folder, key, {"status": outcome.status.value, "message": outcome.message})
+    return outcome
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    from asm_tutor.grader.cache import file_fingerprint
+
+    return file_fingerprint(Path(__file__))
+
+
+def _cache_key(block: CodeBlock, toolchain: Toolchain, edition: str) -> str:
+    digest = hashlib.sha256()
+    for part in (repr(block), edition, toolchain.release, toolchain.host, toolchain.commit,
+                 repr(toolchain_paths(toolchain).link_flags), _code_fingerprint()):
+        digest.update(part.encode("utf-8", errors="surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
+def _verify(block: CodeBlock, toolchain: Toolchain, edition: str) -> BlockOutcome:
     where = block.where
     if block.problems:
         return BlockOutcome(BlockStatus.FAIL, f"{where}: " + "; ".join(block.problems))
