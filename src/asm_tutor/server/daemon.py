@@ -120,8 +120,13 @@ def _unchanged(files: dict[str, int]) -> bool:
 def serve(idle_timeout: float = address.IDLE_MINUTES * 60.0) -> int:
     """Run the server until it has been idle for `idle_timeout`, is stopped, or its code changes."""
     folder, path = address.folder(), address.socket_path()
-    with contextlib.suppress(FileExistsError):
+    try:
         os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as err:
+        sys.stderr.write(f"asm-tutor server: cannot make {folder} ({err.strerror}); not serving.\n")
+        return 1
     if not address.is_private(folder):
         sys.stderr.write(f"asm-tutor server: {folder} is not a private folder of this user's; not serving.\n")
         return 1
@@ -142,7 +147,11 @@ def serve(idle_timeout: float = address.IDLE_MINUTES * 60.0) -> int:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
+    try:
+        listener.bind(path)
+    except OSError as err:
+        sys.stderr.write(f"asm-tutor server: cannot listen on {path} ({err.strerror or err}); not serving.\n")
+        return 1
     listener.listen(16)
     bound = os.stat(path).st_ino
     Path(path + ".pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
