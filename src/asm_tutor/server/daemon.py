@@ -298,6 +298,7 @@ def _read(conn: socket.socket) -> Request | None:
 def _child(conn: socket.socket, request: Request) -> None:
     """Run the command as the client would have, on its terminal; send the status; exit."""
     code = 1
+    answered = threading.Event()
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # subprocess must wait for its own children
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -312,20 +313,19 @@ def _child(conn: socket.socket, request: Request) -> None:
         os.environ.update(request.env)
         tempfile.tempdir = None  # found again from the client's TMPDIR
         conn.settimeout(None)
-        threading.Thread(target=_cancel_when_client_leaves, args=(conn,), daemon=True).start()
+        threading.Thread(target=_cancel_when_client_leaves, args=(conn, answered), daemon=True).start()
         from asm_tutor.cli import main
 
         code = main(request.argv)
     except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
+        code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
     except KeyboardInterrupt:
         code = 130
     except BaseException:
         with contextlib.suppress(Exception):
             traceback.print_exc()
     finally:
-        # From here on, a late interrupt from the watcher must not stop the answer.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        answered.set()  # the client leaving after this is no interruption
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
@@ -343,13 +343,15 @@ def _text_stream(fd: int, encoding: str) -> io.TextIOWrapper:
                             line_buffering=interactive)
 
 
-def _cancel_when_client_leaves(conn: socket.socket) -> None:
+def _cancel_when_client_leaves(conn: socket.socket, answered: threading.Event) -> None:
     """The client closing the connection (Ctrl-C there) interrupts this child, as Ctrl-C would.
 
     The client has said "interrupted" and given the terminal back: nothing more is written to it."""
     with contextlib.suppress(OSError):
         while conn.recv(1):
             pass
+    if answered.is_set():
+        return
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)
     os.dup2(quiet, 2)
