@@ -13,7 +13,11 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     from asm_tutor.server import client
 
-    served = client.run_served(args)
+    try:
+        served = client.run_served(args)
+    except KeyboardInterrupt:  # before the server had the command: nothing was started
+        sys.stderr.write("asm-tutor: interrupted.\n")
+        return 130
     if served is not None:
         return served
     from asm_tutor.cli import main as run_here

@@ -42,8 +42,10 @@ def run_served(argv: list[str]) -> int | None:
         return None
     if not hasattr(_socket, "AF_UNIX") or len(os.fsencode(address.socket_path())) > address.MAX_SOCKET_PATH:
         return None  # no server can listen here
-    if not address.is_private(address.folder()):
-        no_server = True  # not there yet (the server makes it), or not safe (the server refuses)
+    folder = address.folder()
+    if not address.is_private(folder):
+        # Not there yet: the server makes it. There but not private: the server refuses it too.
+        no_server = not os.path.lexists(folder)
         return None
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
