@@ -2,11 +2,13 @@
 
 A child module sees its parent's private items, so the learner's function need
 not be `pub` and the learner may keep their own `fn main`, helpers and `use`
-lines. One compile serves every case and every seed: fixed and edge cases are
-written out with literal arguments (so the optimizer can inline the learner's
-function and propagate constants into it), random cases are drawn at run time
-from a small xorshift generator seeded from argv, and every case also calls the
-function through a function pointer the optimizer cannot see through. The part
+lines. One compile serves every case and every seed: fixed cases, and each edge
+value once per argument position, are written out with literal arguments (so the
+optimizer can inline the learner's function and propagate constants into it); the
+other edge combinations come from a table and random cases are drawn at run time
+from a small xorshift generator seeded from argv, each through one inlined call;
+and every case also calls the function through a function pointer the optimizer
+cannot see through. The part
 that is the same for every exercise (the report pipe, the random numbers, the
 panic hook, the loop over cases, the formatting of report lines) is the prebuilt
 runtime crate (runtime.py).
