@@ -208,7 +208,8 @@ def main() -> int:
         return timed([*tutor, "pack", "check", str(ROOT)], env)
 
     def pack_check_cold(i: int) -> float:
-        shutil.rmtree(Path(env["XDG_CACHE_HOME"]) / "asm-tutor" / "results", ignore_errors=True)
+        for kind in ("results", "blocks"):  # graded exercises and lesson blocks; the runtime stays
+            shutil.rmtree(Path(env["XDG_CACHE_HOME"]) / "asm-tutor" / kind, ignore_errors=True)
         return timed([*tutor, "pack", "check", str(ROOT)], env)
 
     measures = [
@@ -224,7 +225,7 @@ def main() -> int:
         Measure("asm-tutor --version", version, "≤ 0.25 s"),
         Measure("asm-tutor list", listing, "≤ 0.25 s"),
         Measure("asm-tutor pack check (built-in pack)", pack_check, "≤ 3 s"),
-        Measure("  the same on an empty result cache", pack_check_cold, "≤ 3 s"),
+        Measure("  the same with no results cached", pack_check_cold, "≤ 3 s"),
     ]
 
     # Warm-up: fill the page cache, the result cache for `warm`, and cargo's
