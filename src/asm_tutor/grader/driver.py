@@ -185,16 +185,17 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         arms.append(f"0 => {{ {literal_arm((), reference_call(()))} }}")
     edge_table = ""
     if reference is not None and spec.edge and n > 0:
-        # Each edge value is passed once as a literal in each position, in an arm of its
-        # own, so the optimizer can propagate the constant into the asm's operands (some
-        # clobbered-input mistakes only show then). The other combinations come from a
-        # table, with one inlined call for them all: an arm per combination (49 for two
-        # u64s) made the -O3 compile of a two-argument exercise half as long again.
+        # Each edge value is passed once as a literal in each position (by an example, or
+        # else in an arm of its own), so the optimizer can propagate the constant into the
+        # asm's operands: some clobbered-input mistakes only show then. The other
+        # combinations come from a table, with one inlined call for them all: an arm per
+        # combination (49 for two u64s) made the -O3 compile of a two-argument exercise
+        # half as long again, and each arm costs the compile about a millisecond.
         literal: list[tuple[str, ...]] = []
         tabled: list[tuple[str, ...]] = []
-        seen: set[tuple[int, str]] = set()
+        seen: set[tuple[int, str]] = {(k, arg.strip()) for case in spec.cases for k, arg in enumerate(case.args)}
         for combo in edge_combinations(sig.params):
-            values = set(enumerate(combo))
+            values = {(k, value.strip()) for k, value in enumerate(combo)}
             (tabled if values <= seen else literal).append(combo)
             seen |= values
         for number, combo in enumerate(literal, start=1):
