@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.paths import rustc_override
+from asm_tutor.stamp import stamp
 
 ASM_STABLE_SINCE = (1, 59)
 
@@ -100,14 +101,6 @@ def _probe(rustc: Path) -> Toolchain:
 Fingerprint = tuple[object, ...]
 
 
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
-
-
 def fingerprint(rustc: Path) -> Fingerprint:
     """What decides which compiler `rustc` is: when none of it changed, the last answer still holds.
 
@@ -116,9 +109,9 @@ def fingerprint(rustc: Path) -> Fingerprint:
     its toolchains folder (an update renames a new toolchain in) and rust-toolchain files
     in the working folder and above. About 20 stat calls: cheap enough for every check.
     """
-    parts: list[object] = [str(rustc), _stat(rustc), _stat(rustc.resolve()), os.environ.get("RUSTUP_TOOLCHAIN")]
+    parts: list[object] = [str(rustc), stamp(rustc), stamp(rustc.resolve()), os.environ.get("RUSTUP_TOOLCHAIN")]
     rustup_home = Path(os.environ.get("RUSTUP_HOME") or Path.home() / ".rustup")
-    parts += [_stat(rustup_home / "settings.toml"), _stat(rustup_home / "toolchains")]
+    parts += [stamp(rustup_home / "settings.toml"), stamp(rustup_home / "toolchains")]
     try:
         here = Path.cwd()
     except OSError:
@@ -126,7 +119,7 @@ def fingerprint(rustc: Path) -> Fingerprint:
     if here is not None:  # only the files that exist: the same answer holds in any folder without one
         for folder in (here, *here.parents):
             for name in ("rust-toolchain", "rust-toolchain.toml"):
-                if (found := _stat(folder / name)) is not None:
+                if (found := stamp(folder / name)) is not None:
                     parts.append((str(folder / name), found))
     return tuple(parts)
 

@@ -35,6 +35,7 @@ from asm_tutor.pack.model import (
     TestSpec,
 )
 from asm_tutor.pack.problems import PackError, Problem, find_key_line
+from asm_tutor.stamp import Stamp, stamp
 
 MANIFEST = "pack.toml"
 EXERCISE_SPEC = "exercise.toml"
@@ -511,29 +512,21 @@ class _PackReader:
 
 
 # Packs loaded by this process: what they were read from, and the stat of its files.
-_loaded: dict[Path, tuple[tuple[Path, ...], tuple[object, ...], Pack]] = {}
+_loaded: dict[Path, tuple[tuple[Path, ...], tuple[tuple[str, Stamp | None], ...], Pack]] = {}
 # A file stamped this close to the moment it was read may change again without a new
 # stamp (file systems stamp coarsely): such a load is not kept (git's "racy" rule).
 _RACY_NS = 2_000_000_000
 
 
-def _stats(inputs: tuple[Path, ...]) -> tuple[tuple[str, int, int, int] | tuple[str], ...]:
-    """The stat of every file named, and of every file in the folders named."""
+def _stats(inputs: tuple[Path, ...]) -> tuple[tuple[str, Stamp | None], ...]:
+    """The stamp of every file named, and of every file in the folders named."""
     files: list[Path] = []
     for item in inputs:
         if item.is_dir():
             files += sorted(Path(top, name) for top, _dirs, names in os.walk(item) for name in names)
         else:
             files.append(item)
-    stats: list[tuple[str, int, int, int] | tuple[str]] = []
-    for path in files:
-        try:
-            st = path.stat()
-        except OSError:
-            stats.append((str(path),))
-        else:
-            stats.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
-    return tuple(stats)
+    return tuple((str(path), stamp(path)) for path in files)
 
 
 def load_pack(root: Path) -> Pack:
@@ -551,6 +544,6 @@ def load_pack(root: Path) -> Pack:
     pack = reader.load()
     inputs = tuple(reader.inputs)
     stats = _stats(inputs)
-    if all(len(st) == 4 and st[3] < read_at - _RACY_NS for st in stats):
+    if all(found is not None and found[2] < read_at - _RACY_NS for _path, found in stats):
         _loaded[root] = (inputs, stats, pack)
     return pack

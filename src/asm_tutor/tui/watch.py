@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from asm_tutor.paths import data_dir
+from asm_tutor.stamp import stamp
 
 POLL_SECONDS = 0.5
 
@@ -35,19 +36,12 @@ class FileWatch:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._stamp = self._read_stamp()
-
-    def _read_stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return stat.st_mtime_ns, stat.st_size
+        self._stamp = stamp(path)
 
     def changed(self) -> bool:
-        stamp = self._read_stamp()
-        if stamp == self._stamp:
+        current = stamp(self.path)
+        if current == self._stamp:
             return False
-        self._stamp = stamp
+        self._stamp = current
         # A file that vanished (mid-save by rename) is not a change to check yet.
-        return stamp is not None
+        return current is not None
