@@ -6,12 +6,14 @@ import argparse
 import os
 import signal
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from asm_tutor.context import Context
 
 START_WAIT = 15.0  # seconds a fresh server may take to warm up (imports, rustc, the pack)
+STOP_WAIT = 5.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,17 +48,20 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             console.print("not running.")
             return 0
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 5.0
-        while address.running_pid() is not None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_until(lambda: address.running_pid() is None, STOP_WAIT)
         console.print(f"stopped (pid {pid}).")
         return 0
     if pid is None:
         client.start_server()
-        deadline = time.monotonic() + START_WAIT
-        while (pid := address.running_pid()) is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_until(lambda: address.running_pid() is not None, START_WAIT)
+        pid = address.running_pid()
         if pid is None:
             raise UserError(f"the server did not start within {START_WAIT:g} s; checks still work without it.")
     console.print(f"running (pid {pid}), listening on {address.socket_path()}")
     return 0
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.server import address
+from asm_tutor.stamp import Stamp, stamp
 
 REQUEST_READ_TIMEOUT = 5.0
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -94,27 +95,16 @@ def warm() -> None:
         runtime.toolchain_paths(toolchain)
 
 
-def _code_files() -> dict[str, int]:
-    """The tutor's modules this process has loaded, with their modification times."""
+def _code_files() -> dict[str, Stamp | None]:
+    """The tutor's modules this process has loaded, with their stamps."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    files: dict[str, int] = {}
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if path and path.startswith(package):
-            with contextlib.suppress(OSError):
-                files[path] = os.stat(path).st_mtime_ns
-    return files
+    return {path: stamp(path) for module in list(sys.modules.values())
+            if (path := getattr(module, "__file__", None)) and path.startswith(package)}
 
 
-def _unchanged(files: dict[str, int]) -> bool:
+def _unchanged(files: dict[str, Stamp | None]) -> bool:
     """False once the tutor's code changed on disk (an upgrade, an edit): time to leave."""
-    for path, mtime in files.items():
-        try:
-            if os.stat(path).st_mtime_ns != mtime:
-                return False
-        except OSError:
-            return False
-    return True
+    return all(stamp(path) == known for path, known in files.items())
 
 
 def serve(idle_timeout: float = address.IDLE_MINUTES * 60.0) -> int:
@@ -200,7 +190,7 @@ def _still_ours(path: str, inode: int) -> bool:
         return False
 
 
-def _standby(listener: socket.socket, taken: int, files: dict[str, int]) -> None:
+def _standby(listener: socket.socket, taken: int, files: dict[str, Stamp | None]) -> None:
     """In a fresh child: wait for one connection, say so, then serve that request."""
     gc.disable()  # a child lives for one command: no collections, fewer copied pages
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -251,14 +241,13 @@ def _rehearse() -> None:
         render(Console(file=io.StringIO(), highlight=False, emoji=False), result, exercise, "file.rs")
 
 
-def _serve(conn: socket.socket, files: dict[str, int]) -> None:
+def _serve(conn: socket.socket, files: dict[str, Stamp | None]) -> None:
     """Run the request on `conn`, or answer "N" (the client then runs it itself) when it is not
     one for this server: unreadable, from another tutor, or our code changed since we started."""
     request = _read(conn)
     if request is None or request.identity != address.identity() or not _unchanged(files):
         if request is not None:
-            for fd in request.fds:
-                os.close(fd)
+            _close_all(request.fds)
         with contextlib.suppress(OSError):
             conn.sendall(b"N")
         return
@@ -267,32 +256,33 @@ def _serve(conn: socket.socket, files: dict[str, int]) -> None:
 
 
 def _read(conn: socket.socket) -> Request | None:
+    """The request and the client's three file descriptors; None (and nothing kept open) if malformed."""
     conn.settimeout(REQUEST_READ_TIMEOUT)
     fds: list[int] = []
     try:
-        data, ancillary, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(3 * 4))
-        for level, kind, payload in ancillary:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds += [int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
-                        for i in range(0, len(payload) - len(payload) % 4, 4)]
-        if len(data) < 4 or int.from_bytes(data[:4], "big") > MAX_REQUEST_BYTES:
-            raise ValueError("bad length")
+        data, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
         size = int.from_bytes(data[:4], "big")
+        if len(data) < 4 or size > MAX_REQUEST_BYTES:
+            raise ValueError("bad length")
         body = data[4:]
         while len(body) < size:
             chunk = conn.recv(size - len(body))
             if not chunk:
                 raise ValueError("short request")
             body += chunk
+        request = Request.parse(address.decode(body), fds)
+        if request is None:
+            raise ValueError("malformed request")
     except (OSError, ValueError):
-        for fd in fds:
-            os.close(fd)
+        _close_all(fds)
         return None
-    request = Request.parse(address.decode(body), fds)
-    if request is None:
-        for fd in fds:
-            os.close(fd)
     return request
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _child(conn: socket.socket, request: Request) -> None:
