@@ -465,11 +465,11 @@ def test_the_shared_std_is_found_and_handed_to_the_test_binaries(tmp_path: Path)
 
     prepared = runtime.prepare(require_grading_toolchain(), tmp_path, None)
     assert prepared is not None and prepared.rlib.is_file()
-    if prepared.std_dylib_dir is None:
+    if prepared.paths.std_dylib_dir is None:
         pytest.skip("this rustc ships no shared std: checks link statically")
-    assert any(prepared.std_dylib_dir.glob("libstd-*.so"))
+    assert any(prepared.paths.std_dylib_dir.glob("libstd-*.so"))
     env = prepared.env()
-    assert env is not None and env["LD_LIBRARY_PATH"].split(os.pathsep)[0] == str(prepared.std_dylib_dir)
+    assert env is not None and env["LD_LIBRARY_PATH"].split(os.pathsep)[0] == str(prepared.paths.std_dylib_dir)
 
 
 def test_checks_link_statically_when_the_toolchain_ships_no_shared_std(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -480,7 +480,7 @@ def test_checks_link_statically_when_the_toolchain_ships_no_shared_std(monkeypat
     monkeypatch.setattr(runtime, "_paths", {})
     result = run("times_nine", "seed_times_nine.rs")
     assert result.status is Status.PASS, result.message
-    assert [r.std_dylib_dir for r in runtime._known.values()] == [None]  # it did link statically
+    assert [r.paths.std_dylib_dir for r in runtime._known.values()] == [None]  # it did link statically
 
 
 def test_checks_link_through_cc_when_rust_lld_cannot_be_used_directly(monkeypatch: pytest.MonkeyPatch) -> None:

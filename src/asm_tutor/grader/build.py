@@ -41,7 +41,7 @@ class Build:
 def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Runtime) -> list[str]:
     binary = work / f"test_o{opt_level}"
     argv = [
-        str(runtime.compiler), "main.rs",
+        str(runtime.paths.compiler), "main.rs",
         "--crate-name", "asm_tutor_check", "--crate-type", "bin",
         "--edition", edition,
         "--extern", f"{RUNTIME_CRATE}={runtime.rlib}",

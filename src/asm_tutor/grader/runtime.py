@@ -333,17 +333,9 @@ class Runtime:
     rlib: Path
     paths: ToolchainPaths
 
-    @property
-    def compiler(self) -> Path:
-        return self.paths.compiler
-
-    @property
-    def std_dylib_dir(self) -> Path | None:
-        return self.paths.std_dylib_dir
-
     def env(self) -> dict[str, str] | None:
         """The environment a test binary needs, or None for the tutor's own."""
-        return program_env(self.std_dylib_dir)
+        return program_env(self.paths.std_dylib_dir)
 
 
 def program_env(std_dylib_dir: Path | None) -> dict[str, str] | None:
