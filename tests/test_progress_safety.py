@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from asm_tutor.progress import atomic
+from asm_tutor import atomic
 from asm_tutor.progress.store import ProgressStore, parse_progress
 
 

@@ -82,7 +82,7 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write the settings atomically. Raises UserError if it cannot, or if the file on disk is broken."""
-    from asm_tutor.progress.atomic import atomic_write
+    from asm_tutor.atomic import atomic_write
 
     path = path or settings_path()
     if path.is_file():

@@ -29,9 +29,9 @@ from typing import Any, Protocol, TypeVar
 
 import tomli_w
 
+from asm_tutor.atomic import atomic_write, file_lock, remove_stale_temps
 from asm_tutor.errors import UserError
 from asm_tutor.pack.model import ItemKind
-from asm_tutor.progress.atomic import atomic_write, file_lock, remove_stale_temps
 from asm_tutor.progress.migrate import NewerSchemaError, migrate
 from asm_tutor.progress.model import (
     SCHEMA,

@@ -1,9 +1,10 @@
-"""Crash-safe file writes and an inter-process lock, shared by progress and settings.
+"""Crash-safe file writes and an inter-process lock, shared by progress, settings and the caches.
 
 `atomic_write` leaves either the old file or the new one at `path`, never a torn
 mix: the bytes go to a temp file in the same folder, are flushed and fsynced,
 then `os.replace` swaps it in and the folder is fsynced so the rename survives
-a power cut. `FileLock` is an exclusive `fcntl.flock` on a separate lock file.
+a power cut. Caches skip the fsyncs (`durable=False`): an entry lost to a power
+cut is only a miss. `FileLock` is an exclusive `fcntl.flock` on a separate lock file.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace `path` with `data` atomically (temp file, fsync, os.replace, fsync folder)."""
+def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = True) -> None:
+    """Replace `path` with `data` atomically (temp file, fsync, os.replace, fsync folder;
+    without the fsyncs unless `durable`)."""
     folder = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=folder)
     tmp = Path(tmp_name)
@@ -49,12 +51,14 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
         done = True
-        fsync_dir(folder)
+        if durable:
+            fsync_dir(folder)
     finally:
         if not done:
             with contextlib.suppress(OSError):
