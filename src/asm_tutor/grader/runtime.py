@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from asm_tutor.atomic import atomic_write
 from asm_tutor.grader.sandbox import Job, Limits, run_jobs
 from asm_tutor.paths import cache_dir
 from asm_tutor.toolchain import Toolchain, ToolchainError
@@ -390,9 +391,8 @@ def prepare(toolchain: Toolchain, work: Path, cancel: threading.Event | None) ->
             if built is None:
                 return None
             paths = toolchain_paths(toolchain)
-            (folder / _PATHS_FILE).write_text(paths.to_json(), encoding="utf-8")
             os.replace(built, cached)  # atomic: another process may be doing the same
-            os.replace(folder / _PATHS_FILE, paths_file)
+            atomic_write(paths_file, paths.to_json().encode("utf-8"), mode=0o644, durable=False)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         _known[key] = Runtime(cached, paths)
