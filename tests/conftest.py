@@ -10,12 +10,9 @@ import pytest
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """XDG data/config/cache under this test's tmp_path (as `data`, `config`, `cache`), and no
-    environment that would change the tutor's choices (profile, rustc override, editor,
-    the check server)."""
+    environment that would change the tutor's choices (profile, rustc override, editor)."""
     for var, name in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
         monkeypatch.setenv(var, str(tmp_path / name))
     for var in ("ASM_TUTOR_PROFILE", "ASM_TUTOR_RUSTC", "VISUAL", "EDITOR"):
         monkeypatch.delenv(var, raising=False)
-    # No background check server unless a test asks for one (tests/test_server.py).
-    monkeypatch.setenv("ASM_TUTOR_SERVER", "off")
     return tmp_path

@@ -1,3 +1,3 @@
-from asm_tutor.entry import main
+from asm_tutor.cli import main
 
 raise SystemExit(main())

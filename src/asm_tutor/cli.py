@@ -8,7 +8,6 @@ with `add_parser()` and `run()`; heavy imports stay inside `run()`.
 from __future__ import annotations
 
 import argparse
-import functools
 import importlib
 import os
 import sys
@@ -23,7 +22,7 @@ COMMANDS = (
     "progress",
     "pack",
     "check",
-    "server",
+    "watch",
 )
 
 
@@ -39,7 +38,6 @@ def _command(name: str) -> ModuleType:
     return importlib.import_module(f"asm_tutor.cmd.{name}")
 
 
-@functools.cache  # built once per process: the check server builds it before it forks
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="asm-tutor", description="An interactive terminal tutor for Rust's inline assembly (asm!).")
     parser.add_argument("--version", action="version", version=f"asm-tutor {__version__}")

@@ -1,7 +1,7 @@
 """A file's stamp: what changes when the file is written or replaced.
 
-Long-lived processes (the TUI, the check server) compare stamps to know whether what
-they loaded (a pack, rustc's answer, their own code, a watched draft) is still current.
+Long-lived processes (the TUI, `asm-tutor watch`) compare stamps to know whether what
+they loaded (a pack, rustc's answer, a watched draft) is still current.
 """
 
 from __future__ import annotations

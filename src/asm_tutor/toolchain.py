@@ -145,7 +145,7 @@ def detect(configured: str | None = None) -> Toolchain:
 def warm_up() -> None:
     """Start `rustc -vV` in the background, so it overlaps the imports and pack loading
     that come before grading instead of adding to them. Problems surface on the real call.
-    A process that has asked before (the TUI, the check server's children) skips it: its
+    A process that has asked before (the TUI, `asm-tutor watch`) skips it: its
     answer is re-validated by the real call in a fraction of a millisecond."""
     if _probed:
         return

@@ -50,11 +50,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     else:
         table.add_row("objdump", "[red]missing[/]")
         problems.append("objdump was not found; install binutils so the compiled code can be checked.")
-    from asm_tutor.server import address
-
-    pid = address.running_pid()
-    server = "off" if not address.enabled() else f"running (pid {pid})" if pid else "not running (the next check starts it)"
-    table.add_row("check server", server)
     table.add_row("data folder", str(paths.data_dir()))
     table.add_row("config folder", str(paths.config_dir()))
     pack = ctx.pack

@@ -532,7 +532,7 @@ def _stats(inputs: tuple[Path, ...]) -> tuple[tuple[str, Stamp | None], ...]:
 def load_pack(root: Path) -> Pack:
     """Load and validate the pack at `root`; raises PackError listing every problem.
 
-    A process that lives on (the TUI, the check server) asks again and again: while the
+    A process that lives on (the TUI, `asm-tutor watch`) asks again and again: while the
     files the pack was read from keep their stat (~0.3 ms for the built-in pack, against
     ~8 ms to parse and validate it), the pack loaded before is returned.
     """
