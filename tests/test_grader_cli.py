@@ -28,7 +28,8 @@ def test_json_pass_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["status"] == "pass" and data["exercise"] == "times_nine" and data["seed"] == 7
     assert set(data) == {"version", "exercise", "status", "message", "seed", "tests", "checks", "diagnostics",
-                         "duration_ms"}
+                         "sandbox", "duration_ms"}
+    assert data["sandbox"].startswith("bubblewrap") or data["sandbox"] is None
 
 
 def test_readable_failure_exit_1_shows_cases_checks_and_seed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,15 +61,35 @@ def test_unknown_exercise_is_bad_usage(capsys: pytest.CaptureFixture[str]) -> No
     assert "no exercise `no_such_thing`" in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize(("content", "words"), [(b"fn \xff\xfe main() {}", "not UTF-8"), (None, "does not exist")])
-def test_unreadable_files_are_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                           content: bytes | None, words: str) -> None:
+@pytest.mark.parametrize(("content", "words"), [
+    (b"fn \xff\xfe main() {}", "not UTF-8 text: byte 3 (line 1, column 4) is 0xff"),
+    (None, "does not exist"),
+    (b"// big\n" * 200_000, "too large to check"),
+])
+def test_a_file_that_cannot_be_graded_is_one_sentence_and_json_with_json(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, words: str) -> None:
+    from asm_tutor.progress.store import ProgressStore
+
     path = tmp_path / "mine.rs"
     if content is not None:
         path.write_bytes(content)
-    assert main(["check", "times_nine", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert words in err and err.count("\n") == 1
+    assert main(["--profile", "ada", "check", "times_nine", str(path)]) == 1
+    assert words in capsys.readouterr().out
+    assert main(["--profile", "ada", "check", "times_nine", str(path), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "error" and words in data["message"] and data["tests"] == []
+    assert not ProgressStore.file_for("ada").exists()  # neither an attempt nor a draft
+
+
+def test_a_fifo_or_a_device_is_refused_before_it_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.rs"
+    os.mkfifo(fifo)  # nobody writes: reading it would wait for ever
+    assert main(["check", "times_nine", str(fifo), "--json"]) == 1
+    assert "a pipe (FIFO), not a file" in json.loads(capsys.readouterr().out)["message"]
+    assert main(["check", "times_nine", "/dev/zero", "--json"]) == 1  # would never end
+    assert "a device, not a file" in json.loads(capsys.readouterr().out)["message"]
 
 
 def test_the_grader_and_check_command_import_no_textual() -> None:

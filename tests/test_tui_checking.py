@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from tui_helpers import wait_for_check
 
 from asm_tutor.context import Context
 from asm_tutor.grader.result import Status
+from asm_tutor.learner_file import work_file
 from asm_tutor.pack.model import CourseItem, ItemKind
 from asm_tutor.progress.store import ProgressStore
 from asm_tutor.toolchain import ToolchainError, detect
@@ -19,7 +19,6 @@ from asm_tutor.tui.app import TutorApp
 from asm_tutor.tui.components.exercise_view import ExerciseView
 from asm_tutor.tui.components.results_panel import DiagnosticList
 from asm_tutor.tui.screens.course import CourseScreen
-from asm_tutor.tui.watch import work_file
 
 SIZE = (120, 40)
 
@@ -131,15 +130,15 @@ pub fn slow() -> u64 {
 
 
 def rustc_children() -> list[int]:
-    """rustc processes started by this test process (the grader runs them directly)."""
+    """rustc processes compiling a check (in the sandbox, so not our children: found by their crate)."""
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            before, after = stat.read_text().rsplit(")", 1)
+            words = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if before.endswith("(rustc") and int(after.split()[1]) == os.getpid():
-            found.append(int(stat.parent.name))
+        if words and words[0].endswith(b"/rustc") and b"asm_tutor_check" in words:
+            found.append(int(cmdline.parent.name))
     return found
 
 

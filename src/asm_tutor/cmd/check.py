@@ -43,44 +43,43 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.toolchain import warm_up
 
     warm_up()  # overlaps `rustc -vV` with loading the pack and the grader
-    from asm_tutor.errors import UserError
     from asm_tutor.grader.engine import grade
+    from asm_tutor.grader.result import GradeResult, Status
+    from asm_tutor.learner_file import LearnerFileError, read_learner_file
 
     if args.check_pack:
         ctx = dataclasses.replace(ctx, pack_arg=args.check_pack)
+    exercise = find_exercise(ctx, args.exercise)
+    try:
+        source = read_learner_file(args.file)
+    except LearnerFileError as err:
+        # Refused before it was read; not an attempt, and never a draft.
+        result = GradeResult(exercise=exercise.id, status=Status.ERROR, message=str(err))
+    else:
+        result = grade(exercise, source, edition=ctx.pack.edition, seed=args.seed, use_cache=not args.no_cache)
+        record_attempt(args, ctx, exercise, source, result)
+    show(result, exercise, str(args.file), as_json=args.json)
+    return 0 if result.passed else 1
+
+
+def find_exercise(ctx: Context, exercise_id: str) -> Exercise:
+    from asm_tutor.errors import UserError
+
     pack = ctx.pack
-    exercise = pack.exercises.get(args.exercise)
+    exercise = pack.exercises.get(exercise_id)
     if exercise is None:
         known = ", ".join(sorted(pack.exercises)) or "none"
-        raise UserError(f"There is no exercise `{args.exercise}` in {pack.title} (exercises: {known}).", exit_code=2)
-    source = _read_source(args.file)
-    result = grade(exercise, source, edition=pack.edition, seed=args.seed, use_cache=not args.no_cache)
-    record_attempt(args, ctx, exercise, source, result)
-    if args.json:
+        raise UserError(f"There is no exercise `{exercise_id}` in {pack.title} (exercises: {known}).", exit_code=2)
+    return exercise
+
+
+def show(result: GradeResult, exercise: Exercise, file_name: str, *, as_json: bool) -> None:
+    if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
         from asm_tutor.report import stdout
 
-        render(stdout(), result, exercise, str(args.file))
-    return 0 if result.passed else 1
-
-
-def _read_source(path: Path) -> str:
-    from asm_tutor.errors import UserError
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path} does not exist.", exit_code=2) from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a folder; give the path of your .rs file.", exit_code=2) from None
-    except OSError as err:
-        raise UserError(f"{path} cannot be read ({err.strerror}).", exit_code=2) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise UserError(f"{path} is not UTF-8 text (bad byte at offset {err.start}); save it as UTF-8.",
-                        exit_code=2) from None
+        render(stdout(), result, exercise, file_name)
 
 
 def record_attempt(args: argparse.Namespace, ctx: Context, exercise: Exercise, source: str,
@@ -164,10 +163,15 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
             if diag.hint:
                 console.print(f"  [cyan]hint:[/] {escape(diag.hint)}", soft_wrap=True)
 
-    footer = []
-    if result.seed is not None:
-        footer.append(f"seed {result.seed} (reproduce with --seed {result.seed})")
-    footer.append("from the cache" if result.cached else f"{result.duration_ms} ms")
+    if not result.sandbox and (result.tests or result.diagnostics):
+        from asm_tutor.grader.sandbox import status
+
+        console.print(f"\n[yellow]Not sandboxed:[/] {escape(status().problem or 'the code ran unconfined')}.",
+                      soft_wrap=True)
+    if result.seed is None:
+        return  # the file was refused before any grading
+    footer = [f"seed {result.seed} (reproduce with --seed {result.seed})",
+              "from the cache" if result.cached else f"{result.duration_ms} ms"]
     console.print("\n[dim]" + escape(" · ".join(footer)) + "[/]")
 
 

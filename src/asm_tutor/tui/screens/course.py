@@ -18,13 +18,13 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header
 
+from asm_tutor.learner_file import POLL_SECONDS, FileWatch, LearnerFileError, read_learner_file, work_file, write_work_file
 from asm_tutor.pack.model import CourseItem, Exercise, ItemKind, Pack
 from asm_tutor.progress.model import ExerciseRecord, PackProgress
 from asm_tutor.tui.components.home import HomeView
 from asm_tutor.tui.components.sidebar import CourseSidebar
 from asm_tutor.tui.messages import OpenItem
 from asm_tutor.tui.screens.confirm import ConfirmScreen
-from asm_tutor.tui.watch import POLL_SECONDS, FileWatch, read_work_file, work_file, write_work_file
 
 if TYPE_CHECKING:
     from asm_tutor.tui.app import TutorApp
@@ -382,10 +382,13 @@ class CourseScreen(Screen[None]):
             write_work_file(path, view.source)
             with self.app.suspend():
                 subprocess.run([*command, str(path)], check=False)
-            text = read_work_file(path)
+            text = read_learner_file(path)
         except SuspendNotSupported:
             self.notify("This terminal cannot hand over to another program; use ctrl+t to watch the file instead.",
                         severity="warning")
+            return
+        except LearnerFileError as err:  # refused before it is read, and not kept as the draft
+            self.notify(str(err), severity="error", timeout=10)
             return
         except OSError as err:
             self.notify(f"Could not run {command[0]}: {err.strerror or err}", severity="error")
@@ -423,9 +426,11 @@ class CourseScreen(Screen[None]):
             return
         view = self.exercise_view
         try:
-            text = read_work_file(self._watch.path)
-        except OSError:
-            return  # mid-save; the next poll sees the finished file
+            text = read_learner_file(self._watch.path)
+        except LearnerFileError as err:
+            if self._watch.path.exists():  # gone: mid-save, and the next poll sees the finished file
+                self.notify(str(err), severity="error", timeout=10)
+            return
         if view.exercise is not None:
             view.set_text(text)
             self.app.store.save_draft(self.pack, view.exercise.id, text)
