@@ -107,7 +107,7 @@ def test_register_conflicts_out_vs_lateout(fixture: str) -> None:
 
 SIG = Signature("times_nine", (Param("x", "u64"),), "u64")
 MAP = SourceMap(learner_lines=10, display_name="times_nine.rs", temp_dir="/tmp/asm-tutor-xyz",
-                signature=SIG, signature_line=17)
+                signature=SIG, signature_line=17, main_line=18)
 
 
 def _span(file: str, line: int, col: int, primary: bool = True, expansion: dict | None = None) -> dict:

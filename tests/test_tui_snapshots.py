@@ -105,6 +105,8 @@ fn add_one(x: u64) -> u64 {
     unsafe { asm!("/* add 1 to {v} */", v = inout(reg) v, options(pure, nomem, nostack)) };
     v
 }
+
+fn main() {}
 """
 
 SOLUTION = STARTER.replace("/* add 1 to {v} */", "add {v}, 1").replace(

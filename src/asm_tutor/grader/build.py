@@ -1,24 +1,32 @@
-"""Compile the learner's file with the driver: -O0 and -O3, both at once (the engine runs them).
+"""rustc, the one way the grader runs it: in the sandbox, under the compiler's limits, JSON messages.
 
-The O0 build also emits the object file and the `.s` text the checks read:
-unoptimized code keeps the learner's functions as they wrote them, so plain
-Rust cannot pass for asm and the asm! blocks stay recognisable.
+A check compiles the learner's file with the driver at -O0 and -O3, both at once (the
+engine runs them); the O0 build also emits the object file and the `.s` text the
+checks read (unoptimized code keeps the learner's functions as they wrote them, so
+plain Rust cannot pass for asm and the asm! blocks stay recognisable). The judge and
+a lesson's code blocks are compiled the same way.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from asm_tutor.grader.processes import Job, Limits, Outcome
 from asm_tutor.grader.runtime import CRATE as RUNTIME_CRATE
-from asm_tutor.grader.runtime import Runtime
-from asm_tutor.grader.sandbox import Job, Limits, Outcome
-from asm_tutor.toolchain import Toolchain
+from asm_tutor.grader.runtime import Runtime, ToolchainPaths
+from asm_tutor.grader.sandbox import Confinement
 
 COMPILE_TIME_LIMIT = 60.0
+COMPILER_MEMORY = 2 << 30  # 2 GiB: far more than any exercise needs, far less than the machine
+COMPILER_FILE_SIZE = 256 << 20
+COMPILER_PROCESSES = 64  # its threads, the linker and the linker's helpers
+OUT_OF_MEMORY = (f"The compiler ran out of its {COMPILER_MEMORY >> 30} GiB and was stopped: "
+                 "a huge `include_bytes!` or a macro that expands without end?")
 # -O3 first: its compile is the longer one, the one a check waits for.
 OPT_LEVELS = (3, 0)
+CHECK_CRATE = "asm_tutor_check"
 
 
 @dataclass(frozen=True)
@@ -37,37 +45,44 @@ class Build:
     def stderr(self) -> str:
         return self.outcome.stderr.decode("utf-8", errors="replace")
 
+    @property
+    def out_of_memory(self) -> bool:
+        return ran_out_of_memory(self.outcome)
 
-def rustc_argv(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Runtime) -> list[str]:
+
+def ran_out_of_memory(outcome: Outcome) -> bool:
+    """rustc stopped at its memory limit: an allocation it could not make, or a file it could not hold."""
+    text = outcome.stderr
+    return b"memory allocation of" in text or b": out of memory" in text
+
+
+def rustc_job(paths: ToolchainPaths, work: Path, args: Sequence[str], *, edition: str,
+              runtime: Runtime | None = None, timeout: float = COMPILE_TIME_LIMIT, json: bool = True) -> Job:
+    """rustc with `args` in the sandbox, writing only `work` (its temporary files, the
+    linker's too: a compile stopped mid-link leaves nothing behind elsewhere)."""
+    argv = [str(paths.compiler), *args, "--edition", edition, "-C", "codegen-units=1", "-C", "debuginfo=0"]
+    visible = paths.visible()
+    if runtime is not None:
+        argv += ["--extern", f"{RUNTIME_CRATE}={runtime.rlib}"]
+        visible += (runtime.rlib,)
+    argv += ["--error-format=json"] if json else ["--color=never"]
+    argv += paths.link_flags  # a shorter link; the programs find std via program_env()
+    limits = Limits(wall_time=timeout, cpu_time=int(timeout), memory=COMPILER_MEMORY,
+                    file_size=COMPILER_FILE_SIZE, processes=COMPILER_PROCESSES)
+    return Job(argv, limits, cwd=work, separate_stderr=True, sandbox=Confinement(work, visible))
+
+
+def check_job(arch: str, work: Path, opt_level: int, edition: str, runtime: Runtime) -> Job:
+    """One of a check's two builds of `main.rs` (the driver's root, with the learner's file)."""
     binary = work / f"test_o{opt_level}"
-    argv = [
-        str(runtime.paths.compiler), "main.rs",
-        "--crate-name", "asm_tutor_check", "--crate-type", "bin",
-        "--edition", edition,
-        "--extern", f"{RUNTIME_CRATE}={runtime.rlib}",
-        "--error-format=json",
-        "-C", f"opt-level={opt_level}",
-        "-C", "codegen-units=1",
-        "-C", "debuginfo=0",
-    ]
-    argv += runtime.paths.link_flags  # a shorter link; the binary finds std via Runtime.env()
+    args = ["main.rs", "--crate-name", CHECK_CRATE, "--crate-type", "bin", "-C", f"opt-level={opt_level}"]
     if opt_level == 0:
-        argv += ["--emit", f"link={binary},obj={work / 'o0.o'},asm={work / 'o0.s'}"]
-        if toolchain.arch in ("x86_64", "x86"):
-            argv += ["-C", "llvm-args=-x86-asm-syntax=intel"]
+        args += ["--emit", f"link={binary},obj={work / 'o0.o'},asm={work / 'o0.s'}"]
+        if arch in ("x86_64", "x86"):
+            args += ["-C", "llvm-args=-x86-asm-syntax=intel"]
     else:
-        argv += ["-o", str(binary)]
-    return argv
-
-
-def rustc_job(toolchain: Toolchain, work: Path, opt_level: int, edition: str, runtime: Runtime) -> Job:
-    # rustc itself needs far more memory than a test binary: only a time limit here.
-    # Its temporary files (the linker's too) go in the work folder: a check stopped
-    # mid-link then leaves nothing behind in /tmp, since the work folder is removed.
-    scratch = work / f"tmp_o{opt_level}"
-    scratch.mkdir(exist_ok=True)
-    return Job(rustc_argv(toolchain, work, opt_level, edition, runtime), Limits(wall_time=COMPILE_TIME_LIMIT),
-               cwd=work, separate_stderr=True, env={**os.environ, "TMPDIR": str(scratch)})
+        args += ["-o", str(binary)]
+    return rustc_job(runtime.paths, work, args, edition=edition, runtime=runtime)
 
 
 def finished_build(work: Path, opt_level: int, outcome: Outcome) -> Build:

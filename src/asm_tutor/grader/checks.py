@@ -16,13 +16,18 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
+from asm_tutor.grader.processes import Job, Limits
 from asm_tutor.grader.result import CheckResult, TestStatus
+from asm_tutor.grader.sandbox import Confinement
 from asm_tutor.pack.model import CheckKind, Exercise, InstructionCheck
 
 CRATE = "asm_tutor_check"
 LEARNER_PREFIX = f"{CRATE}::learner::"
 DRIVER_PATH = f"{LEARNER_PREFIX}__asm_tutor_driver"
 USES_ASM = "uses asm!"
+OBJDUMP_WALL_TIME = 60.0
+OBJDUMP_OUTPUT_CAP = 256 * 1024 * 1024
+OBJDUMP_MEMORY = 2 << 30
 OBJDUMP_MISSING = "objdump not found — install binutils (e.g. `apt install binutils`) so the compiled code can be checked."
 _ASM_MACRO_RE = re.compile(r"\basm!\s*[(\[{]")
 
@@ -36,6 +41,15 @@ def objdump_argv(arch: str, obj: Path) -> list[str] | None:
     if arch in ("x86_64", "x86"):
         argv += ["-M", "intel"]
     return argv + [str(obj)]
+
+
+def objdump_job(arch: str, obj: Path, work: Path) -> Job | None:
+    """objdump on the O0 object, sandboxed (the object is the learner's), or None without objdump."""
+    argv = objdump_argv(arch, obj)
+    if argv is None:
+        return None
+    limits = Limits(wall_time=OBJDUMP_WALL_TIME, output_cap=OBJDUMP_OUTPUT_CAP, memory=OBJDUMP_MEMORY)
+    return Job(argv, limits, cwd=work, separate_stderr=True, sandbox=Confinement(work, (obj, Path(argv[0]))))
 
 
 def is_learner(name: str) -> bool:

@@ -52,6 +52,7 @@ class SourceMap:
     temp_dir: str  # the build folder, to hide from rendered text
     signature: Signature
     signature_line: int  # line of the driver's `static … = super::<name>;` (the type check)
+    main_line: int  # line of the driver's reference to the learner's `main`
 
 
 def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) -> list[Diagnostic]:
@@ -136,7 +137,7 @@ def _driver_diagnostics(errors: list[dict[str, Any]], source_map: SourceMap) -> 
     """
     sig = source_map.signature
     expected = sig.render()
-    missing = signature = None
+    missing = signature = main = None
     others: list[Diagnostic] = []
     for data in errors:
         code = (data.get("code") or {}).get("code")
@@ -146,6 +147,8 @@ def _driver_diagnostics(errors: list[dict[str, Any]], source_map: SourceMap) -> 
             missing = missing or (code, message)
         elif source_map.signature_line in lines:
             signature = signature or (code, message)
+        elif source_map.main_line in lines:
+            main = main or (code, message)
         else:
             text = f"The hidden tests could not be built with your code: {message}"
             others.append(Diagnostic(level="error", message=text, code=code, rendered=text))
@@ -157,6 +160,13 @@ def _driver_diagnostics(errors: list[dict[str, Any]], source_map: SourceMap) -> 
         text = f"`{sig.name}` has the wrong signature: expected exactly `{expected}`."
         hint = "Check the parameter types, the return type, and that it is a plain `fn` (not `unsafe fn` or `extern`)."
         return [Diagnostic(level="error", message=text, code=signature[0], hint=hint, rendered=text)]
+    if main is not None:
+        missing_main = main[0] == "E0425" or "cannot find" in main[1]
+        text = ("Your file has no `fn main`: the tutor builds your file as rustc would, as a program, and a "
+                "program needs one." if missing_main else
+                "Your `main` is not a plain `fn main()`: rustc would not accept it as a program's entry point.")
+        hint = "Keep the starter's `fn main() { ... }` (the hidden tests never run it, but rustc compiles it)."
+        return [Diagnostic(level="error", message=text, code=main[0], hint=hint, rendered=text)]
     return others
 
 

@@ -1,25 +1,35 @@
-"""Generate the test driver: Rust source appended to the learner's file as a child module.
+"""Generate the two programs a check runs: the learner's test program and the exercise's judge.
 
-A child module sees its parent's private items, so the learner's function need
-not be `pub` and the learner may keep their own `fn main`, helpers and `use`
-lines. One compile serves every case and every seed: fixed cases, and each edge
-value once per argument position, are written out with literal arguments (so the
-optimizer can inline the learner's function and propagate constants into it); the
-other edge combinations come from a table and random cases are drawn at run time
-from a small xorshift generator seeded from argv, each through one inlined call;
-and every case also calls the function through a function pointer the optimizer
-cannot see through. The part
-that is the same for every exercise (the report pipe, the random numbers, the
-panic hook, the loop over cases, the formatting of report lines) is the prebuilt
-runtime crate (runtime.py).
+Both come from one plan of cases (fixed cases, edge values, seeded random cases,
+properties), so case i has the same arguments in both.
 
-The driver reports on its own pipe (file descriptor from argv), one line per event:
-    START\t<i>                                   before case i
-    INPUT\t<i>\t<input>\t<expected>               before calling the learner's function
-    RESULT\t<i>\tpass|fail\t<input>\t<expected>\t<actual>\t<how>
-    RESULT\t<i>\tpanic                           case i panicked (a PANIC line came first)
-    PANIC\t<i>\t<message>\t<file:line>           from the panic hook
-    DONE                                         after the last case
+The test program is the learner's file unchanged with a driver module appended (a
+child module sees its parent's private items, so the function need not be `pub`; the
+learner keeps their own `fn main`, helpers and `use` lines, and their `main` is
+compiled as rustc would compile it, though never run). For each case it calls the
+learner's function twice, inlined and through a function pointer the optimizer cannot
+see through, and reports both values; it knows no expected value and decides nothing.
+Fixed cases, and each edge value once per argument position, are written with literal
+arguments (so the optimizer can propagate constants into the asm's operands); the
+other edge combinations come from a table and random cases are drawn at run time.
+
+The judge is built from the pack's reference alone, once per exercise and toolchain,
+and runs in a process of its own: it reports each case's call and expected value,
+and decides properties by replaying the values the learner's program recorded. The
+grader compares (grader/verdict.py). The part both share (report lines, the random
+numbers, the panic hook, the loop over cases) is the prebuilt runtime
+(grader/rust/asm_tutor_rt.rs).
+
+The test program reports on its own pipe (file descriptor from argv), one line per event:
+    START\t<i>                          before case i
+    VALUE\t<i>\t<direct>\t<pointer>     what the function returned, called both ways
+    CALL\t<i>\t<value>                  a value the function returned during property i
+    END\t<i>                            property i ran to its end
+    PANIC\t<i>\t<message>\t<file:line>  from the panic hook
+The judge reports, on its pipe:
+    EXPECT\t<i>\t<call>\t<expected>     e.g. `times_nine(6)` and `54`
+    HOLDS\t<i>\ttrue|false              a property, on the recorded values
+    START/PANIC                         as above (a reference that panics is the pack's bug)
 """
 
 from __future__ import annotations
@@ -30,8 +40,7 @@ from enum import StrEnum
 
 from asm_tutor.pack.model import Exercise, Param
 
-MAIN_RS = """#![allow(dead_code, unused)]
-extern crate asm_tutor_rt;
+MAIN_RS = """extern crate asm_tutor_rt;
 #[path = "solution.rs"] mod learner;
 fn main() { learner::__asm_tutor_driver::run() }
 """
@@ -60,8 +69,15 @@ class CaseInfo:
 @dataclass(frozen=True)
 class Driver:
     source: str  # the module text to append to the learner's file
+    judge: str  # the judge's whole program (its main.rs)
     cases: tuple[CaseInfo, ...]
     signature_offset: int  # line of the signature check, counted from the module's first line (1-based)
+    main_offset: int  # line of the learner's `main`, likewise
+
+    @property
+    def values(self) -> int:
+        """Cases 0..values have expected values; the properties come after them."""
+        return sum(case.kind is not CaseKind.PROPERTY for case in self.cases)
 
 
 def edge_values(type_name: str) -> list[str] | None:
@@ -153,21 +169,22 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     shown_args = ", ".join(_shown(f"__a.{k}", t) for k, t in enumerate(types))
 
     cases: list[CaseInfo] = []
-    arms: list[str] = []
+    tested: list[str] = []  # the test program's match arms
+    judged: list[str] = []  # the judge's
 
     def args_tuple(args: tuple[str, ...]) -> str:
         return "(" + "".join(f"({a}), " for a in args).rstrip(" ") + ")" if args else "()"
 
-    def drawn_arm(first: int, count: int, draw: str) -> str:
-        """Cases first..first+count: the arguments from `draw`, one inlined call for them all."""
-        return (f"__i if __i >= {first} && __i < {first + count} => {{ {draw} "
-                f"let __e: __Ret = __reference({args_of}); __note(__i, &__a, &__e); "
-                f"let __d: __Ret = super::{sig.name}({args_of}); __judge(__i, &__a, __e, __d) }}")
+    def literal(args: tuple[str, ...], expected: str) -> None:
+        call = f"super::{sig.name}(" + ", ".join(f"({a})" for a in args) + ")"
+        tested.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __report(__i, &__a, {call}) }}")
+        judged.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __expect(__i, &__a, {{ {expected} }}) }}")
 
-    def literal_arm(args: tuple[str, ...], expected: str) -> str:
-        literal_call = f"super::{sig.name}(" + ", ".join(f"({a})" for a in args) + ")"
-        return (f"let __a: __Args = {args_tuple(args)}; let __e: __Ret = {{ {expected} }}; __note(__i, &__a, &__e); "
-                f"let __d: __Ret = {literal_call}; __judge(__i, &__a, __e, __d)")
+    def drawn(first: int, count: int, draw: str) -> None:
+        """Cases first..first+count: the arguments from `draw`, one inlined call for them all."""
+        guard = f"__i if __i >= {first} && __i < {first + count} => {{ {draw}"
+        tested.append(f"{guard} __report(__i, &__a, super::{sig.name}({args_of})) }}")
+        judged.append(f"{guard} __expect(__i, &__a, __reference({args_of})) }}")
 
     def reference_call(args: tuple[str, ...]) -> str:
         return "__reference(" + ", ".join(f"({a})" for a in args) + ")"
@@ -175,14 +192,12 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     for case in spec.cases:
         if case.expected is None and reference is None:
             continue  # no reference on this architecture: the case cannot be judged here
-        index = len(cases)
-        cases.append(CaseInfo(index, CaseKind.EXAMPLE, f"example {index + 1}"))
-        expected = case.expected if case.expected is not None else reference_call(case.args)
-        arms.append(f"{index} => {{ {literal_arm(case.args, expected)} }}")
+        literal(case.args, case.expected if case.expected is not None else reference_call(case.args))
+        cases.append(CaseInfo(len(cases), CaseKind.EXAMPLE, f"example {len(cases) + 1}"))
     if reference is not None and not cases and n == 0:
         # A function without parameters has one possible call: make it the example.
+        literal((), reference_call(()))
         cases.append(CaseInfo(0, CaseKind.EXAMPLE, "example 1"))
-        arms.append(f"0 => {{ {literal_arm((), reference_call(()))} }}")
     edge_table = ""
     if reference is not None and spec.edge and n > 0:
         # Each edge value is passed once as a literal in each position (by an example, or
@@ -191,23 +206,22 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         # combinations come from a table, with one inlined call for them all: an arm per
         # combination (49 for two u64s) made the -O3 compile of a two-argument exercise
         # half as long again, and each arm costs the compile about a millisecond.
-        literal: list[tuple[str, ...]] = []
+        literals: list[tuple[str, ...]] = []
         tabled: list[tuple[str, ...]] = []
         seen: set[tuple[int, str]] = {(k, arg.strip()) for case in spec.cases for k, arg in enumerate(case.args)}
         for combo in edge_combinations(sig.params):
             values = {(k, value.strip()) for k, value in enumerate(combo)}
-            (tabled if values <= seen else literal).append(combo)
+            (tabled if values <= seen else literals).append(combo)
             seen |= values
-        for number, combo in enumerate(literal, start=1):
-            index = len(cases)
-            cases.append(CaseInfo(index, CaseKind.EDGE, f"edge {number}"))
-            arms.append(f"{index} => {{ {literal_arm(combo, reference_call(combo))} }}")
+        for number, combo in enumerate(literals, start=1):
+            literal(combo, reference_call(combo))
+            cases.append(CaseInfo(len(cases), CaseKind.EDGE, f"edge {number}"))
         table_first = len(cases)
-        for number in range(len(literal) + 1, len(literal) + len(tabled) + 1):
+        for number in range(len(literals) + 1, len(literals) + len(tabled) + 1):
             cases.append(CaseInfo(len(cases), CaseKind.EDGE, f"edge {number}"))
         if tabled:
             edge_table = f"static __EDGE: [__Args; {len(tabled)}] = [{', '.join(args_tuple(c) for c in tabled)}];"
-            arms.append(drawn_arm(table_first, len(tabled), f"let __a: __Args = __EDGE[__i - {table_first}];"))
+            drawn(table_first, len(tabled), f"let __a: __Args = __EDGE[__i - {table_first}];")
     random_exprs = [_random_expr(t) for t in types]
     random_first = len(cases)
     random_count = spec.random if reference is not None and all(random_exprs) else 0
@@ -215,64 +229,87 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         cases.append(CaseInfo(len(cases), CaseKind.RANDOM, f"random {number}"))
     if random_count:
         draw = "(" + "".join(f"{e}, " for e in random_exprs).rstrip(" ") + ")" if n else "()"
-        arms.append(drawn_arm(random_first, random_count,
-                              f"let mut __r = __Rng::new(__seed, __i as u64); let __a: __Args = {draw};"))
+        drawn(random_first, random_count, f"let mut __r = __Rng::new(__seed, __i as u64); let __a: __Args = {draw};")
+    params = ", ".join(f"{name}: {t}" for name, t in zip(names, types, strict=True))
+    forwarded = ", ".join(names)
     for prop in spec.properties_for(arch):
         index = len(cases)
         cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.expr))
-        arms.append(
-            f"{index} => {{ use super::{sig.name}; let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::property(__i, __ok) }}"
-        )
+        # The expression calls the function by name: here a stand-in that records what the
+        # learner's function returned, in the judge one that replays those values.
+        recorder = (f"fn {sig.name}({params}) -> {sig.returns} {{ let __v = super::{sig.name}({forwarded}); "
+                    f"::asm_tutor_rt::record({_shown('__v', sig.returns)}); __v }}")
+        tested.append(f"{index} => {{ {recorder} let _: bool = {{ {prop.expr} }}; ::asm_tutor_rt::end(__i) }}")
+        replayer = f"fn {sig.name}({params}) -> {sig.returns} {{ ::asm_tutor_rt::replay() }}"
+        judged.append(f"{index} => {{ {replayer} let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::holds(__i, __ok) }}")
 
     fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
-    reference_fn = ""
-    if reference is not None:
-        params = ", ".join(f"{name}: {t}" for name, t in zip(names, types, strict=True))
-        reference_fn = f"fn __reference({params}) -> __Ret {{ {reference} }}"
+    arms = (chr(10) + "            ").join
     header = f"""
 /// Added by asm-tutor for grading: the hidden tests. Not part of your file.
 pub mod {DRIVER_MODULE} {{
     #![allow(warnings)]
     use ::asm_tutor_rt::Rng as __Rng;
 """
-    # The signature check comes first, on a known line, so a type mismatch there is recognised.
+    # The signature check and the learner's `main` come first, on known lines, so a
+    # mismatch there is recognised. `main` is only taken by address: enough for rustc to
+    # compile it (and all it calls) as it would for the learner's program.
     signature_offset = header.count("\n") + 1
-    body = f"""    static __FN: {fn_type} = super::{sig.name};
+    source = header + f"""    static __FN: {fn_type} = super::{sig.name};
+    #[inline(never)] fn __main() {{ let __m: fn() -> _ = super::main; unsafe {{ ::std::ptr::read_volatile(&__m) }}; }}
     type __Args = {_tuple_type(types)};
     type __Ret = {sig.returns};
     const __TOTAL: usize = {len(cases)};
-    const __NAME: &str = "{sig.name}";
     {edge_table}
-
-    {reference_fn}
 
     // Read through a volatile load, so the optimizer cannot know which function is called.
     #[inline(never)]
     fn __fn_ptr() -> {fn_type} {{ unsafe {{ ::std::ptr::read_volatile(&__FN) }} }}
 
-    // The helpers stay out of line and leave the formatting to the prebuilt runtime
-    // (through `dyn Show`): inlined into every case, or formatting here, they would
-    // only slow both compiles.
+    // Out of line, and the formatting left to the prebuilt runtime (through `dyn Show`):
+    // inlined into every case, or formatting here, it would only slow both compiles.
     #[inline(never)]
-    fn __note(__i: usize, __a: &__Args, __e: &__Ret) {{
-        ::asm_tutor_rt::note(__i, __NAME, &[{shown_args}], {_shown("*__e", sig.returns)})
-    }}
-
-    #[inline(never)]
-    fn __judge(__i: usize, __a: &__Args, __e: __Ret, __d: __Ret) {{
+    fn __report(__i: usize, __a: &__Args, __d: __Ret) {{
         let __p = __fn_ptr()({args_of});
-        let (actual, how) = if __d != __e {{ (__d, "direct") }} else if __p != __e {{ (__p, "pointer") }} else {{ (__d, "") }};
-        ::asm_tutor_rt::verdict(__i, __NAME, &[{shown_args}], {_shown("__e", sig.returns)}, {_shown("actual", sig.returns)}, how)
+        ::asm_tutor_rt::value(__i, {_shown("__d", sig.returns)}, {_shown("__p", sig.returns)})
     }}
 
     fn __case(__i: usize, __seed: u64) {{
         match __i {{
-            {(chr(10) + "            ").join(arms)}
+            {arms(tested)}
             _ => {{}}
         }}
     }}
 
-    pub fn run() {{ ::asm_tutor_rt::run(__TOTAL, &__case) }}
+    pub fn run() {{ __main(); ::asm_tutor_rt::run(__TOTAL, &__case) }}
 }}
 """
-    return Driver(source=header + body, cases=tuple(cases), signature_offset=signature_offset)
+    reference_fn = f"fn __reference({params}) -> __Ret {{ {reference} }}" if reference is not None else ""
+    judge = f"""//! asm-tutor's judge for `{exercise.id}`: the exercise's expected values, from its reference alone.
+#![allow(warnings)]
+extern crate asm_tutor_rt;
+use asm_tutor_rt::Rng as __Rng;
+type __Args = {_tuple_type(types)};
+type __Ret = {sig.returns};
+const __VALUES: usize = {sum(case.kind is not CaseKind.PROPERTY for case in cases)};
+const __NAME: &str = "{sig.name}";
+{edge_table}
+
+{reference_fn}
+
+#[inline(never)]
+fn __expect(__i: usize, __a: &__Args, __e: __Ret) {{
+    ::asm_tutor_rt::expect(__i, __NAME, &[{shown_args}], {_shown("__e", sig.returns)})
+}}
+
+fn __case(__i: usize, __seed: u64) {{
+    match __i {{
+        {arms(judged)}
+        _ => {{}}
+    }}
+}}
+
+fn main() {{ ::asm_tutor_rt::judge(__VALUES, &__case) }}
+"""
+    return Driver(source=source, judge=judge, cases=tuple(cases), signature_offset=signature_offset,
+                  main_offset=signature_offset + 1)

@@ -1,11 +1,13 @@
 """The grading result: plain dataclasses with a stable JSON form (modeled on Exercism's results.json).
 
-JSON shape (version 1):
+JSON shape (version 2):
     {version, exercise, status: pass|fail|error, message, seed,
      tests: [{name, status, message, input, expected, actual, opt_level}],
      checks: [{name, status, message}],
      diagnostics: [{level, code, message, line, column, hint}],
+     sandbox: "bubblewrap 0.8.0" | null (null: the learner's code ran unconfined),
      duration_ms}
+Version 2 added `sandbox`; a pass now always means every case ran and passed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 
 
 class Status(StrEnum):
@@ -74,6 +76,7 @@ class GradeResult:
     cached: bool = False
     # Disassembly of the learner's functions from the O0 build, for the assembly view.
     assembly: str = ""
+    sandbox: str = ""  # the sandbox the learner's code ran in; "" when it ran unconfined
 
     @property
     def passed(self) -> bool:
@@ -93,6 +96,7 @@ class GradeResult:
             "diagnostics": [
                 {k: v for k, v in vars(d).items() if k != "rendered"} for d in self.diagnostics
             ],
+            "sandbox": self.sandbox or None,
             "duration_ms": self.duration_ms,
         }
 
@@ -108,4 +112,5 @@ class GradeResult:
             diagnostics=[Diagnostic(**d) for d in data["diagnostics"]],
             duration_ms=data["duration_ms"],
             assembly=assembly,
+            sandbox=data.get("sandbox") or "",
         )

@@ -1,40 +1,41 @@
-"""Run a test binary and turn the driver's report lines into TestResults.
+"""Run the learner's test program and collect what it reported: values, never verdicts.
 
-One process runs every case. When it dies (a signal, an exit in the middle),
-the last START line names the case it was on: that case gets a plain
-explanation, the cases before it keep their results, and the binary is started
-again from the next case, a bounded number of times. A time-out ends the run.
+One process runs every case. When it dies (a signal, an exit in the middle), the
+last START line names the case it was on: that case gets a plain explanation, the
+cases before it keep what they reported, and the program is started again from the
+next case, a bounded number of times. A time-out ends the run. Whether a value is
+right is decided elsewhere (verdict.py), against the judge's expectations: nothing
+the program writes can say "pass".
 """
 
 from __future__ import annotations
 
 import math
 import re
-import resource
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asm_tutor.grader.driver import CaseInfo, CaseKind
-from asm_tutor.grader.result import TestResult, TestStatus
-from asm_tutor.grader.sandbox import CHANNEL_FD, Job, Limits, Outcome, describe_signal
+from asm_tutor.grader.driver import CaseInfo
+from asm_tutor.grader.processes import CHANNEL_FD, Job, Limits, Outcome, describe_signal
+from asm_tutor.grader.sandbox import Confinement
+from asm_tutor.grader.text import printable
 
 TEST_ADDRESS_SPACE = 1 << 30  # 1 GiB: generous for a test, fatal for a runaway allocation
 TEST_FILE_SIZE = 1 << 20
+TEST_PROCESSES = 16  # a test has no reason to start any; a fork bomb stops here
 MAX_RESTARTS = 3
+MAX_CALLS = 1000  # values kept per property: what a property needs, not what a program can flood
 
 
-def rlimit_args(time_limit: float) -> list[str]:
-    """The test binary's resource limits, as `resource=soft:hard` arguments its runtime applies
-    to itself (runtime.py): CPU time, address space, file size, and no core dumps."""
-    cpu = math.ceil(time_limit) + 1
-    limits = ((resource.RLIMIT_CPU, cpu, cpu + 1), (resource.RLIMIT_AS, TEST_ADDRESS_SPACE, TEST_ADDRESS_SPACE),
-              (resource.RLIMIT_FSIZE, TEST_FILE_SIZE, TEST_FILE_SIZE), (resource.RLIMIT_CORE, 0, 0))
-    return [f"{number}={soft}:{hard}" for number, soft, hard in limits]
+def test_limits(time_limit: float) -> Limits:
+    """What a test program (or a judge) may use: the exercise's time, 1 GiB, small files."""
+    return Limits(wall_time=time_limit, cpu_time=math.ceil(time_limit) + 1, memory=TEST_ADDRESS_SPACE,
+                  file_size=TEST_FILE_SIZE, processes=TEST_PROCESSES)
 
 
 @dataclass
 class CaseRun:
-    """The state of running every case on one binary (one optimization level)."""
+    """Running every case on one test program (one optimization level), and what it said."""
 
     binary: Path
     opt_level: int
@@ -42,17 +43,22 @@ class CaseRun:
     seed: int
     time_limit: float
     learner_lines: int
-    results: dict[int, TestResult] = field(default_factory=dict)
-    inputs: dict[int, tuple[str, str]] = field(default_factory=dict)  # case → (input, expected)
+    confinement: Confinement
+    env: dict[str, str] | None = None  # e.g. where the shared std is (runtime.Runtime.env)
+    values: dict[int, tuple[str, str]] = field(default_factory=dict)  # case → (direct, pointer)
+    calls: dict[int, list[str]] = field(default_factory=dict)  # property case → values returned
+    ended: set[int] = field(default_factory=set)  # properties that ran to their end
+    errors: dict[int, str] = field(default_factory=dict)  # case → why it has no value (panic, crash, time)
+    not_run: dict[int, str] = field(default_factory=dict)
     start: int = 0
     restarts: int = 0
     finished: bool = False
-    problem: str = ""  # why the binary could not run at all, if it could not
-    env: dict[str, str] | None = None  # e.g. where the shared std is (runtime.Runtime.env)
+    problem: str = ""  # why the program could not run its cases at all, if it could not
 
     def job(self) -> Job:
-        argv = [str(self.binary), CHANNEL_FD, str(self.seed), str(self.start), *rlimit_args(self.time_limit)]
-        return Job(argv, Limits(wall_time=self.time_limit), cwd=self.binary.parent, channel=True, env=self.env)
+        argv = [str(self.binary), CHANNEL_FD, str(self.seed), str(self.start)]
+        return Job(argv, test_limits(self.time_limit), cwd=self.confinement.writable, channel=True, env=self.env,
+                   sandbox=self.confinement)
 
     def absorb(self, outcome: Outcome) -> None:
         """Take one process's report; afterwards either finished, or ready to restart at self.start."""
@@ -61,48 +67,51 @@ class CaseRun:
             self.finished = True
             return
         current: int | None = None
-        panics: dict[int, str] = {}
-        done = False
         for raw in outcome.channel.decode("utf-8", errors="replace").splitlines():
             kind, *fields = raw.split("\t")
-            if kind == "DONE":
-                done = True
-                continue
-            if not fields or not fields[0].isdigit() or int(fields[0]) >= len(self.cases):
-                continue  # not a line the driver wrote for one of its cases
+            if not fields or not fields[0].isdigit() or not self.start <= int(fields[0]) < len(self.cases):
+                continue  # not a line about one of this run's cases
             index = int(fields[0])
             if kind == "START":
                 current = index
-            elif kind == "INPUT" and len(fields) >= 3:
-                self.inputs[index] = (fields[1], fields[2])
+            elif kind == "VALUE" and len(fields) == 3 and index not in self.values:
+                self.values[index] = (printable(fields[1]), printable(fields[2]))
+            elif kind == "CALL" and len(fields) == 2:
+                kept = self.calls.setdefault(index, [])
+                if len(kept) < MAX_CALLS:
+                    kept.append(printable(fields[1]))
+            elif kind == "END":
+                self.ended.add(index)
             elif kind == "PANIC" and len(fields) >= 2:
-                panics[index] = self._panic_text(fields[1], fields[2] if len(fields) > 2 else "")
-            elif kind == "RESULT" and len(fields) >= 2:
-                self.results[index] = self._result(index, fields[1:], panics.get(index, "it panicked"))
-                if current == index:
-                    current = None
-        if done or outcome.cancelled:
+                self.errors.setdefault(index, self._panic_text(fields[1], fields[2] if len(fields) > 2 else ""))
+        if outcome.cancelled:
             self.finished = True
             return
+        unfinished = current is not None and not self._reported(current)
         if outcome.timed_out:
-            if current is not None:
-                self.results[current] = self._error(
-                    current, f"It took longer than {self.time_limit:g} s — probably a loop that never exits.")
+            if unfinished and current is not None:
+                self.errors[current] = f"It took longer than {self.time_limit:g} s — probably a loop that never exits."
             self._rest_not_run("not run: an earlier case ran out of time")
             return
-        reason = self._death(outcome)
-        if current is None:
-            # Died outside any case (before the first one, or between two).
-            self.problem = f"The test program stopped before running its cases: {reason}."
+        if outcome.returncode == 0 and not unfinished and current == len(self.cases) - 1:
+            self.finished = True  # every case ran
+            return
+        if current is None or not unfinished:
+            # Died or left outside any case (before the first one, or between two).
+            self.problem = f"The test program stopped before running its cases: {self._death(outcome)}."
             self._rest_not_run("not run: the test program stopped")
             return
-        self.results[current] = self._error(current, reason[0].upper() + reason[1:] + ".")
+        reason = self._death(outcome)
+        self.errors[current] = reason[0].upper() + reason[1:] + "."
         self.start = current + 1
         self.restarts += 1
         if self.restarts > MAX_RESTARTS:
             self._rest_not_run(f"not run: the program crashed {self.restarts} times, so the rest were skipped")
         elif self.start >= len(self.cases):
             self.finished = True
+
+    def _reported(self, index: int) -> bool:
+        return index in self.values or index in self.ended or index in self.errors
 
     def _death(self, outcome: Outcome) -> str:
         if outcome.signal is not None:
@@ -112,45 +121,14 @@ class CaseRun:
         return f"the program exited with status {outcome.returncode} in the middle of the case"
 
     def _panic_text(self, message: str, place: str) -> str:
+        message = printable(message)
         match = re.search(r"solution\.rs:(\d+)$", place)
         if match and int(match.group(1)) <= self.learner_lines:
-            return f"it panicked at line {match.group(1)} of your file: {message}"
-        return f"it panicked: {message}"
-
-    def _result(self, index: int, values: list[str], panic: str) -> TestResult:
-        """A RESULT line's values: status, input, expected, actual, how (which call was wrong)."""
-        info = self.cases[index]
-        status = values[0]
-        if status == "panic":
-            return self._error(index, panic[0].upper() + panic[1:] + ".")
-        text_input, expected, actual, how = (values[1:5] + ["", "", "", ""])[:4]
-        text_input = text_input or info.input
-        if status == "pass":
-            return TestResult(info.name, TestStatus.PASS, "", text_input, expected, actual, self.opt_level)
-        if info.kind is CaseKind.PROPERTY:
-            message = "The property does not hold."
-        elif how == "pointer":
-            message = ("Wrong answer when called through a function pointer, though right when inlined: "
-                       "check which registers your block reads and writes (in/out/lateout).")
-        else:
-            message = "Wrong answer."
-        return TestResult(info.name, TestStatus.FAIL, message, text_input, expected, actual, self.opt_level)
-
-    def _error(self, index: int, message: str) -> TestResult:
-        info = self.cases[index]
-        text_input, expected = self.inputs.get(index, (info.input, ""))
-        return TestResult(info.name, TestStatus.ERROR, message, text_input, expected, "", self.opt_level)
+            return f"It panicked at line {match.group(1)} of your file: {message}."
+        return f"It panicked: {message}."
 
     def _rest_not_run(self, message: str) -> None:
-        for info in self.cases:
-            if info.index not in self.results:
-                self.results[info.index] = TestResult(info.name, TestStatus.NOT_RUN, message, info.input,
-                                                      opt_level=self.opt_level)
+        for info in self.cases[self.start:]:
+            if not self._reported(info.index):
+                self.not_run[info.index] = message
         self.finished = True
-
-    def test_results(self) -> list[TestResult]:
-        return [
-            self.results.get(info.index)
-            or TestResult(info.name, TestStatus.NOT_RUN, "not run", info.input, opt_level=self.opt_level)
-            for info in self.cases
-        ]

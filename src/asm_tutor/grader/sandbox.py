@@ -1,315 +1,148 @@
-"""Run processes with limits: rustc, objdump and, above all, the learner's test binary.
+"""The sandbox every untrusted program runs in: bubblewrap (`bwrap`), as Flatpak uses it.
 
-Every process gets its own process group, so a time-out or a cancel kills
-everything it started (a learner's binary may fork). Output is read through
-pipes up to a cap and the rest is drained and dropped, so a `println!` in a
-loop costs neither memory nor a hang. Several jobs run at once from one
-selector loop: the two compiles, the two test binaries and objdump are each
-run side by side.
+rustc on a learner's file, the learner's test program, the exercise's judge, objdump and
+a pack's lesson code all run confined. Inside they see:
+
+- the system's programs and libraries (/usr, and the /bin, /lib... links into it, with
+  the few files of /etc the linker and the dynamic loader read), read-only;
+- the Rust toolchain (its sysroot) and what the job names (the prebuilt runtime, the
+  judge), read-only;
+- the job's own work folder, the one place they may write;
+- a fresh /proc, a minimal /dev and an empty /tmp: no home folder, no progress files,
+  no other process, no network (only a loopback of their own), no terminal.
+
+The PID namespace dies with the job's first process, so nothing started inside
+outlives the check. Resource limits are not set here but by the grader before the
+sandbox starts (processes.py), so a program cannot refuse them.
+
+When the tutor runs as root (containers, CI), the job runs as `nobody` inside the
+sandbox: the kernel does not apply the process-count limit to root, and nobody owns
+nothing outside the work folder.
+
+Where bwrap is missing or cannot make namespaces, `status()` says why, the tutor says so
+(doctor, every result), and jobs run with the limits alone.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-import selectors
-import signal
+import shutil
 import subprocess
-import threading
-import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-# Placeholder in a job's argv, replaced by the number of the extra write pipe (the "channel")
-# that the test driver reports on, kept apart from the learner's own stdout/stderr.
-CHANNEL_FD = "{channel_fd}"
-OUTPUT_CAP = 64 * 1024
-CHANNEL_CAP = 8 * 1024 * 1024
-_POLL = 0.05  # seconds between looks at the cancel flag while nothing happens
+NOBODY = 65534
+# Files of /etc that compiling and running need: the `cc` link Debian's alternatives
+# make, and the dynamic loader's cache. Nothing about users or the network.
+_ETC = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d")
+_SYSTEM_LINKS = ("/bin", "/lib", "/lib64", "/lib32", "/libx32", "/sbin")
+_PROBE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Limits the sandbox enforces from outside. (The test binaries also limit their own CPU
-    time, memory and file size as they start: runner.rlimit_args.)"""
+class Confinement:
+    """What one sandboxed job may see beyond the system and the toolchain."""
 
-    wall_time: float  # seconds; the whole process group is killed after this
-    output_cap: int = OUTPUT_CAP  # bytes of stdout+stderr kept; the rest is drained
+    writable: Path  # its work folder
+    read_only: tuple[Path, ...] = ()  # e.g. the prebuilt runtime, the judge
 
 
 @dataclass(frozen=True)
-class Job:
-    argv: Sequence[str]
-    limits: Limits
-    cwd: Path | None = None
-    channel: bool = False  # open an extra pipe and substitute CHANNEL_FD in argv
-    separate_stderr: bool = False  # keep stderr apart (rustc's JSON) instead of merging it
-    env: Mapping[str, str] | None = None  # None: the tutor's own environment
-
-
-@dataclass
-class Outcome:
-    returncode: int | None = None  # None when it could not be started
-    timed_out: bool = False
-    cancelled: bool = False
-    output: bytes = b""  # stdout (and stderr unless kept separate), up to the cap
-    stderr: bytes = b""
-    channel: bytes = b""
-    truncated: bool = False  # more output came than the cap; the rest was dropped
-    start_error: str = ""
-    duration: float = 0.0
+class SandboxStatus:
+    tool: str  # e.g. "bubblewrap 0.8.0"; "" when jobs run unconfined
+    problem: str = ""  # why not, in a sentence with what to do
+    bwrap: str = ""  # its path
 
     @property
-    def signal(self) -> int | None:
-        """The signal that ended the process, if one did."""
-        if self.returncode is not None and self.returncode < 0:
-            return -self.returncode
-        return None
+    def available(self) -> bool:
+        return bool(self.tool)
 
 
-@dataclass
-class _Stream:
-    outcome: Outcome
-    attr: str  # "output" | "stderr" | "channel"
-    cap: int
-    chunks: list[bytes] = field(default_factory=list)
-    size: int = 0
-
-    def feed(self, data: bytes) -> None:
-        room = self.cap - self.size
-        if room > 0:
-            self.chunks.append(data[:room])
-            self.size += min(room, len(data))
-        if len(data) > room:
-            self.outcome.truncated = True
-
-    def close(self) -> None:
-        setattr(self.outcome, self.attr, b"".join(self.chunks))
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+@functools.cache
+def status() -> SandboxStatus:
+    """Whether jobs can run in bubblewrap here, found once per process by running one."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return SandboxStatus("", "bubblewrap (bwrap) is not installed, so learner code runs with your own "
+                                 "rights, under time and memory limits only; install it (Debian/Ubuntu: "
+                                 "`apt install bubblewrap`)")
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        version = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=_PROBE_SECONDS,
+                                 stdin=subprocess.DEVNULL, check=False).stdout.split()
+        true = shutil.which("true") or "/usr/bin/true"
+        trial = subprocess.run(wrap([true], Confinement(Path("/")), bwrap=bwrap, uid=os.geteuid(), trial=True),
+                               capture_output=True, text=True, timeout=_PROBE_SECONDS,
+                               stdin=subprocess.DEVNULL, check=False)
+    except (OSError, subprocess.SubprocessError) as err:
+        return SandboxStatus("", f"bubblewrap could not be run ({err}), so learner code runs unconfined")
+    if trial.returncode != 0:
+        why = (trial.stderr.strip().splitlines() or [f"exit status {trial.returncode}"])[-1]
+        return SandboxStatus("", f"bubblewrap cannot make a sandbox here ({why}); learner code runs "
+                                 "unconfined, under time and memory limits only")
+    name = " ".join(version[:2]) if version else "bubblewrap"
+    return SandboxStatus(name.replace("bwrap", "bubblewrap"), bwrap=bwrap)
 
 
-class _Running:
-    def __init__(self, job: Job, selector: selectors.BaseSelector) -> None:
-        self.job = job
-        self.outcome = Outcome()
-        self.streams: dict[int, _Stream] = {}
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.killed = False
-        self.started = time.monotonic()
-        channel_r = channel_w = -1
-        argv = list(job.argv)
-        pass_fds: tuple[int, ...] = ()
-        if job.channel:
-            channel_r, channel_w = os.pipe()
-            argv = [a.replace(CHANNEL_FD, str(channel_w)) for a in argv]
-            pass_fds = (channel_w,)
-        try:
-            self.proc = subprocess.Popen(
-                argv,
-                cwd=job.cwd,
-                env=job.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE if job.separate_stderr else subprocess.STDOUT,
-                pass_fds=pass_fds,
-                start_new_session=True,  # no preexec_fn: Python then starts it with vfork, ~3 ms faster
-            )
-        except OSError as err:
-            self.outcome.start_error = f"{argv[0]} could not be started ({err.strerror or err})"
-            if job.channel:
-                os.close(channel_r)
-                os.close(channel_w)
-            return
-        if job.channel:
-            os.close(channel_w)  # the child holds its own copy; EOF comes when it exits
-        self._watch(selector, self.proc.stdout.fileno(), "output", job.limits.output_cap)  # type: ignore[union-attr]
-        if job.separate_stderr:
-            self._watch(selector, self.proc.stderr.fileno(), "stderr", CHANNEL_CAP)  # type: ignore[union-attr]
-        if job.channel:
-            os.set_blocking(channel_r, False)
-            self._watch(selector, channel_r, "channel", CHANNEL_CAP)
+def wrap(argv: Sequence[str], confinement: Confinement, *, bwrap: str, uid: int, info_fd: int = -1,
+         trial: bool = False) -> list[str]:
+    """The bwrap command line that runs `argv` in `confinement` (in its work folder).
 
-    def _watch(self, selector: selectors.BaseSelector, fd: int, attr: str, cap: int) -> None:
-        os.set_blocking(fd, False)
-        self.streams[fd] = _Stream(self.outcome, attr, cap)
-        selector.register(fd, selectors.EVENT_READ, self)
-
-    @property
-    def deadline(self) -> float:
-        return self.started + self.job.limits.wall_time
-
-    def read(self, selector: selectors.BaseSelector, fd: int) -> None:
-        try:
-            data = os.read(fd, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if data:
-            self.streams[fd].feed(data)
-        else:
-            self._close(selector, fd)
-
-    def _close(self, selector: selectors.BaseSelector, fd: int) -> None:
-        selector.unregister(fd)
-        self.streams[fd].close()
-        if self.streams[fd].attr == "channel":
-            os.close(fd)  # the pipe ends of stdout/stderr belong to Popen, which closes them
-
-    def stop(self, selector: selectors.BaseSelector, *, timed_out: bool = False, cancelled: bool = False) -> None:
-        if self.proc is None or self.killed:
-            return
-        _kill_group(self.proc)
-        self.killed = True
-        self.outcome.timed_out |= timed_out
-        self.outcome.cancelled |= cancelled
-        for fd in list(self.streams):
-            if fd in selector.get_map():
-                # Keep what was already written (the driver's last START line names the case).
-                self._drain(fd)
-                self._close(selector, fd)
-
-    def _drain(self, fd: int) -> None:
-        while True:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:  # BlockingIOError included: nothing more is waiting
-                return
-            if not data:
-                return
-            self.streams[fd].feed(data)
-
-    def reading(self, selector: selectors.BaseSelector) -> bool:
-        mapping = selector.get_map()
-        return any(fd in mapping for fd in self.streams)
-
-    def done(self, selector: selectors.BaseSelector) -> bool:
-        """Its output is all read and the process has exited (or it was killed, or never started)."""
-        if self.proc is None or self.killed:
-            return True
-        return not self.reading(selector) and self.proc.poll() is not None
-
-    def finish(self) -> Outcome:
-        if self.proc is not None:
-            self.outcome.returncode = self.proc.wait()
-            # The main process is gone; anything it left in its group goes too.
-            _kill_group(self.proc)
-            for pipe in (self.proc.stdout, self.proc.stderr):
-                if pipe is not None:
-                    pipe.close()
-        self.outcome.duration = time.monotonic() - self.started
-        return self.outcome
+    `uid` is who runs it (root is handled differently, see the module's docstring);
+    bwrap writes the pid of the sandbox's first process to `info_fd` (killing that one
+    kills the sandbox); a `trial` sandbox binds no work folder, for status()'s probe."""
+    args = [bwrap, *(["--info-fd", str(info_fd)] if info_fd >= 0 else []),
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    as_root = uid == 0
+    if as_root:
+        # Root needs no user namespace to mount; it keeps only what dropping to nobody takes.
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        args += ["--unshare-user-try"]  # a setuid bwrap needs none
+    args += ["--ro-bind", "/usr", "/usr"]
+    for link in _SYSTEM_LINKS:
+        if os.path.islink(link):
+            args += ["--symlink", os.readlink(link), link]
+        elif os.path.isdir(link):
+            args += ["--ro-bind", link, link]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    made = {"/", "/usr", "/proc", "/dev", "/tmp", *_SYSTEM_LINKS}
+    for name in _ETC:
+        if os.path.exists(name):
+            args += _parents(Path(name), made) + ["--ro-bind", name, name]
+    for path in confinement.read_only:
+        if not _inside(path, "/usr"):
+            args += _parents(path, made) + ["--ro-bind", str(path), str(path)]
+    if not trial:
+        work = str(confinement.writable)
+        args += _parents(confinement.writable, made) + ["--bind", work, work, "--chdir", work]
+    if as_root:
+        args += ["--", "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
+                 "--no-new-privs"]
+    return [*args, "--", *argv]
 
 
-class Runner:
-    """Jobs that start whenever the caller likes and are reported as each one finishes.
-
-    This lets the grader run a test binary and objdump as soon as the -O0 build is
-    ready, while the slower -O3 build is still compiling.
-    """
-
-    def __init__(self) -> None:
-        self._selector = selectors.DefaultSelector()
-        self._running: list[_Running] = []
-
-    def __enter__(self) -> Runner:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def start(self, job: Job) -> object:
-        """Start a job; the returned handle identifies it in wait()'s answers."""
-        run = _Running(job, self._selector)
-        self._running.append(run)
-        return run
-
-    def kill(self, handle: object) -> None:
-        """Stop a job early; it is still reported by wait()."""
-        assert isinstance(handle, _Running)
-        handle.stop(self._selector)
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._running)
-
-    def wait(self, cancel: threading.Event | None = None) -> list[tuple[object, Outcome]]:
-        """Block until at least one job has finished; those jobs with their outcomes (none when idle)."""
-        while self._running:
-            finished = [run for run in self._running if run.done(self._selector)]
-            if finished:
-                self._running = [run for run in self._running if run not in finished]
-                return [(run, run.finish()) for run in finished]
-            now = time.monotonic()
-            if cancel is not None and cancel.is_set():
-                for run in self._running:
-                    run.stop(self._selector, cancelled=True)
-                continue
-            for run in self._running:
-                if now >= run.deadline:
-                    run.stop(self._selector, timed_out=True)
-            # Reading output: wake on data; only waiting for an exit: look again soon.
-            reading = [run for run in self._running if run.reading(self._selector)]
-            timeout = _POLL if reading else 0.002
-            timeout = max(0.0, min([timeout] + [run.deadline - now for run in self._running]))
-            for key, _ in self._selector.select(timeout):
-                key.data.read(self._selector, key.fd)
-        return []
-
-    def close(self) -> None:
-        """Kill whatever is still running; nothing is left behind."""
-        for run in self._running:
-            run.stop(self._selector)
-            run.finish()
-        self._running = []
-        self._selector.close()
+def prepare_work_folder(folder: Path) -> None:
+    """Let the sandboxed jobs write their work folder: as root they run as nobody, who
+    must own it; bwrap itself (root without its powers over files) must be able to enter it."""
+    if os.geteuid() == 0 and status().available:
+        os.chown(folder, NOBODY, NOBODY)
+        os.chmod(folder, 0o711)
 
 
-def run_jobs(jobs: Sequence[Job], cancel: threading.Event | None = None) -> list[Outcome]:
-    """Run the jobs side by side until each has exited (or was killed); outcomes in job order."""
-    with Runner() as runner:
-        handles = [runner.start(job) for job in jobs]
-        outcomes: dict[int, Outcome] = {}
-        while runner.busy:
-            for handle, outcome in runner.wait(cancel):
-                outcomes[id(handle)] = outcome
-    return [outcomes[id(handle)] for handle in handles]
+def _parents(path: Path, made: set[str]) -> list[str]:
+    """`--dir` for each folder above `path` not made yet, readable by all: bwrap would
+    otherwise create them as private folders, which nobody could not cross."""
+    args: list[str] = []
+    for parent in reversed(path.parents):
+        name = str(parent)
+        if name not in made:
+            made.add(name)
+            args += ["--perms", "0755", "--dir", name]
+    return args
 
 
-_SIGNAL_WORDS = {
-    signal.SIGILL: "it crashed with SIGILL: the CPU met an illegal instruction (e.g. `ud2`, or bytes that are not an instruction)",
-    signal.SIGBUS: "it crashed with SIGBUS: a misaligned or impossible memory access",
-    signal.SIGFPE: "it crashed with SIGFPE: an arithmetic fault such as division by zero (or a quotient too large for `div`)",
-    signal.SIGTRAP: "it stopped at a breakpoint trap (SIGTRAP, e.g. `int3`)",
-    signal.SIGXCPU: "it used up its CPU-time limit (SIGXCPU) — probably a loop that never exits",
-    signal.SIGKILL: "it was killed (SIGKILL), most likely for going over a memory or time limit",
-    signal.SIGXFSZ: "it tried to write a file larger than allowed (SIGXFSZ)",
-}
-
-
-def describe_signal(signum: int, output: bytes = b"") -> str:
-    """Why a learner's process died, in plain words."""
-    overflowed = b"has overflowed its stack" in output  # Rust's own message before it aborts
-    if signum == signal.SIGSEGV:
-        if overflowed:
-            return "it overflowed the stack (SIGSEGV) — e.g. endless recursion or a clobbered stack pointer"
-        return "it crashed with SIGSEGV: it touched memory it must not — e.g. a wrong register or a clobbered stack pointer"
-    if signum == signal.SIGABRT:
-        if overflowed:
-            return "it overflowed the stack and was aborted (SIGABRT) — e.g. endless recursion or a clobbered stack pointer"
-        if b"memory allocation of" in output:  # Rust's message when an allocation fails
-            return "it asked for more memory than a test may use and was aborted (SIGABRT)"
-        return "it was aborted (SIGABRT) — a stack overflow, a failed allocation or an abort inside the code"
-    if signum in _SIGNAL_WORDS:
-        return _SIGNAL_WORDS[signal.Signals(signum)]
-    try:
-        name = signal.Signals(signum).name
-    except ValueError:
-        name = f"signal {signum}"
-    return f"it was ended by {name}"
+def _inside(path: Path, top: str) -> bool:
+    return str(path) == top or str(path).startswith(top.rstrip("/") + "/")

@@ -49,12 +49,16 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+from asm_tutor.grader.build import rustc_job
+from asm_tutor.grader.pipeline import folder
+from asm_tutor.grader.processes import Job, run_jobs
+from asm_tutor.grader.runner import test_limits
 from asm_tutor.grader.runtime import program_env, toolchain_paths
-from asm_tutor.grader.sandbox import Job, Limits, run_jobs
+from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
 from asm_tutor.pack.model import ARCHES
 from asm_tutor.paths import cache_dir
 from asm_tutor.toolchain import Toolchain
@@ -367,12 +371,8 @@ def display_markdown(markdown: str) -> str:
 # -- checking -------------------------------------------------------------------
 
 
-def _run(argv: list[str], cwd: Path, timeout: float,
-         env: dict[str, str] | None = None) -> tuple[int | None, str, str]:
-    """(exit status or None on time-out, stdout, stderr), through the grader's sandbox:
-    own process group, wall-time limit, output capped at OUTPUT_CAP."""
-    job = Job(argv=argv, limits=Limits(wall_time=timeout, output_cap=OUTPUT_CAP), cwd=cwd, separate_stderr=True,
-              env=env)
+def _run(job: Job) -> tuple[int | None, str, str]:
+    """(exit status or None on time-out, stdout, stderr) of a sandboxed job, output capped at OUTPUT_CAP."""
     (outcome,) = run_jobs([job])
     if outcome.timed_out:
         return None, "", ""
@@ -464,16 +464,14 @@ def _verify(block: CodeBlock, toolchain: Toolchain, edition: str) -> BlockOutcom
     edition = block.edition or edition
     workdir = Path(tempfile.mkdtemp(prefix="asm-tutor-block-"))
     try:
+        prepare_work_folder(workdir)
         src = workdir / "block.rs"
         src.write_text(block.source, encoding="utf-8")
         exe = workdir / ("block.exe" if os.name == "nt" else "block")
         paths = toolchain_paths(toolchain)
-        argv = [
-            str(paths.compiler), f"--edition={edition}", "-C", "opt-level=0", "--color=never",
-            "--crate-name", "lesson_block", "-o", exe.name, src.name,
-        ]
-        argv += paths.link_flags  # a shorter link, as for checks (grader/runtime.py)
-        status, _out, stderr = _run(argv, workdir, COMPILE_TIMEOUT)
+        args = ["-C", "opt-level=0", "--crate-name", "lesson_block", "-o", exe.name, src.name]
+        status, _out, stderr = _run(rustc_job(paths, workdir, args, edition=edition, timeout=COMPILE_TIMEOUT,
+                                              json=False))
         stderr = _relocate(stderr, block)
         if status is None:
             return BlockOutcome(BlockStatus.FAIL, f"{where}: rustc took longer than {COMPILE_TIMEOUT:g} s")
@@ -487,7 +485,11 @@ def _verify(block: CodeBlock, toolchain: Toolchain, edition: str) -> BlockOutcom
             return BlockOutcome(BlockStatus.FAIL, message)
         if block.no_run:
             return BlockOutcome(BlockStatus.PASS, f"{where}: compiles")
-        status, stdout, stderr = _run([str(exe.resolve())], workdir, RUN_TIMEOUT, program_env(paths.std_dylib_dir))
+        run = folder(workdir / "run")
+        job = Job([str(exe.resolve())], replace(test_limits(RUN_TIMEOUT), output_cap=OUTPUT_CAP), cwd=run,
+                  env=program_env(paths.std_dylib_dir), separate_stderr=True,
+                  sandbox=Confinement(run, (exe.resolve(), *paths.visible())))
+        status, stdout, stderr = _run(job)
         if status is None:
             return BlockOutcome(BlockStatus.FAIL, f"{where}: the program ran longer than {RUN_TIMEOUT:g} s")
         if status != 0:

@@ -1,0 +1,174 @@
+"""One check's jobs, each started as soon as what it needs is ready.
+
+    compile -O3 ─────────────▶ run -O3 ─────────┐
+    compile -O0 ──▶ run -O0 ──────────────────────┼─▶ properties, per level (judge)
+                └─▶ objdump ─▶ checks             │
+    judge (built once) ──▶ expected values ───────┘
+
+The -O0 program and objdump run (and the checks are computed) while -O3 still
+compiles; the judge's expected values come in beside them. Everything runs in the
+sandbox, each writing only a folder of its own: the test programs cannot touch the
+build's outputs that objdump and the checks read.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asm_tutor.grader import artifacts, checks, judge
+from asm_tutor.grader.build import OPT_LEVELS, Build, check_job, finished_build
+from asm_tutor.grader.driver import Driver
+from asm_tutor.grader.processes import Outcome, Runner
+from asm_tutor.grader.result import CheckResult
+from asm_tutor.grader.runner import CaseRun
+from asm_tutor.grader.runtime import Runtime
+from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
+from asm_tutor.grader.verdict import Judgement
+from asm_tutor.pack.model import Exercise
+from asm_tutor.toolchain import Toolchain
+
+
+@dataclass
+class Collected:
+    """Everything a check's jobs produced, for the engine to turn into a result."""
+
+    builds: dict[int, Build] = field(default_factory=dict)
+    runs: list[CaseRun] = field(default_factory=list)
+    judgement: Judgement = field(default_factory=Judgement)
+    objdump: Outcome | None = None  # None: not run (objdump missing, or the build failed)
+    objdump_missing: bool = False
+    cancelled: bool = False
+
+
+def folder(path: Path) -> Path:
+    """A job's own folder, writable by whoever the sandbox runs it as."""
+    path.mkdir(exist_ok=True)
+    prepare_work_folder(path)
+    return path
+
+
+class Pipeline:
+    def __init__(self, exercise: Exercise, driver: Driver, toolchain: Toolchain, runtime: Runtime, work: Path,
+                 seed: int, edition: str, learner_lines: int) -> None:
+        self.exercise, self.driver, self.toolchain, self.runtime = exercise, driver, toolchain, runtime
+        self.work, self.seed, self.edition, self.learner_lines = work, seed, edition, learner_lines
+        self.judge_key = judge.key(driver.judge, toolchain, edition, runtime)
+        self.judge_binary = judge.find(self.judge_key)
+        self.judge_folder: Path | None = None
+        self.waiting_for_judge: list[CaseRun] = []  # finished runs whose properties need the judge
+        self.got = Collected()
+
+    def run(self, cancel: threading.Event | None) -> Collected:
+        with Runner() as runner:
+            self.runner = runner
+            self.compiles = {runner.start(check_job(self.toolchain.arch, self.work, level, self.edition,
+                                                    self.runtime)): level for level in OPT_LEVELS}
+            self.case_runs: dict[object, CaseRun] = {}
+            self.judging: dict[object, int | None] = {}  # judge job → opt level (None: expected values)
+            self.judge_build: object | None = None
+            self.objdump: object | None = None
+            if self.judge_binary is None:
+                self.judge_folder = folder(artifacts.staging(judge.KIND, self.judge_key, self.work))
+                self.judge_build = runner.start(judge.build_job(self.driver.judge, self.judge_folder, self.edition,
+                                                                self.runtime))
+            else:
+                self._expect()
+            while runner.busy:
+                for handle, outcome in runner.wait(cancel):
+                    if cancel is not None and cancel.is_set():
+                        self.got.cancelled = True
+                        return self.got
+                    self._finished(handle, outcome)
+        if self.judge_folder is not None and self.judge_binary is None:
+            artifacts.discard(self.judge_folder)
+        self.got.cancelled = cancel is not None and cancel.is_set()
+        return self.got
+
+    @property
+    def broken(self) -> bool:
+        return any(not build.ok for build in self.got.builds.values())
+
+    def _finished(self, handle: object, outcome: Outcome) -> None:
+        if handle in self.compiles:
+            self._compiled(finished_build(self.work, self.compiles.pop(handle), outcome))
+        elif handle is self.judge_build:
+            assert self.judge_folder is not None
+            built = self.judge_folder / judge.BINARY
+            if outcome.returncode == 0 and built.is_file():
+                self.judge_binary = artifacts.publish(judge.KIND, self.judge_key, built)
+                self._expect()
+                for run in self.waiting_for_judge:
+                    self._decide_properties(run)
+            else:
+                self.got.judgement.problem = judge.build_problem(outcome)
+        elif handle in self.judging:
+            level = self.judging.pop(handle)
+            if level is None:
+                judge.read_expectations(outcome, self.got.judgement)
+            else:
+                judge.read_holds(outcome, level, self.got.judgement)
+        elif handle is self.objdump:
+            self.got.objdump = outcome
+        elif handle in self.case_runs:
+            run = self.case_runs.pop(handle)
+            if self.broken:
+                return
+            run.absorb(outcome)  # a run that crashed mid-way restarts from the next case
+            if not run.finished:
+                self.case_runs[self.runner.start(run.job())] = run
+            elif run.ended:
+                self._decide_properties(run)
+
+    def _compiled(self, build: Build) -> None:
+        self.got.builds[build.opt_level] = build
+        if not build.ok:
+            for other in [*self.case_runs, self.objdump]:  # the check ends with the compiler's errors
+                if other is not None:
+                    self.runner.kill(other)
+            return
+        if self.broken:
+            return
+        binary = build.binary
+        confinement = Confinement(folder(self.work / f"run_o{build.opt_level}"), (binary, *self.runtime.paths.visible()))
+        run = CaseRun(binary, build.opt_level, self.driver.cases, self.seed, self.exercise.time_limit,
+                      self.learner_lines, confinement, env=self.runtime.env())
+        self.got.runs.append(run)
+        self.case_runs[self.runner.start(run.job())] = run
+        if build.object is not None:
+            job = checks.objdump_job(self.toolchain.arch, build.object, folder(self.work / "objdump"))
+            if job is None:
+                self.got.objdump_missing = True
+            else:
+                self.objdump = self.runner.start(job)
+
+    def _expect(self) -> None:
+        assert self.judge_binary is not None
+        job = judge.expect_job(self.judge_binary, folder(self.work / "judge"), self.seed, self.runtime)
+        self.judging[self.runner.start(job)] = None
+
+    def _decide_properties(self, run: CaseRun) -> None:
+        if self.judge_binary is None:
+            if self.got.judgement.problem == "":
+                self.waiting_for_judge.append(run)
+            return
+        job = judge.properties_job(self.judge_binary, folder(self.work / f"judge_o{run.opt_level}"), run, self.runtime)
+        self.judging[self.runner.start(job)] = run.opt_level
+
+
+def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected) -> tuple[list[CheckResult], str]:
+    """The checks and the assembly listing, from objdump's answer on the -O0 object."""
+    if got.objdump_missing:
+        return checks.unavailable(exercise, arch, checks.OBJDUMP_MISSING), ""
+    objdump, build0 = got.objdump, got.builds.get(0)
+    if objdump is None or build0 is None:
+        return [], ""
+    if objdump.returncode != 0 or objdump.truncated:
+        reason = objdump.start_error or objdump.stderr.decode("utf-8", errors="replace").strip()[:200]
+        return checks.unavailable(exercise, arch, f"objdump could not read the compiled code ({reason})."), ""
+    asm_text = build0.asm.read_text(encoding="utf-8", errors="replace") if build0.asm else ""
+    view = checks.analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, exercise.function.name)
+    if view is None:
+        return checks.unavailable(exercise, arch, f"`{exercise.function.name}` was not found in the compiled code."), ""
+    return checks.evaluate(exercise, arch, source, view), checks.listing(view)
