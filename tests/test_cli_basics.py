@@ -17,6 +17,20 @@ def test_doctor_reports_rustc_and_the_pack(capsys: pytest.CaptureFixture[str]) -
     assert "Ready to grade." in out
 
 
+def test_doctor_says_whether_learner_code_is_sandboxed(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.grader import sandbox
+
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["doctor"]) == 0
+    confined = sandbox.status()
+    assert (confined.tool if confined.available else confined.problem) in capsys.readouterr().out
+    missing = sandbox.SandboxStatus("", "bubblewrap (bwrap) is not installed")
+    monkeypatch.setattr(sandbox, "status", lambda: missing)
+    assert main(["doctor"]) == 0  # it can still grade, unconfined
+    assert "none — bubblewrap (bwrap) is not installed" in capsys.readouterr().out
+
+
 def test_doctor_without_rustc_on_path_exits_1_and_says_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from rich.markup import escape
     from rich.table import Table
 
     from asm_tutor import __version__, paths
@@ -50,6 +52,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     else:
         table.add_row("objdump", "[red]missing[/]")
         problems.append("objdump was not found; install binutils so the compiled code can be checked.")
+    from asm_tutor.grader import sandbox
+
+    confined = sandbox.status()
+    if confined.available:
+        who = " (learner code runs as nobody)" if os.geteuid() == 0 else ""
+        table.add_row("sandbox", f"[green]{confined.tool}[/]: no network, no home folder, nothing left running{who}")
+    else:
+        table.add_row("sandbox", f"[yellow]none[/] — {escape(confined.problem)}")
     table.add_row("data folder", str(paths.data_dir()))
     table.add_row("config folder", str(paths.config_dir()))
     pack = ctx.pack

@@ -22,8 +22,6 @@ COMPILE_TIME_LIMIT = 60.0
 COMPILER_MEMORY = 2 << 30  # 2 GiB: far more than any exercise needs, far less than the machine
 COMPILER_FILE_SIZE = 256 << 20
 COMPILER_PROCESSES = 64  # its threads, the linker and the linker's helpers
-OUT_OF_MEMORY = (f"The compiler ran out of its {COMPILER_MEMORY >> 30} GiB and was stopped: "
-                 "a huge `include_bytes!` or a macro that expands without end?")
 # -O3 first: its compile is the longer one, the one a check waits for.
 OPT_LEVELS = (3, 0)
 CHECK_CRATE = "asm_tutor_check"
@@ -48,6 +46,12 @@ class Build:
     @property
     def out_of_memory(self) -> bool:
         return ran_out_of_memory(self.outcome)
+
+
+def out_of_memory_message() -> str:
+    size = f"{COMPILER_MEMORY >> 30} GiB" if COMPILER_MEMORY >= 1 << 30 else f"{COMPILER_MEMORY >> 20} MiB"
+    return (f"The compiler ran out of its {size} of memory and was stopped: a huge `include_bytes!`, "
+            "or a macro that expands without end?")
 
 
 def ran_out_of_memory(outcome: Outcome) -> bool:

@@ -145,7 +145,7 @@ def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Too
 
 
 def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
-    from asm_tutor.grader.build import COMPILE_TIME_LIMIT, OUT_OF_MEMORY
+    from asm_tutor.grader.build import COMPILE_TIME_LIMIT, out_of_memory_message
     from asm_tutor.grader.processes import describe_signal
     from asm_tutor.grader.text import printable
 
@@ -154,7 +154,7 @@ def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
     if build.outcome.start_error:
         return f"rustc could not be started: {build.outcome.start_error}."
     if build.out_of_memory:
-        return OUT_OF_MEMORY
+        return out_of_memory_message()
     errors = [d for d in diags if d.level == "error"]
     if len(errors) == 1 and errors[0].line is None:
         return errors[0].message  # about the required function as a whole: already a sentence

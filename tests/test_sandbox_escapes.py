@@ -1,0 +1,236 @@
+"""A hostile student against the grader, with the real rustc and the real bubblewrap: one test per
+forgery or escape that used to work. Nothing a submission does may forge its verdict, read or write
+outside its work folder, reach the network, outlive its check or escape its limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.grader import sandbox
+from asm_tutor.grader.engine import grade, host_arch
+from asm_tutor.grader.result import GradeResult, Status, TestStatus
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.paths import builtin_pack_dir
+
+FIXTURES = Path(__file__).parent / "fixtures" / "escapes"
+PACK = load_pack(builtin_pack_dir())
+SEED = 64  # as in test_grader_engine: example 1 (times_nine(6)) is the case the fixtures act in
+pytestmark = [
+    pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm"),
+    pytest.mark.skipif(not sandbox.status().available, reason=f"no sandbox here: {sandbox.status().problem}"),
+]
+
+
+@pytest.fixture(autouse=True)
+def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Build in a folder of this test's own, to look for what is left behind."""
+    folder = tmp_path / "builds"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def source(name: str, **values: str) -> str:
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def check(text: str) -> GradeResult:
+    return grade(PACK.exercises["times_nine"], text, use_cache=False, seed=SEED)
+
+
+def everything_shown(result: GradeResult) -> str:
+    """All the text a learner or instructor could see of a result."""
+    return json.dumps(result.to_json()) + "".join(d.rendered for d in result.diagnostics) + result.assembly
+
+
+def processes_from(folder: Path) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(folder) in text:
+            found.append(text)
+    return found
+
+
+def first_case(result: GradeResult) -> str:
+    return next(t.message for t in result.tests if t.input == "times_nine(6)" and t.opt_level == 0)
+
+
+# -- the verdict cannot be forged ----------------------------------------------------------------
+
+def test_forged_report_lines_and_an_early_exit_do_not_pass_a_wrong_answer() -> None:
+    result = check(source("forge_report_pipe.rs"))
+    assert result.status is Status.FAIL
+    assert not any(t.status is TestStatus.PASS for t in result.tests)
+
+
+def test_a_write_symbol_of_its_own_sees_none_of_the_reports() -> None:
+    result = check(source("forge_write_symbol.rs"))
+    assert result.status is Status.FAIL
+    wrong = next(t for t in result.tests if t.input == "times_nine(6)")
+    assert (wrong.expected, wrong.actual) == ("54", "18")  # the real value, as the function returned it
+
+
+def test_nothing_it_prints_reaches_the_users_terminal_or_the_json(tmp_path: Path) -> None:
+    path = tmp_path / "mine.rs"
+    path.write_text(source("forge_stdout.rs"), encoding="utf-8")
+    env = {**os.environ, "COLUMNS": "120"}
+    proc = subprocess.run([sys.executable, "-m", "asm_tutor", "check", "times_nine", str(path), "--json", "--no-save",
+                           "--seed", str(SEED)], capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
+                          timeout=120)
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["status"] == "fail"  # one JSON document: nothing was added to it
+    assert "FORGED" not in proc.stdout + proc.stderr
+
+
+# -- nothing outside the work folder --------------------------------------------------------------
+
+def test_a_private_file_cannot_be_read_at_run_time(tmp_path: Path) -> None:
+    secret = tmp_path / "home" / ".ssh" / "id_rsa"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY----- hunter2", encoding="utf-8")
+    result = check(source("steal_secret.rs", SECRET=str(secret)))
+    assert "hunter2" not in everything_shown(result)
+    assert "No such file or directory" in first_case(result)  # the sandbox shows no home folder at all
+
+
+def test_a_private_file_cannot_be_read_at_compile_time(tmp_path: Path) -> None:
+    secret = tmp_path / "home" / ".ssh" / "id_rsa"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY----- hunter2", encoding="utf-8")
+    result = check(source("include_secret.rs", SECRET=str(secret)))
+    assert result.status is Status.ERROR
+    assert "hunter2" not in everything_shown(result)
+    assert any("couldn't read" in d.message for d in result.diagnostics)
+
+
+def test_nothing_outside_the_work_folder_can_be_written(tmp_path: Path) -> None:
+    from asm_tutor.progress.store import ProgressStore
+
+    bashrc = tmp_path / "home" / ".bashrc"
+    bashrc.parent.mkdir(parents=True)
+    bashrc.write_text("# mine\n", encoding="utf-8")
+    progress = ProgressStore.file_for("ada")
+    progress.parent.mkdir(parents=True, exist_ok=True)
+    progress.write_text("# progress\n", encoding="utf-8")
+    marker = f"asm-tutor-escape-{os.getpid()}"
+    result = check(source("write_home.rs", BASHRC=str(bashrc), PROGRESS=str(progress), MARKER=marker))
+    assert result.status is Status.PASS, result.message  # it ran, and what it tried had no effect
+    assert bashrc.read_text(encoding="utf-8") == "# mine\n"
+    assert progress.read_text(encoding="utf-8") == "# progress\n"
+    assert not (Path("/tmp") / marker).exists()  # its /tmp was its own, and is gone
+
+
+def test_the_network_is_out_of_reach() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.2)
+        result = check(source("connect.rs", PORT=str(listener.getsockname()[1])))
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert "no network" in first_case(result)
+
+
+# -- nothing outlives the check, nothing escapes its limits ------------------------------------------
+
+def test_a_detached_double_fork_does_not_outlive_the_check(builds: Path) -> None:
+    result = check(source("survive.rs"))
+    assert result.status is Status.PASS, result.message
+    assert processes_from(builds) == []
+
+
+def test_a_fork_bomb_stops_at_the_process_limit_and_leaves_nothing(builds: Path) -> None:
+    result = check(source("fork_bomb.rs"))
+    message = first_case(result)
+    assert "started" in message
+    started = int(message.split("started ")[1].split()[0])
+    assert started < 2000  # the limit stopped it, not the loop's own bound of 100000
+    assert processes_from(builds) == []
+
+
+def test_limits_are_set_from_outside_and_cannot_be_lifted() -> None:
+    result = check(source("own_limits.rs"))
+    assert "more memory than a test may use" in first_case(result)
+
+
+def test_the_compiler_reading_a_file_that_never_ends_is_stopped_and_explained() -> None:
+    result = check(source("include_zero.rs"))
+    assert result.status is Status.ERROR
+    assert result.message.startswith("The compiler ran out of its 2 GiB of memory") or \
+        "out of memory" in result.message, result.message
+
+
+def test_a_macro_that_expands_without_end_is_stopped_and_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm_tutor.grader import build
+
+    monkeypatch.setattr(build, "COMPILER_MEMORY", 1 << 30)  # the same limit, reached sooner
+    result = check(source("macro_bomb.rs"))
+    assert result.status is Status.ERROR
+    assert result.message.startswith("The compiler ran out of its 1 GiB of memory"), result.message
+
+
+# -- what is shown, and what is built ------------------------------------------------------------------
+
+def test_terminal_escape_sequences_are_shown_not_obeyed() -> None:
+    message = first_case(check(source("escapes_in_output.rs")))
+    assert "\x1b" not in message and "\x07" not in message and "\x9b" not in message
+    assert "\\x1b]0;pwned\\x07" in message and "\\x9b31m" in message
+
+
+def test_the_whole_file_is_compiled_as_rustc_would_main_included() -> None:
+    result = check(source("bad_asm_in_main.rs"))
+    assert result.status is Status.ERROR
+    (error,) = [d for d in result.diagnostics if d.level == "error"]
+    assert error.line == 11 and "invalid instruction" in error.message
+
+
+# -- without bubblewrap ------------------------------------------------------------------------------------
+
+def test_without_bubblewrap_checks_still_run_under_limits_and_say_so(monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.cli import main
+
+    missing = sandbox.SandboxStatus("", "bubblewrap (bwrap) is not installed, so learner code runs with your own "
+                                        "rights, under time and memory limits only")
+    monkeypatch.setattr(sandbox, "status", lambda: missing)
+    result = check(source("own_limits.rs"))
+    assert result.sandbox == "" and "more memory than a test may use" in first_case(result)  # limits still hold
+    solution = builtin_pack_dir() / "exercises" / "times_nine" / "x86_64" / "solution.rs"
+    assert main(["check", "times_nine", str(solution), "--no-save", "--no-cache"]) == 0
+    assert "Not sandboxed: bubblewrap (bwrap) is not installed" in capsys.readouterr().out
+
+
+def test_the_sandbox_of_an_ordinary_user_works_too() -> None:
+    """The tests run as root in CI, where jobs run as nobody; an ordinary user's sandbox is the
+    user-namespace one. Run that one as nobody, where the kernel allows it."""
+    if os.geteuid() != 0:
+        pytest.skip("already an ordinary user: every other test here runs this sandbox")
+    work = Path(tempfile.mkdtemp(dir="/tmp", prefix="asm-tutor-user-"))  # where nobody can reach it
+    os.chown(work, sandbox.NOBODY, sandbox.NOBODY)
+    argv = sandbox.wrap(["/bin/sh", "-c", "id -u; ls /; touch here"], sandbox.Confinement(work),
+                        bwrap=sandbox.status().bwrap, uid=sandbox.NOBODY)
+    proc = subprocess.run(["setpriv", f"--reuid={sandbox.NOBODY}", f"--regid={sandbox.NOBODY}", "--clear-groups",
+                           *argv], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0 and "namespace" in proc.stderr:
+        pytest.skip(f"this kernel gives ordinary users no namespaces: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.split()
+    assert lines[0] == str(sandbox.NOBODY) and "root" not in lines and "home" not in lines
+    assert (work / "here").exists()
+    shutil.rmtree(work)
