@@ -74,6 +74,25 @@ async def test_a_correct_solution_passes_and_the_sidebar_mark_changes() -> None:
         assert "times_nine" in assembly and "lea" in assembly
 
 
+async def test_a_check_without_a_sandbox_says_so_and_learner_text_is_not_markup(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm_tutor.grader import sandbox
+
+    monkeypatch.setattr(sandbox, "status", lambda: sandbox.SandboxStatus("", "bubblewrap (bwrap) is not installed"))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, view = await open_exercise(app, "times_nine")
+        source = view.solution().replace("fn times_nine(x: u64) -> u64 {",
+                                         'fn times_nine(x: u64) -> u64 {\n    if x == 0 { panic!("[bold]bold[/bold]") }', 1)
+        view.editor.load_text(source)
+        await pilot.press("f5")
+        await wait_for_check(pilot, view)
+        summary = str(view.query_one("#results-summary", Static).render())
+        assert "Not sandboxed: bubblewrap (bwrap) is not installed." in summary
+        assert "[bold]bold[/bold]" in summary  # shown as written, not taken as Rich markup
+
+
 async def test_a_compile_error_shows_its_line_and_selecting_it_moves_the_cursor() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -94,7 +94,7 @@ class ResultsPanel(VerticalScroll):
 
     def set_summary(self, message: str, verdict: str) -> None:
         summary = self.query_one("#results-summary", Static)
-        summary.update(message)
+        summary.update(Text(message))  # not markup: it may quote the learner's own text
         summary.set_class(verdict == "pass", "-pass")
         summary.set_class(verdict in ("fail", "error"), "-fail")
 
@@ -141,8 +141,17 @@ class ResultsPanel(VerticalScroll):
         self._show_test_detail(0)
         self.scroll_home(animate=False)
 
+    @classmethod
+    def _verdict(cls, result: GradeResult, can_compare: bool) -> str:
+        unconfined = ""
+        if not result.sandbox and (result.tests or result.diagnostics):
+            from asm_tutor.grader.sandbox import status
+
+            unconfined = f"\nNot sandboxed: {status().problem or 'the code ran unconfined'}."
+        return cls._outcome(result, can_compare) + unconfined
+
     @staticmethod
-    def _verdict(result: GradeResult, can_compare: bool) -> str:
+    def _outcome(result: GradeResult, can_compare: bool) -> str:
         if result.status is Status.PASS:
             extra = " F4 compares your code with the reference solution." if can_compare else ""
             return f"✓ Passed. {result.message}{extra}"

@@ -1,0 +1,74 @@
+"""`asm-tutor watch EXERCISE [FILE]`: a check on start and on every save, hints and quit on stdin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.grader.engine import host_arch
+from asm_tutor.paths import builtin_pack_dir
+
+pytestmark = pytest.mark.skipif(host_arch() != "x86_64", reason="the sources are x86_64 asm")
+SOLUTION = builtin_pack_dir() / "exercises" / "times_nine" / "x86_64" / "solution.rs"
+
+
+class Watcher:
+    """`asm-tutor watch` in a process of its own, its output collected as it comes."""
+
+    def __init__(self, *args: str, cwd: Path) -> None:
+        env = {**os.environ, "COLUMNS": "120"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "asm_tutor", "watch", *args], cwd=cwd, env=env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.output = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output += line
+
+    def wait_for(self, text: str, count: int = 1, limit: float = 120.0) -> None:
+        deadline = time.monotonic() + limit
+        while self.output.count(text) < count:
+            assert self.proc.poll() is None, f"watch ended early:\n{self.output}"
+            assert time.monotonic() < deadline, f"never saw {text!r} {count} times:\n{self.output}"
+            time.sleep(0.05)
+
+    def send(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def quit(self) -> int:
+        self.send("q")
+        return self.proc.wait(timeout=30)
+
+
+def test_watch_checks_on_start_and_on_every_save_and_quits_on_q(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.rs"
+    mine.write_text(SOLUTION.read_text().replace("[{x} + {x}*8]", "[{x} + {x}*2]"), encoding="utf-8")  # x * 3
+    watcher = Watcher("times_nine", str(mine), "--no-save", cwd=tmp_path)
+    watcher.wait_for("— fail")
+    assert "Watching" in watcher.output and "save it to check again" in watcher.output
+    mine.write_text(SOLUTION.read_text(), encoding="utf-8")
+    watcher.wait_for("— pass")
+    watcher.send("h")
+    watcher.wait_for("Hint 1/")
+    assert watcher.quit() == 0  # the last check passed
+
+
+def test_watch_without_a_file_writes_the_starter_to_the_current_folder(tmp_path: Path) -> None:
+    watcher = Watcher("times_nine", cwd=tmp_path)
+    watcher.wait_for("— fail")
+    written = tmp_path / "times_nine.rs"
+    assert "wrote" in watcher.output and str(written) in watcher.output
+    assert written.read_text(encoding="utf-8") == (builtin_pack_dir() / "exercises" / "times_nine" /
+                                                    "starter.rs").read_text(encoding="utf-8")
+    assert watcher.quit() == 1  # the starter does not pass
