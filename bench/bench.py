@@ -50,18 +50,28 @@ asyncio.run(main())
 
 # The engine alone: one grade() of a fresh source in a process that has already
 # imported everything and loaded the pack, so Python's start-up is not in the number.
+# "again": an unchanged re-check (the first grade fills the cache), as in the TUI.
+# "watch": what `asm-tutor watch` does when a save leaves the code as it was checked
+# before: read the file (safely), then grade() answers from the result cache.
+# "unconfined": the same as "once" without bubblewrap, to show what the sandbox costs.
 ENGINE_PROBE = """
 import sys, time
+from pathlib import Path
+from asm_tutor.grader import sandbox
 from asm_tutor.grader.engine import grade
+from asm_tutor.learner_file import read_learner_file
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.toolchain import require_grading_toolchain
-pack = load_pack(__import__("pathlib").Path(sys.argv[1]))
+pack = load_pack(Path(sys.argv[1]))
 exercise = pack.exercises[sys.argv[2]]
 toolchain = require_grading_toolchain()
-source = open(sys.argv[3]).read()
-if sys.argv[4] == "again":  # time an unchanged re-check instead: the first grade fills the cache
-    grade(exercise, source, edition=pack.edition, toolchain=toolchain)
+path, mode = Path(sys.argv[3]), sys.argv[4]
+if mode == "unconfined":
+    sandbox.status = lambda: sandbox.SandboxStatus("", "off for the benchmark")
+if mode in ("again", "watch"):  # the first grade fills the cache
+    grade(exercise, read_learner_file(path), edition=pack.edition, toolchain=toolchain)
 start = time.perf_counter()
+source = read_learner_file(path) if mode == "watch" else path.read_text()
 result = grade(exercise, source, edition=pack.edition, toolchain=toolchain)
 assert result.passed, result.message
 print(time.perf_counter() - start)
@@ -120,10 +130,6 @@ def main() -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
         env[var] = str(work / var.lower())
-    # The check server's socket: a folder of the bench's own, with a short path.
-    env["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="atb-", dir="/tmp")
-    env.pop("ASM_TUTOR_SERVER", None)
-    no_server = {**env, "ASM_TUTOR_SERVER": "off"}
     # The program a learner types: the console script pip installed beside this Python.
     script = Path(PYTHON).parent / "asm-tutor"
     tutor = [str(script)] if script.is_file() else [PYTHON, "-m", "asm_tutor"]
@@ -160,10 +166,6 @@ def main() -> int:
         src = fresh_source(i)
         return timed([*tutor, "check", args.exercise, str(src), "--no-save"], env)
 
-    def cold_alone(i: int) -> float:
-        src = fresh_source(i)
-        return timed([*tutor, "check", args.exercise, str(src), "--no-save"], no_server)
-
     def engine(i: int, mode: str = "once") -> float:
         src = fresh_source(i)
         proc = subprocess.run([PYTHON, "-c", ENGINE_PROBE, str(ROOT), args.exercise, str(src), mode], env=env,
@@ -173,11 +175,14 @@ def main() -> int:
     def engine_again(i: int) -> float:
         return engine(i, "again")
 
+    def engine_unconfined(i: int) -> float:
+        return engine(i, "unconfined")
+
+    def watch_again(i: int) -> float:
+        return engine(i, "watch")
+
     def cached(i: int) -> float:
         return timed([*tutor, "check", args.exercise, str(warm), "--no-save"], env)
-
-    def cached_alone(i: int) -> float:
-        return timed([*tutor, "check", args.exercise, str(warm), "--no-save"], no_server)
 
     def cargo_flow(i: int) -> float:
         (crate / "src" / "main.rs").write_text(f"{solution}\n// run {i} {time.time_ns()}\n{crate_test}")
@@ -214,11 +219,11 @@ def main() -> int:
 
     measures = [
         Measure("floor: rustc -O compile+link+run", floor),
-        Measure("asm-tutor check, cold (source changed)", cold, "≤ 1.3x floor"),
-        Measure("  the same without the server (first check)", cold_alone),
+        Measure("asm-tutor check, cold (source changed)", cold, "≤ 1.6x floor"),
         Measure("  grade() in-process (engine alone)", engine),
-        Measure("asm-tutor check, unchanged (cache)", cached, "≤ 0.3x floor"),
-        Measure("  the same without the server", cached_alone),
+        Measure("  the same, unconfined (no sandbox)", engine_unconfined),
+        Measure("asm-tutor check, unchanged (cache)", cached),
+        Measure("asm-tutor watch: re-check of unchanged code", watch_again, "≤ 0.05x floor"),
         Measure("  re-check in-process (as in the TUI)", engine_again),
         Measure("rustlings-style: cargo build + cargo test", cargo_flow),
         Measure("TUI start to first screen (run_test)", tui, "≤ 0.6 s"),
@@ -228,11 +233,10 @@ def main() -> int:
         Measure("  the same with no results cached", pack_check_cold, "≤ 3 s"),
     ]
 
-    # Warm-up: fill the page cache, the result cache for `warm`, and cargo's
-    # dependency-free build tree, so round 1 is not an outlier; start the check server
-    # as a learner's first check does.
+    # Warm-up: fill the page cache, the result cache for `warm`, the judge and the
+    # memos (toolchain, sandbox, pack), and cargo's dependency-free build tree, so
+    # round 1 is not an outlier.
     timed([*tutor, "check", args.exercise, str(warm), "--no-save"], env)
-    timed([*tutor, "server", "start"], env)
     for measure in measures:
         measure.run(-1)  # warm-up sample, not kept
     for i in range(args.rounds):
@@ -254,18 +258,8 @@ def main() -> int:
                   f"main(['check', {args.exercise!r}, {str(fresh_source(99))!r}, '--no-save'])")
     check_own, check_child = peak_rss_mib(check_body, env)
     tui_own, _ = peak_rss_mib(TUI_PROBE, env)
-    status = subprocess.run([*tutor, "server", "status"], env=env, capture_output=True, text=True).stdout
-    server = ""
-    if "(pid " in status:
-        pid = status.split("(pid ", 1)[1].split(")", 1)[0]
-        hwm = next((line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                    if line.startswith("VmHWM:")), "0")
-        server = f"; check server {int(hwm) / 1024:.0f} MiB"
-    print(f"peak memory: check {check_own:.0f} MiB (largest child, rustc: {check_child:.0f} MiB); "
-          f"TUI {tui_own:.0f} MiB{server}")
-    subprocess.run([*tutor, "server", "stop"], env=env, capture_output=True, check=False)
+    print(f"peak memory: check {check_own:.0f} MiB (largest child: {check_child:.0f} MiB); TUI {tui_own:.0f} MiB")
     shutil.rmtree(work, ignore_errors=True)
-    shutil.rmtree(env["XDG_RUNTIME_DIR"], ignore_errors=True)
     return 0
 
 

@@ -365,6 +365,24 @@ def test_properties_run_at_both_levels_and_report_their_expression() -> None:
     assert result.status is Status.FAIL and result.message.startswith("1 of ")
 
 
+def test_properties_are_decided_by_the_judge_on_the_values_the_function_returned() -> None:
+    """The learner's program only records what its function returned; the judge replays those
+    values into the property. A string survives the trip with its escapes and non-ASCII."""
+    from asm_tutor.pack.model import Property
+
+    exercise = PACK.exercises["cpu_vendor"]
+    tests = dataclasses.replace(exercise.tests, reference={}, cases=(), properties=(
+        Property("twelve bytes", "cpu_vendor().map_or(false, |v| v.len() == 12)"),
+        Property("as written", 'cpu_vendor() == Some("tab\\t \\"é\\" \\u{7}!?".to_string())'),
+        Property("stable", "cpu_vendor() == cpu_vendor()")))
+    odd = dataclasses.replace(exercise, tests=tests, checks=(), require_asm=False)
+    source = 'fn cpu_vendor() -> Option<String> { Some("tab\\t \\"é\\" \\u{7}!?".into()) }\nfn main() {}\n'
+    result = grade(odd, source, use_cache=False)
+    verdicts = {(t.name, t.opt_level): t.status for t in result.tests}
+    assert verdicts == {(f"property: {name}", level): status for level in (0, 3) for name, status in (
+        ("twelve bytes", TestStatus.FAIL), ("as written", TestStatus.PASS), ("stable", TestStatus.PASS))}, result.to_json()
+
+
 def test_a_return_type_the_runtime_does_not_format_is_reported_as_debug_prints_it() -> None:
     from asm_tutor.pack.model import Signature, TestCase
 

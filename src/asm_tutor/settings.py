@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import os
 import shlex
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from asm_tutor import paths
 from asm_tutor.errors import UserError
@@ -64,10 +61,17 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or settings_path()
     settings = Settings()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        return settings  # the usual case: nothing to parse, so the parser is not even imported
+    except (OSError, UnicodeDecodeError) as err:
+        settings.problems.append(f"{path} could not be read ({err}); the default settings are used.")
         return settings
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         settings.problems.append(f"{path} could not be read ({err}); the default settings are used.")
         return settings
     for key, value in data.items():
@@ -82,6 +86,10 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write the settings atomically. Raises UserError if it cannot, or if the file on disk is broken."""
+    import tomllib
+
+    import tomli_w
+
     from asm_tutor.atomic import atomic_write
 
     path = path or settings_path()

@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from asm_tutor import memo
 from asm_tutor.paths import rustc_override
 from asm_tutor.stamp import stamp
 
@@ -137,7 +138,16 @@ def detect(configured: str | None = None) -> Toolchain:
         known = _probed.get(rustc)
         if known is not None and known[0] == current:
             return known[1]
-        toolchain = _probe(rustc)
+        # The last process's answer, if nothing it depended on changed: `rustc -vV` costs a
+        # one-shot command ~15 ms (rustup's proxy, then rustc loading its compiler library).
+        where, key = memo.folder("toolchains"), memo.key_of("toolchain", str(rustc), current)
+        kept = memo.load_json(where, key)
+        try:
+            toolchain = Toolchain(**{**kept, "rustc": Path(kept["rustc"])}) if kept else _probe(rustc)
+        except (TypeError, KeyError):
+            toolchain = _probe(rustc)
+        if not kept:
+            memo.store_json(where, key, {**vars(toolchain), "rustc": str(toolchain.rustc)})
         _probed[rustc] = (current, toolchain)
         return toolchain
 

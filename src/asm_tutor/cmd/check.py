@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -48,6 +47,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.learner_file import LearnerFileError, read_learner_file
 
     if args.check_pack:
+        import dataclasses
+
         ctx = dataclasses.replace(ctx, pack_arg=args.check_pack)
     exercise = find_exercise(ctx, args.exercise)
     try:

@@ -8,16 +8,13 @@ tutors at once never leave a half-written entry; a damaged entry is a miss.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import json
 from pathlib import Path
-from typing import Any
 
 from asm_tutor import __version__
-from asm_tutor.atomic import atomic_write
 from asm_tutor.grader.result import GradeResult
+from asm_tutor.memo import load_json, store_json
 from asm_tutor.pack.model import Exercise
 from asm_tutor.paths import cache_dir
 from asm_tutor.toolchain import Toolchain
@@ -26,7 +23,8 @@ from asm_tutor.toolchain import Toolchain
 @functools.cache
 def grader_fingerprint() -> str:
     """A hash of the grader's own code: any change to how grading works makes old entries misses."""
-    return file_fingerprint(*sorted(Path(__file__).parent.glob("*.py")))
+    here = Path(__file__).parent
+    return file_fingerprint(*sorted(here.glob("*.py")), *sorted(here.glob("rust/*.rs")))
 
 
 def results_dir() -> Path:
@@ -75,21 +73,3 @@ def load(entry_key: str) -> GradeResult | None:
 def store(entry_key: str, result: GradeResult) -> None:
     store_json(results_dir(), entry_key, {"result": result.to_json(), "assembly": result.assembly,
                                           "rendered": [d.rendered for d in result.diagnostics]})
-
-
-def load_json(folder: Path, entry_key: str) -> dict[str, Any] | None:
-    """An entry written by store_json, or None (missing or damaged: a miss either way)."""
-    try:
-        data = json.loads((folder / f"{entry_key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def store_json(folder: Path, entry_key: str, data: dict[str, Any]) -> None:
-    """Save an entry atomically; a cache that cannot be written is not an error, only slower next time."""
-    # dumps, not dump: dump streams through json's pure-Python encoder (~4 ms for a
-    # result with 150 test runs), dumps uses the C one.
-    with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(folder / f"{entry_key}.json", json.dumps(data).encode("utf-8"), mode=0o644, durable=False)

@@ -333,6 +333,9 @@ class _Running:
                 if pipe is not None:
                     pipe.close()
         self.outcome.duration = time.monotonic() - self.started
+        if self.outcome.sandboxed and self.outcome.returncode == 1 and \
+                (self.outcome.stderr or self.outcome.output).startswith(b"bwrap: "):
+            sandbox.forget()  # bwrap itself failed: the next job asks again whether it works
         return self.outcome
 
 

@@ -25,6 +25,7 @@ Where bwrap is missing or cannot make namespaces, `status()` says why, the tutor
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -32,6 +33,9 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from asm_tutor import memo
+from asm_tutor.stamp import stamp
 
 NOBODY = 65534
 # Files of /etc that compiling and running need: the `cc` link Debian's alternatives
@@ -62,7 +66,36 @@ class SandboxStatus:
 
 @functools.cache
 def status() -> SandboxStatus:
-    """Whether jobs can run in bubblewrap here, found once per process by running one."""
+    """Whether jobs can run in bubblewrap here: found by running one, then remembered (memo.py)
+    while bwrap, setpriv, the user and the kernel's namespace settings stay the same."""
+    where, key = memo.folder("sandbox"), _memo_key()
+    kept = memo.load_json(where, key)
+    if kept is not None:
+        with contextlib.suppress(TypeError):
+            return SandboxStatus(**kept)
+    found = _probe()
+    memo.store_json(where, key, vars(found))
+    return found
+
+
+def forget() -> None:
+    """The sandbox failed after all (a job got bwrap's own error): ask again next time."""
+    with contextlib.suppress(OSError):
+        (memo.folder("sandbox") / f"{_memo_key()}.json").unlink()
+    status.cache_clear()
+
+
+def _memo_key() -> str:
+    settings = []
+    for name in ("/proc/sys/kernel/unprivileged_userns_clone", "/proc/sys/user/max_user_namespaces",
+                 "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"):
+        with contextlib.suppress(OSError):
+            settings.append(Path(name).read_text(encoding="ascii").strip())
+    tools = [(found, stamp(Path(found))) for found in map(shutil.which, ("bwrap", "setpriv")) if found]
+    return memo.key_of("sandbox", tools, os.geteuid(), os.uname().release, settings)
+
+
+def _probe() -> SandboxStatus:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return SandboxStatus("", "bubblewrap (bwrap) is not installed, so learner code runs with your own "

@@ -427,7 +427,7 @@ def verify_block(block: CodeBlock, toolchain: Toolchain, edition: str = "2021", 
     are linked; this module's code): an instructor re-checking a pack only waits for
     the blocks that changed. Failures are always checked again.
     """
-    from asm_tutor.grader.cache import load_json, store_json
+    from asm_tutor.memo import load_json, store_json
 
     folder = cache_dir() / "blocks"
     key = _cache_key(block, toolchain, edition) if use_cache else ""

@@ -331,6 +331,45 @@ macro_rules! replay_by_parse {
 
 replay_by_parse!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, bool);
 
+/// The text between the quotes of a `{:?}` string or char, unescaped.
+fn unescape(body: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '0' => out.push('\0'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'n' => out.push('\n'),
+            'u' => {
+                let hex: String = chars.by_ref().skip_while(|&c| c == '{').take_while(|&c| c != '}').collect();
+                out.push(std::char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            other => out.push(other), // \\, \", \'
+        }
+    }
+    Some(out)
+}
+
+impl Replay for String {
+    fn replay(text: &str) -> Option<Self> {
+        unescape(text.strip_prefix('"')?.strip_suffix('"')?)
+    }
+}
+
+impl Replay for char {
+    fn replay(text: &str) -> Option<Self> {
+        let body = unescape(text.strip_prefix('\'')?.strip_suffix('\'')?)?;
+        let mut chars = body.chars();
+        let c = chars.next()?;
+        if chars.next().is_none() { Some(c) } else { None }
+    }
+}
+
 impl<T: Replay> Replay for Option<T> {
     fn replay(text: &str) -> Option<Self> {
         if text == "None" {
