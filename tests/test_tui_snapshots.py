@@ -176,7 +176,9 @@ def test_exercise_after_a_passing_check(snap_compare, pack_dir: Path) -> None:
         view = await check_add_one(pilot, lambda solution: solution)
         assert view.results.result is not None and view.results.result.passed, view.results.result
         view.editor.move_cursor((0, 0))
-        view.editor.focus()  # where the learner pressed F5; the picture then has its cursor, every time
+        # No focus at all: whether the focused editor's cursor is drawn in the picture
+        # depended on what ran before in the same process (it failed one full run in three).
+        pilot.app.set_focus(None)
         await settle(pilot)
 
     assert snap_compare(make_app(pack_dir), terminal_size=(120, 40), run_before=run_before)
