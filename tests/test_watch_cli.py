@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ SOLUTION = builtin_pack_dir() / "exercises" / "times_nine" / "x86_64" / "solutio
 
 
 class Watcher:
-    """`asm-tutor watch` in a process of its own, its output collected as it comes."""
+    """`asm-tutor watch` in a process of its own, its output collected as it comes (see `watch`)."""
 
     def __init__(self, *args: str, cwd: Path) -> None:
         env = {**os.environ, "COLUMNS": "120"}
@@ -51,10 +52,26 @@ class Watcher:
         return self.proc.wait(timeout=30)
 
 
-def test_watch_checks_on_start_and_on_every_save_and_quits_on_q(tmp_path: Path) -> None:
+@pytest.fixture
+def watch() -> Iterator[Callable[..., Watcher]]:
+    """Start watchers; any still running when the test ends (it failed) is killed, not left behind."""
+    started: list[Watcher] = []
+
+    def start(*args: str, cwd: Path) -> Watcher:
+        started.append(Watcher(*args, cwd=cwd))
+        return started[-1]
+
+    yield start
+    for watcher in started:
+        if watcher.proc.poll() is None:
+            watcher.proc.kill()
+            watcher.proc.wait()
+
+
+def test_watch_checks_on_start_and_on_every_save_and_quits_on_q(tmp_path: Path, watch: Callable[..., Watcher]) -> None:
     mine = tmp_path / "mine.rs"
     mine.write_text(SOLUTION.read_text().replace("[{x} + {x}*8]", "[{x} + {x}*2]"), encoding="utf-8")  # x * 3
-    watcher = Watcher("times_nine", str(mine), "--no-save", cwd=tmp_path)
+    watcher = watch("times_nine", str(mine), "--no-save", cwd=tmp_path)
     watcher.wait_for("save it to check again")
     assert "— fail" in watcher.output
     mine.write_text(SOLUTION.read_text(), encoding="utf-8")
@@ -64,8 +81,9 @@ def test_watch_checks_on_start_and_on_every_save_and_quits_on_q(tmp_path: Path) 
     assert watcher.quit() == 0  # the last check passed
 
 
-def test_watch_without_a_file_writes_the_starter_to_the_current_folder(tmp_path: Path) -> None:
-    watcher = Watcher("times_nine", cwd=tmp_path)
+def test_watch_without_a_file_writes_the_starter_to_the_current_folder(tmp_path: Path,
+                                                                      watch: Callable[..., Watcher]) -> None:
+    watcher = watch("times_nine", cwd=tmp_path)
     watcher.wait_for("— fail")
     written = tmp_path / "times_nine.rs"
     assert "wrote" in watcher.output and str(written) in watcher.output
