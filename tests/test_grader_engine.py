@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from grader_helpers import processes_under
 
 from asm_tutor.grader.engine import CANCELLED, grade, host_arch
 from asm_tutor.grader.result import GradeResult, Status, TestStatus
@@ -20,16 +20,7 @@ from asm_tutor.paths import builtin_pack_dir
 FIXTURES = Path(__file__).parent / "fixtures" / "grader"
 PACK = load_pack(builtin_pack_dir())
 ARCH = host_arch()
-pytestmark = pytest.mark.skipif(ARCH != "x86_64", reason="the fixtures are x86_64 asm")
-
-
-@pytest.fixture(autouse=True)
-def _own_cache_and_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Build in a folder of this test's own (to look for leftovers)."""
-    builds = tmp_path / "builds"
-    builds.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(builds))
-    return builds
+pytestmark = [pytest.mark.skipif(ARCH != "x86_64", reason="the fixtures are x86_64 asm"), pytest.mark.usefixtures("builds")]
 
 
 # A seed whose random cases for times_nine never draw 1 or 2, the inputs the crash fixtures
@@ -61,21 +52,6 @@ def check(result: GradeResult, name: str) -> TestStatus:
 
 def failed_checks(result: GradeResult) -> set[str]:
     return {c.name for c in result.checks if c.status is TestStatus.FAIL}
-
-
-def processes_under(folder: Path) -> list[str]:
-    """Command lines of live processes started from inside `folder` (the grader's build dirs)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if str(folder) in cmdline:
-            found.append(cmdline)
-    return found
 
 
 # -- what must pass ----------------------------------------------------------------------
@@ -187,7 +163,7 @@ def test_a_crash_names_the_case_and_keeps_the_others() -> None:
     assert sum(t.status is TestStatus.PASS for t in o0) >= len(o0) - 4
 
 
-def test_an_endless_loop_times_out_and_leaves_nothing_running(_own_cache_and_temp: Path) -> None:
+def test_an_endless_loop_times_out_and_leaves_nothing_running(builds: Path) -> None:
     exercise = dataclasses.replace(PACK.exercises["times_nine"], time_limit=1.0)
     result = grade(exercise, (FIXTURES / "tn_loop.rs").read_text(), use_cache=False)
     assert result.status is Status.FAIL
@@ -197,8 +173,8 @@ def test_an_endless_loop_times_out_and_leaves_nothing_running(_own_cache_and_tem
     assert "took longer than 1 s" in o0[1].message and "never exits" in o0[1].message
     assert all(t.status is TestStatus.NOT_RUN for t in o0[2:])
     assert "could not run after that" in result.message
-    assert processes_under(_own_cache_and_temp) == []
-    assert list(_own_cache_and_temp.iterdir()) == []  # the temp folder is gone too
+    assert processes_under(builds) == []
+    assert list(builds.iterdir()) == []  # the temp folder is gone too
 
 
 def test_a_flood_of_output_is_capped_and_the_code_still_passes() -> None:
@@ -274,7 +250,7 @@ def test_cancel_before_start_returns_at_once() -> None:
     assert result.status is Status.ERROR and result.message == CANCELLED
 
 
-def test_cancel_kills_the_running_test_processes(_own_cache_and_temp: Path) -> None:
+def test_cancel_kills_the_running_test_processes(builds: Path) -> None:
     exercise = dataclasses.replace(PACK.exercises["times_nine"], time_limit=30.0)
     cancel = threading.Event()
     box: list[GradeResult] = []
@@ -282,14 +258,14 @@ def test_cancel_kills_the_running_test_processes(_own_cache_and_temp: Path) -> N
         grade(exercise, (FIXTURES / "tn_loop.rs").read_text(), cancel=cancel, use_cache=False)))
     worker.start()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not any("test_o" in c for c in processes_under(_own_cache_and_temp)):
+    while time.monotonic() < deadline and not any("test_o" in c for c in processes_under(builds)):
         time.sleep(0.01)
-    assert any("test_o" in c for c in processes_under(_own_cache_and_temp)), "the test binary never started"
+    assert any("test_o" in c for c in processes_under(builds)), "the test binary never started"
     cancel.set()
     worker.join(timeout=10)
     assert not worker.is_alive(), "grade() did not return after cancel"
     assert box[0].status is Status.ERROR and box[0].message == CANCELLED
-    assert processes_under(_own_cache_and_temp) == []
+    assert processes_under(builds) == []
 
 
 def test_seed_is_reported_and_reproduces_the_same_cases() -> None:

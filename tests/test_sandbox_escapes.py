@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from grader_helpers import processes_under
 
 from asm_tutor.grader import sandbox
 from asm_tutor.grader.engine import grade, host_arch
@@ -25,18 +26,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "escapes"
 PACK = load_pack(builtin_pack_dir())
 SEED = 64  # as in test_grader_engine: example 1 (times_nine(6)) is the case the fixtures act in
 pytestmark = [
+    pytest.mark.usefixtures("builds"),
     pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm"),
     pytest.mark.skipif(not sandbox.status().available, reason=f"no sandbox here: {sandbox.status().problem}"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Build in a folder of this test's own, to look for what is left behind."""
-    folder = tmp_path / "builds"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def source(name: str, **values: str) -> str:
@@ -53,18 +46,6 @@ def check(text: str) -> GradeResult:
 def everything_shown(result: GradeResult) -> str:
     """All the text a learner or instructor could see of a result."""
     return json.dumps(result.to_json()) + "".join(d.rendered for d in result.diagnostics) + result.assembly
-
-
-def processes_from(folder: Path) -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if str(folder) in text:
-            found.append(text)
-    return found
 
 
 def first_case(result: GradeResult) -> str:
@@ -152,7 +133,7 @@ def test_the_network_is_out_of_reach() -> None:
 def test_a_detached_double_fork_does_not_outlive_the_check(builds: Path) -> None:
     result = check(source("survive.rs"))
     assert result.status is Status.PASS, result.message
-    assert processes_from(builds) == []
+    assert processes_under(builds) == []
 
 
 def test_a_fork_bomb_stops_at_the_process_limit_and_leaves_nothing(builds: Path) -> None:
@@ -161,7 +142,7 @@ def test_a_fork_bomb_stops_at_the_process_limit_and_leaves_nothing(builds: Path)
     assert "started" in message
     started = int(message.split("started ")[1].split()[0])
     assert started < 2000  # the limit stopped it, not the loop's own bound of 100000
-    assert processes_from(builds) == []
+    assert processes_under(builds) == []
 
 
 def test_limits_are_set_from_outside_and_cannot_be_lifted() -> None:

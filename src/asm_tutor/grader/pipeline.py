@@ -61,30 +61,34 @@ class Pipeline:
         self.got = Collected()
 
     def run(self, cancel: threading.Event | None) -> Collected:
-        with Runner() as runner:
-            self.runner = runner
-            self.compiles = {runner.start(check_job(self.toolchain.arch, self.work, level, self.edition,
-                                                    self.runtime)): level for level in OPT_LEVELS}
-            self.case_runs: dict[object, CaseRun] = {}
-            self.judging: dict[object, int | None] = {}  # judge job → opt level (None: expected values)
-            self.judge_build: object | None = None
-            self.objdump: object | None = None
-            if self.judge_binary is None:
-                self.judge_folder = folder(artifacts.staging(judge.KIND, self.judge_key, self.work))
-                self.judge_build = runner.start(judge.build_job(self.driver.judge, self.judge_folder, self.edition,
-                                                                self.runtime))
-            else:
-                self._expect()
-            while runner.busy:
-                for handle, outcome in runner.wait(cancel):
-                    if cancel is not None and cancel.is_set():
-                        self.got.cancelled = True
-                        return self.got
-                    self._finished(handle, outcome)
-        if self.judge_folder is not None and self.judge_binary is None:
-            artifacts.discard(self.judge_folder)
+        try:
+            with Runner() as runner:
+                self.runner = runner
+                self._start(runner)
+                while runner.busy and not self.got.cancelled:
+                    for handle, outcome in runner.wait(cancel):
+                        self.got.cancelled = cancel is not None and cancel.is_set()
+                        if not self.got.cancelled:
+                            self._finished(handle, outcome)
+        finally:
+            if self.judge_folder is not None and self.judge_binary is None:
+                artifacts.discard(self.judge_folder)  # the judge did not build (or was stopped)
         self.got.cancelled = cancel is not None and cancel.is_set()
         return self.got
+
+    def _start(self, runner: Runner) -> None:
+        self.compiles = {runner.start(check_job(self.toolchain.arch, self.work, level, self.edition,
+                                                self.runtime)): level for level in OPT_LEVELS}
+        self.case_runs: dict[object, CaseRun] = {}
+        self.judging: dict[object, int | None] = {}  # judge job → opt level (None: expected values)
+        self.judge_build: object | None = None
+        self.objdump: object | None = None
+        if self.judge_binary is None:
+            self.judge_folder = folder(artifacts.staging(judge.KIND, self.judge_key, self.work))
+            self.judge_build = runner.start(judge.build_job(self.driver.judge, self.judge_folder, self.edition,
+                                                            self.runtime))
+        else:
+            self._expect()
 
     @property
     def broken(self) -> bool:
