@@ -58,15 +58,17 @@ OBJDUMP = textwrap.dedent("""\
     Disassembly of section .text._ZN15asm_tutor_check7learner1f17h0000000000000000E:
 
     0000000000000000 <_ZN15asm_tutor_check7learner1f17h0000000000000000E>:
-       0:\tsub    rsp,0x18
-       4:\tmov    QWORD PTR [rsp+0x8],rdi
-       9:\tnop
-       a:\timul   rax,rdi,0x9
-       e:\tadd    rax,0x0
-      12:\tcall   17 <_ZN15asm_tutor_check7learner1f17h0000000000000000E+0x17>
+       0:\t48 83 ec 18          \tsub    rsp,0x18
+       4:\t48 89 7c 24 08       \tmov    QWORD PTR [rsp+0x8],rdi
+       9:\t90                   \tnop
+       a:\t48 6b c7 09          \timul   rax,rdi,0x9
+       e:\t48 83 c0 00          \tadd    rax,0x0
+      12:\te8 00 00 00 00       \tcall   17 <_ZN15asm_tutor_check7learner1f17h0000000000000000E+0x17>
     \t\t\t13: R_X86_64_PLT32\t.text._ZN4core3cmp3Ord3max17hb8e9aa379855115eE-0x4
-      17:\tadd    rsp,0x18
-      1b:\tret
+      17:\t48 b8 ef cd ab 89 67 \tmovabs rax,0x123456789abcdef
+      1e:\t45 23 01 
+      21:\t48 83 c4 18          \tadd    rsp,0x18
+      25:\tc3                   \tret
     """)
 
 ASM_TEXT = textwrap.dedent("""\
@@ -87,6 +89,7 @@ ASM_TEXT = textwrap.dedent("""\
 
     \t#NO_APP
     \tcall\t_ZN4core3cmp3Ord3max17hb8e9aa379855115eE
+    \tmovabs\trax, 81985529216486895
     \tadd\trsp, 24
     \tret
     .Lfunc_end0:
@@ -103,9 +106,12 @@ def test_asm_regions_are_found_in_the_object_code_even_behind_byte_directives() 
     assert function.instructions[5].refs == ["_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"]
     items = asm_items(ASM_TEXT, symbol)
     assert items is not None
-    assert [i.mnemonic for i in items] == ["sub", "mov", None, "call", "add", "ret"]
+    assert [i.mnemonic for i in items] == ["sub", "mov", None, "call", "movabs", "add", "ret"]
     assert align(function, items)
     assert [i.mnemonic for i in function.instructions if i.in_asm] == ["nop", "imul", "add"]
+    assert {i.region for i in function.instructions if i.in_asm} == {0}
+    assert function.instructions[3].data == bytes.fromhex("486bc709")
+    assert function.instructions[6].data == bytes.fromhex("48b8efcdab8967452301")  # over two lines
 
 
 def test_huge_functions_are_aligned_greedily(monkeypatch: pytest.MonkeyPatch) -> None:

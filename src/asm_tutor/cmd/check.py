@@ -57,7 +57,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         # Refused before it was read; not an attempt, and never a draft.
         result = GradeResult(exercise=exercise.id, status=Status.ERROR, message=str(err))
     else:
-        result = grade(exercise, source, edition=ctx.pack.edition, seed=args.seed, use_cache=not args.no_cache)
+        result = grade(exercise, source, edition=ctx.pack.edition, seed=args.seed, use_cache=not args.no_cache,
+                       lessons=ctx.pack.lessons)
         record_attempt(args, ctx, exercise, source, result)
     show(result, exercise, str(args.file), as_json=args.json)
     return 0 if result.passed else 1

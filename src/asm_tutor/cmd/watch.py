@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             if last is not None and last[0] == source:
                 result = last[1]  # unchanged (touched, or saved as it was): the answer is the same
             else:
-                result = grade(exercise, source, edition=ctx.pack.edition)
+                result = grade(exercise, source, edition=ctx.pack.edition, lessons=ctx.pack.lessons)
                 record_attempt(args, ctx, exercise, source, result)
                 last = (source, result)
         if console.is_terminal:

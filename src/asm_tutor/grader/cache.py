@@ -11,13 +11,15 @@ from __future__ import annotations
 import functools
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asm_tutor import __version__
 from asm_tutor.grader.result import GradeResult
 from asm_tutor.memo import load_json, store_json
-from asm_tutor.pack.model import Exercise
 from asm_tutor.paths import cache_dir
-from asm_tutor.toolchain import Toolchain
+
+if TYPE_CHECKING:
+    from asm_tutor.grader.engine import Request
 
 
 @functools.cache
@@ -39,17 +41,20 @@ def file_fingerprint(*paths: Path) -> str:
     return digest.hexdigest()
 
 
-def key(exercise: Exercise, source: str, edition: str, seed: int, toolchain: Toolchain) -> str:
+def key(request: Request) -> str:
+    exercise, toolchain = request.exercise, request.toolchain
     digest = hashlib.sha256()
     try:
         spec = exercise.spec_path.read_bytes()
     except OSError:
         spec = b""
     # The parsed exercise too: a copy changed in memory (pack tools, tests) is another exercise.
+    # The course's lessons: feedback names their sections.
+    lessons = sorted((lesson_id, lesson.title, str(lesson.path)) for lesson_id, lesson in request.lessons.items())
     for part in (
-        source.encode("utf-8", errors="surrogatepass"), spec, repr(exercise).encode(), edition.encode(),
-        str(seed).encode(), toolchain.release.encode(), toolchain.host.encode(), toolchain.commit.encode(),
-        grader_fingerprint().encode(),
+        request.source.encode("utf-8", errors="surrogatepass"), spec, repr(exercise).encode(), request.edition.encode(),
+        str(request.seed).encode(), toolchain.release.encode(), toolchain.host.encode(), toolchain.commit.encode(),
+        repr(lessons).encode(), grader_fingerprint().encode(),
     ):
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)

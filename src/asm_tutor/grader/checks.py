@@ -11,20 +11,24 @@ from __future__ import annotations
 import re
 import shutil
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from asm_tutor.grader.contract import LESSONS, BlockReport
 from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
 from asm_tutor.grader.processes import Job, Limits
 from asm_tutor.grader.result import CheckResult, TestStatus
 from asm_tutor.grader.sandbox import Confinement
-from asm_tutor.pack.model import CheckKind, Exercise, InstructionCheck
+from asm_tutor.pack.model import CheckKind, Exercise, InstructionCheck, Lesson
 
 CRATE = "asm_tutor_check"
 LEARNER_PREFIX = f"{CRATE}::learner::"
 DRIVER_PATH = f"{LEARNER_PREFIX}__asm_tutor_driver"
 USES_ASM = "uses asm!"
+PROMISE = "promise"
+PROMISES_KEPT = "asm! keeps its promises"
 OBJDUMP_WALL_TIME = 60.0
 OBJDUMP_OUTPUT_CAP = 256 * 1024 * 1024
 OBJDUMP_MEMORY = 2 << 30
@@ -37,7 +41,7 @@ def objdump_argv(arch: str, obj: Path) -> list[str] | None:
     objdump = shutil.which("objdump")
     if objdump is None:
         return None
-    argv = [objdump, "-d", "-r", "--no-show-raw-insn"]
+    argv = [objdump, "-d", "-r"]  # with the machine code: the contract checker decodes it
     if arch in ("x86_64", "x86"):
         argv += ["-M", "intel"]
     return argv + [str(obj)]
@@ -95,12 +99,41 @@ def analyse(objdump_text: str, asm_text: str, required: str) -> CodeView | None:
     return CodeView(functions=reachable, has_asm_region=has_asm)
 
 
-def evaluate(exercise: Exercise, arch: str, source: str, view: CodeView) -> list[CheckResult]:
+def evaluate(exercise: Exercise, arch: str, source: str, view: CodeView, promises: list[BlockReport],
+             lessons: Mapping[str, Lesson]) -> list[CheckResult]:
     results: list[CheckResult] = []
     if exercise.require_asm:
         results.append(_uses_asm(source, view))
     results.extend(_check(check, view) for check in exercise.checks_for(arch))
+    if promises:
+        results.extend(_promises(promises, lessons))
     return results
+
+
+def _promises(reports: list[BlockReport], lessons: Mapping[str, Lesson]) -> list[CheckResult]:
+    """One failed check per promise broken (its first instance), or one passed check."""
+    found: dict[str, CheckResult] = {}
+    for report in reports:
+        for breach in report.breaches:
+            if breach.promise in found:
+                continue
+            where = f"The block at line {breach.line}"
+            if report.operand_map():
+                where += f": {report.operand_map()}"
+            message = f"{breach.reason[0].upper()}{breach.reason[1:]} ({where}.){_lesson(breach.topic, lessons)}"
+            found[breach.promise] = CheckResult(f"{PROMISE}: {breach.promise}", TestStatus.FAIL, message)
+    return list(found.values()) or [CheckResult(PROMISES_KEPT, TestStatus.PASS)]
+
+
+def _lesson(topic: str, lessons: Mapping[str, Lesson]) -> str:
+    """" See the lesson *Options*, section *…*." when this course teaches the topic there."""
+    lesson_id, heading = LESSONS[topic]
+    lesson = lessons.get(lesson_id)
+    try:
+        taught = lesson is not None and f"## {heading}" in lesson.text()
+    except OSError:
+        taught = False
+    return f" See the lesson *{lesson.title}*, section *{heading}*." if taught and lesson else ""
 
 
 def unavailable(exercise: Exercise, arch: str, message: str) -> list[CheckResult]:
@@ -171,15 +204,20 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def listing(view: CodeView) -> str:
-    """The reachable learner functions in readable form, the asm! blocks marked with ▶."""
+def listing(view: CodeView, promises: list[BlockReport]) -> str:
+    """The reachable learner functions in readable form, the asm! blocks marked with ▶ and
+    headed by their line and what their placeholders became."""
+    heads: dict[tuple[str, int | None], str] = {}
+    for report in promises:
+        operands = f": {report.operand_map()}" if report.operand_map() else ""
+        heads[(report.symbol, report.region)] = f" (line {report.block.line}{operands})"
     out: list[str] = []
     for function in view.functions:
         out.append(f"{short(function.name)}:")
         inside = False
         for insn in function.instructions:
             if insn.in_asm and not inside:
-                out.append("        ; asm! begin")
+                out.append(f"        ; asm! begin{heads.get((function.symbol, insn.region), '')}")
             elif not insn.in_asm and inside:
                 out.append("        ; asm! end")
             inside = insn.in_asm

@@ -138,8 +138,14 @@ def base_mnemonic(text: str) -> str:
 class Instruction:
     offset: int
     text: str  # as objdump prints it, e.g. "lea    rax,[rdi+rdi*8]"
+    data: bytes = b""  # its machine code, as in the object (relocated fields still zero)
     refs: list[str] = field(default_factory=list)  # mangled symbols it relocates against
-    in_asm: bool = False  # from the learner's asm! block (set by align())
+    region: int | None = None  # which of the function's asm! regions it came from (set by align())
+
+    @property
+    def in_asm(self) -> bool:
+        """From one of the learner's asm! blocks."""
+        return self.region is not None
 
     @property
     def mnemonic(self) -> str:
@@ -158,7 +164,7 @@ class Function:
 
 
 _HEADER_RE = re.compile(r"^[0-9a-f]+ <(?P<sym>[^>]+)>:$", re.M)
-_INSN_RE = re.compile(r"^\s+(?P<off>[0-9a-f]+):\s+(?P<text>.*)$")
+_INSN_RE = re.compile(r"^\s+(?P<off>[0-9a-f]+):\t(?P<data>(?:[0-9a-f]{2} )+)\s*(?:\t(?P<text>.*))?$")
 _RELOC_RE = re.compile(r"^\s+[0-9a-f]+: (?P<type>R_\S+)\s+(?P<target>\S+)$")
 _REF_RE = re.compile(r"^\s+[0-9a-f]+: R_\S+\s+(\S+)$", re.M)
 
@@ -174,7 +180,7 @@ def clean_symbol(target: str) -> str:
 
 
 class ObjectCode:
-    """`objdump -d -r --no-show-raw-insn` output, split per function.
+    """`objdump -d -r` output (machine code shown), split per function.
 
     The object holds std's generic code instantiated for this crate too, most of
     which the checks never look at: a function's instructions are parsed only when
@@ -208,9 +214,14 @@ class ObjectCode:
                     if function.instructions:
                         function.instructions[-1].refs.append(clean_symbol(match.group("target")))
                 elif match := _INSN_RE.match(line):
+                    data = bytes.fromhex(match.group("data"))
+                    if match.group("text") is None:  # the rest of a long instruction's bytes
+                        if function.instructions:
+                            function.instructions[-1].data += data
+                        continue
                     text = re.sub(r"\s+#.*$", "", match.group("text")).strip()
                     if text:
-                        function.instructions.append(Instruction(int(match.group("off"), 16), text))
+                        function.instructions.append(Instruction(int(match.group("off"), 16), text, data))
             self._functions[symbol] = function
         return self._functions[symbol]
 
@@ -285,11 +296,13 @@ def align(function: Function, items: list[TextItem]) -> bool:
     if cost[0][0] == inf:
         return True
     j = 0
+    region = 0
     for i, item in enumerate(items):
         k = take[i][j]
         if item.mnemonic is None:
             for insn in insns[j:j + k]:
-                insn.in_asm = True
+                insn.region = region
+            region += 1
         j += k
     return True
 
@@ -297,14 +310,16 @@ def align(function: Function, items: list[TextItem]) -> bool:
 def _align_greedy(insns: list[Instruction], items: list[TextItem]) -> None:
     """For a huge function: each region ends where the next `.s` instruction first matches."""
     j = 0
+    region = 0
     for i, item in enumerate(items):
         if item.mnemonic is not None:
             j += 1
             continue
         following = next((it.mnemonic for it in items[i + 1:] if it.mnemonic is not None), None)
         while j < len(insns) and not _same(following, insns[j].mnemonic):
-            insns[j].in_asm = True
+            insns[j].region = region
             j += 1
+        region += 1
 
 
 _ALIASES = {"sal": "shl", "jnb": "jae", "jnae": "jb", "jz": "je", "jnz": "jne", "movabs": "mov",

@@ -22,7 +22,9 @@ numbers, the panic hook, the loop over cases) is the prebuilt runtime
 
 The test program reports on its own pipe (file descriptor from argv), one line per event:
     START\t<i>                          before case i
-    VALUE\t<i>\t<direct>\t<pointer>     what the function returned, called both ways
+    VALUE\t<i>\t<direct>\t<pointer>[\t<dead>\t<crowded>]
+                                        what the function returned, inlined, through a pointer
+                                        and (random and tabled cases) in two calling contexts
     CALL\t<i>\t<value>                  a value the function returned during property i
     END\t<i>                            property i ran to its end
     PANIC\t<i>\t<message>\t<file:line>  from the panic hook
@@ -180,10 +182,23 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         tested.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __report(__i, &__a, {call}) }}")
         judged.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __expect(__i, &__a, {{ {expected} }}) }}")
 
+    contexts = exercise.contract.calling_contexts and n > 0
+    fresh = ", ".join(f"__b.{k}" for k in range(n))
+
     def drawn(first: int, count: int, draw: str) -> None:
-        """Cases first..first+count: the arguments from `draw`, one inlined call for them all."""
+        """Cases first..first+count: the arguments from `draw`, one inlined call for them all; with
+        the calling contexts, two more: its inputs dead after the call, and many values live
+        across it (where the compiler gives an early-written `lateout` an input's register)."""
         guard = f"__i if __i >= {first} && __i < {first + count} => {{ {draw}"
-        tested.append(f"{guard} __report(__i, &__a, super::{sig.name}({args_of})) }}")
+        call = f"super::{sig.name}({args_of})"
+        if not contexts:
+            tested.append(f"{guard} __report(__i, &__a, {call}) }}")
+            return
+        dead = f"{{ let __b: __Args = __opaque(__a.clone()); super::{sig.name}({fresh}) }}"
+        crowded = (f"{{ let __l: [u64; 12] = __opaque([__i as u64; 12]); let __b: __Args = __opaque(__a.clone()); "
+                   f"let __r = super::{sig.name}({fresh}); __sink(__l); __r }}")
+        tested.append(f"{guard} let __d = {call}; let __k = {dead}; let __q = {crowded}; "
+                      f"__report_contexts(__i, &__a, __d, __k, __q) }}")
         judged.append(f"{guard} __expect(__i, &__a, __reference({args_of})) }}")
 
     def reference_call(args: tuple[str, ...]) -> str:
@@ -244,6 +259,21 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         judged.append(f"{index} => {{ {replayer} let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::holds(__i, __ok) }}")
 
     fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
+    contexts_helpers = f"""
+    #[inline(never)]
+    fn __report_contexts(__i: usize, __a: &__Args, __d: __Ret, __k: __Ret, __q: __Ret) {{
+        let __p = __fn_ptr()({args_of});
+        ::asm_tutor_rt::value(__i, &[{", ".join(_shown(v, sig.returns) for v in ("__d", "__p", "__k", "__q"))}])
+    }}
+
+    // A value the optimizer cannot see through (std::hint::black_box is newer than asm!).
+    #[inline(always)]
+    fn __opaque<T>(__x: T) -> T {{ let __v = unsafe {{ ::std::ptr::read_volatile(&__x) }}; ::std::mem::forget(__x); __v }}
+
+    static mut __SUNK: u64 = 0;
+    #[inline(always)]
+    fn __sink(__l: [u64; 12]) {{ for __v in __l.iter() {{ unsafe {{ ::std::ptr::write_volatile(::std::ptr::addr_of_mut!(__SUNK), *__v) }} }} }}
+"""
     arms = (chr(10) + "            ").join
     header = f"""
 /// Added by asm-tutor for grading: the hidden tests. Not part of your file.
@@ -271,9 +301,9 @@ pub mod {DRIVER_MODULE} {{
     #[inline(never)]
     fn __report(__i: usize, __a: &__Args, __d: __Ret) {{
         let __p = __fn_ptr()({args_of});
-        ::asm_tutor_rt::value(__i, {_shown("__d", sig.returns)}, {_shown("__p", sig.returns)})
+        ::asm_tutor_rt::value(__i, &[{_shown("__d", sig.returns)}, {_shown("__p", sig.returns)}])
     }}
-
+{contexts_helpers if contexts else ""}
     fn __case(__i: usize, __seed: u64) {{
         match __i {{
             {arms(tested)}

@@ -16,13 +16,15 @@ import hashlib
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asm_tutor.grader import cache
 from asm_tutor.grader.result import Diagnostic, GradeResult, Status
 from asm_tutor.learner_file import MAX_SOURCE_BYTES
-from asm_tutor.pack.model import Exercise
+from asm_tutor.pack.model import Exercise, Lesson
 from asm_tutor.toolchain import ASM_STABLE_SINCE, Toolchain, ToolchainError, require_grading_toolchain
 
 if TYPE_CHECKING:
@@ -55,8 +57,12 @@ def grade(
     seed: int | None = None,
     cancel: threading.Event | None = None,
     use_cache: bool = True,
+    lessons: Mapping[str, Lesson] | None = None,
 ) -> GradeResult:
-    """Grade the learner's `source` for `exercise`. Raises ToolchainError only for a missing/too old rustc."""
+    """Grade the learner's `source` for `exercise`. Raises ToolchainError only for a missing/too old rustc.
+
+    `lessons` are the course's (the pack's): feedback then names the lesson section that teaches
+    what a failed check is about."""
     started = time.monotonic()
     toolchain = toolchain or require_grading_toolchain()
     if not toolchain.supports_asm:
@@ -64,15 +70,27 @@ def grade(
         raise ToolchainError(f"{toolchain.describe()} is too old: asm! is stable since Rust {major}.{minor}; "
                              "update Rust (e.g. `rustup update`) and try again.")
     seed = default_seed(exercise, source) if seed is None else seed
-    result = _grade(exercise, source, edition, toolchain, seed, cancel, use_cache)
+    request = Request(exercise, source, edition, toolchain, seed, dict(lessons or {}))
+    result = _grade(request, cancel, use_cache)
     result.seed = seed
     result.duration_ms = round((time.monotonic() - started) * 1000)
     return result
 
 
-def _grade(exercise: Exercise, source: str, edition: str, toolchain: Toolchain, seed: int,
-           cancel: threading.Event | None, use_cache: bool) -> GradeResult:
-    arch = toolchain.arch
+@dataclass(frozen=True)
+class Request:
+    """What one check grades, and everything its answer depends on."""
+
+    exercise: Exercise
+    source: str
+    edition: str
+    toolchain: Toolchain
+    seed: int
+    lessons: dict[str, Lesson]
+
+
+def _grade(request: Request, cancel: threading.Event | None, use_cache: bool) -> GradeResult:
+    exercise, source, arch = request.exercise, request.source, request.toolchain.arch
     if not exercise.supports(arch):
         return _error(exercise, f"This exercise is written for {' and '.join(exercise.arch)}, but this "
                                 f"computer is {arch}; pick another exercise.")
@@ -83,11 +101,11 @@ def _grade(exercise: Exercise, source: str, edition: str, toolchain: Toolchain, 
     if size > MAX_SOURCE_BYTES:
         return _error(exercise, f"Your file is too large to check ({size // 1024} KiB; "
                                 f"the limit is {MAX_SOURCE_BYTES // 1024} KiB).")
-    entry = cache.key(exercise, source, edition, seed, toolchain)
+    entry = cache.key(request)
     if use_cache and (hit := cache.load(entry)) is not None:
         return hit
     with tempfile.TemporaryDirectory(prefix="asm-tutor-") as temp:
-        result = _build_and_run(exercise, source, edition, toolchain, seed, cancel, Path(temp))
+        result = _build_and_run(request, cancel, Path(temp))
     if use_cache and result.message != CANCELLED:
         cache.store(entry, result)
     return result
@@ -97,13 +115,14 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
     return GradeResult(exercise=exercise.id, status=Status.ERROR, message=message, diagnostics=diags or [])
 
 
-def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Toolchain, seed: int,
-                   cancel: threading.Event | None, work: Path) -> GradeResult:
+def _build_and_run(request: Request, cancel: threading.Event | None, work: Path) -> GradeResult:
     from asm_tutor.grader import diagnostics, runtime, sandbox, verdict
     from asm_tutor.grader.diagnostics import LEARNER_FILE, SourceMap
     from asm_tutor.grader.driver import MAIN_RS, generate
     from asm_tutor.grader.pipeline import Pipeline, evaluate_checks
 
+    exercise, source, edition, toolchain, seed = (request.exercise, request.source, request.edition,
+                                                  request.toolchain, request.seed)
     arch = toolchain.arch
     driver = generate(exercise, arch)
     learner_text = source if source.endswith("\n") else source + "\n"
@@ -131,7 +150,7 @@ def _build_and_run(exercise: Exercise, source: str, edition: str, toolchain: Too
         result = _error(exercise, _compile_failure(failed[0], diags), diags)
         result.sandbox = sandbox.status().tool
         return result
-    check_results, assembly = evaluate_checks(exercise, arch, source, got)
+    check_results, assembly = evaluate_checks(exercise, arch, source, got, request.lessons)
     runs = sorted(got.runs, key=lambda run: run.opt_level)
     tests = [t for run in runs for t in verdict.test_results(run, got.judgement)]
     if got.judgement.problem:  # the pack's side failed: nothing could be judged

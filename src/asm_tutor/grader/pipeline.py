@@ -14,11 +14,13 @@ build's outputs that objdump and the checks read.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asm_tutor.grader import artifacts, checks, judge
+from asm_tutor.grader import artifacts, checks, hollow, judge
 from asm_tutor.grader.build import OPT_LEVELS, Build, check_job, finished_build
+from asm_tutor.grader.contract import BlockReport
 from asm_tutor.grader.driver import Driver
 from asm_tutor.grader.processes import Outcome, Runner
 from asm_tutor.grader.result import CheckResult
@@ -26,8 +28,10 @@ from asm_tutor.grader.runner import CaseRun
 from asm_tutor.grader.runtime import Runtime
 from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
 from asm_tutor.grader.verdict import Judgement
-from asm_tutor.pack.model import Exercise
+from asm_tutor.pack.model import Exercise, Lesson
 from asm_tutor.toolchain import Toolchain
+
+HOLLOW = -1  # the "optimization level" of the run with the asm! blocks made no-ops (hollow.py)
 
 
 @dataclass
@@ -39,6 +43,8 @@ class Collected:
     judgement: Judgement = field(default_factory=Judgement)
     objdump: Outcome | None = None  # None: not run (objdump missing, or the build failed)
     objdump_missing: bool = False
+    view: checks.CodeView | None = None  # the learner's compiled code, from objdump's answer
+    hollow: CaseRun | None = None  # the -O0 cases again, the asm! blocks made no-ops
     cancelled: bool = False
 
 
@@ -83,6 +89,8 @@ class Pipeline:
         self.judging: dict[object, int | None] = {}  # judge job → opt level (None: expected values)
         self.judge_build: object | None = None
         self.objdump: object | None = None
+        self.symbols: object | None = None  # objdump -h -t of the -O0 program (for the hollow run)
+        self.symbol_listing: str | None = None
         if self.judge_binary is None:
             self.judge_folder = folder(artifacts.staging(judge.KIND, self.judge_key, self.work))
             self.judge_build = runner.start(judge.build_job(self.driver.judge, self.judge_folder, self.edition,
@@ -115,6 +123,11 @@ class Pipeline:
                 judge.read_holds(outcome, level, self.got.judgement)
         elif handle is self.objdump:
             self.got.objdump = outcome
+            self.got.view = self._view(outcome)
+            self._hollow()
+        elif handle is self.symbols:
+            self.symbol_listing = outcome.output.decode("utf-8", errors="replace") if outcome.returncode == 0 else ""
+            self._hollow()
         elif handle in self.case_runs:
             run = self.case_runs.pop(handle)
             if self.broken:
@@ -124,6 +137,29 @@ class Pipeline:
                 self.case_runs[self.runner.start(run.job())] = run
             elif run.ended:
                 self._decide_properties(run)
+
+    def _view(self, objdump: Outcome) -> checks.CodeView | None:
+        build0 = self.got.builds.get(0)
+        if objdump.returncode != 0 or objdump.truncated or build0 is None:
+            return None
+        asm_text = build0.asm.read_text(encoding="utf-8", errors="replace") if build0.asm else ""
+        return checks.analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, self.exercise.function.name)
+
+    def _hollow(self) -> None:
+        """Once the compiled code and the program's symbols are known: the cases again with the
+        asm! blocks made no-ops."""
+        build0, view = self.got.builds.get(0), self.got.view
+        if self.symbol_listing is None or self.got.objdump is None or view is None or build0 is None or self.broken:
+            return
+        target = hollow.make(self.toolchain.arch, build0.binary, self.symbol_listing, view.functions,
+                             self.work / "hollow" / build0.binary.name)
+        if target is None:
+            return
+        confinement = Confinement(folder(self.work / "run_hollow"), (target, *self.runtime.paths.visible()))
+        run = CaseRun(target, HOLLOW, self.driver.cases, self.seed, self.exercise.time_limit, self.learner_lines,
+                      confinement, env=self.runtime.env())
+        self.got.hollow = run
+        self.case_runs[self.runner.start(run.job())] = run
 
     def _compiled(self, build: Build) -> None:
         self.got.builds[build.opt_level] = build
@@ -146,6 +182,8 @@ class Pipeline:
                 self.got.objdump_missing = True
             else:
                 self.objdump = self.runner.start(job)
+                if self.exercise.contract.asm_does_the_work and self.driver.values:  # not properties alone
+                    self.symbols = self.runner.start(hollow.symbols_job(job.argv[0], binary, folder(self.work / "symbols")))
 
     def _expect(self) -> None:
         assert self.judge_binary is not None
@@ -161,18 +199,26 @@ class Pipeline:
         self.judging[self.runner.start(job)] = run.opt_level
 
 
-def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected) -> tuple[list[CheckResult], str]:
+def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected,
+                    lessons: Mapping[str, Lesson]) -> tuple[list[CheckResult], str]:
     """The checks and the assembly listing, from objdump's answer on the -O0 object."""
     if got.objdump_missing:
         return checks.unavailable(exercise, arch, checks.OBJDUMP_MISSING), ""
-    objdump, build0 = got.objdump, got.builds.get(0)
-    if objdump is None or build0 is None:
+    objdump, view = got.objdump, got.view
+    if objdump is None:
         return [], ""
     if objdump.returncode != 0 or objdump.truncated:
         reason = objdump.start_error or objdump.stderr.decode("utf-8", errors="replace").strip()[:200]
         return checks.unavailable(exercise, arch, f"objdump could not read the compiled code ({reason})."), ""
-    asm_text = build0.asm.read_text(encoding="utf-8", errors="replace") if build0.asm else ""
-    view = checks.analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, exercise.function.name)
     if view is None:
         return checks.unavailable(exercise, arch, f"`{exercise.function.name}` was not found in the compiled code."), ""
-    return checks.evaluate(exercise, arch, source, view), checks.listing(view)
+    promises: list[BlockReport] = []
+    if exercise.contract.promises:
+        from asm_tutor.grader import asm_blocks, contract
+
+        promises = contract.check(arch, view.functions, asm_blocks.find_blocks(source))
+    results = checks.evaluate(exercise, arch, source, view, promises, lessons)
+    if got.hollow is not None:
+        regions = {(f.symbol, i.region) for f in view.functions for i in f.instructions if i.region is not None}
+        results.append(hollow.verdict(got.hollow, got.judgement, len(regions)))
+    return results, checks.listing(view, promises)

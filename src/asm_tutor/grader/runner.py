@@ -45,7 +45,8 @@ class CaseRun:
     learner_lines: int
     confinement: Confinement
     env: dict[str, str] | None = None  # e.g. where the shared std is (runtime.Runtime.env)
-    values: dict[int, tuple[str, str]] = field(default_factory=dict)  # case → (direct, pointer)
+    # case → what the function returned: inlined, through a pointer, then in the calling contexts
+    values: dict[int, tuple[str, ...]] = field(default_factory=dict)
     calls: dict[int, list[str]] = field(default_factory=dict)  # property case → values returned
     ended: set[int] = field(default_factory=set)  # properties that ran to their end
     errors: dict[int, str] = field(default_factory=dict)  # case → why it has no value (panic, crash, time)
@@ -74,8 +75,8 @@ class CaseRun:
             index = int(fields[0])
             if kind == "START":
                 current = index
-            elif kind == "VALUE" and len(fields) == 3 and index not in self.values:
-                self.values[index] = (printable(fields[1]), printable(fields[2]))
+            elif kind == "VALUE" and len(fields) >= 3 and index not in self.values:
+                self.values[index] = tuple(printable(value) for value in fields[1:])
             elif kind == "CALL" and len(fields) == 2:
                 kept = self.calls.setdefault(index, [])
                 if len(kept) < MAX_CALLS:

@@ -14,8 +14,17 @@ from asm_tutor.grader.driver import CaseInfo, CaseKind
 from asm_tutor.grader.result import CheckResult, Status, TestResult, TestStatus
 from asm_tutor.grader.runner import CaseRun
 
-POINTER_ONLY = ("Wrong answer when called through a function pointer, though right when inlined: "
-                "check which registers your block reads and writes (in/out/lateout).")
+# Why a value is wrong, by the call that returned it (runner.CaseRun.values).
+WRONG_BY_CALL = (
+    "Wrong answer.",
+    "Wrong answer when called through a function pointer, though right when inlined: "
+    "check which registers your block reads and writes (in/out/lateout).",
+    "Wrong answer when inlined with its input unused after the call, though right otherwise: the "
+    "compiler may then give an output the input's register. Is a `lateout` written before the block "
+    "reads its last input?",
+    "Wrong answer when inlined among many values that live across the call, though right otherwise: "
+    "does the block write a register it does not declare, or an output before its last input is read?",
+)
 NO_VALUE = "No value was reported for this case: the test program skipped it."
 
 
@@ -60,12 +69,11 @@ def _result(run: CaseRun, judgement: Judgement, info: CaseInfo) -> TestResult:
                       "The exercise's reference gave no value for this case.")
     if i not in run.values:
         return result(TestStatus.ERROR, NO_VALUE)
-    direct, pointer = run.values[i]
-    if direct != expected:
-        return result(TestStatus.FAIL, "Wrong answer.", direct)
-    if pointer != expected:
-        return result(TestStatus.FAIL, POINTER_ONLY, pointer)
-    return result(TestStatus.PASS, "", direct)
+    values = run.values[i]
+    for value, why in zip(values, WRONG_BY_CALL, strict=False):
+        if value != expected:
+            return result(TestStatus.FAIL, why, value)
+    return result(TestStatus.PASS, "", values[0])
 
 
 def decide(tests: list[TestResult], total: int, check_results: list[CheckResult], problem: str) -> tuple[Status, str]:

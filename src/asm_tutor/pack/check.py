@@ -224,7 +224,7 @@ class _Checker:
             return Finding(item, aspect, what, Outcome.FAIL, f"cannot be read ({err})", file=rel, arch=arch)
         try:
             result = grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain,
-                           cancel=self.cancel, use_cache=self.use_cache)
+                           cancel=self.cancel, use_cache=self.use_cache, lessons=self.pack.lessons)
         except ToolchainError:
             raise
         except Exception as err:  # a grader failure is reported, not allowed to hide the rest

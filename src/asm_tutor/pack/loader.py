@@ -20,6 +20,7 @@ from asm_tutor.pack.model import (
     ARCHES,
     FORMAT_VERSION,
     CheckKind,
+    ContractSpec,
     CourseItem,
     Difficulty,
     ErrorHint,
@@ -381,6 +382,7 @@ class _PackReader:
         tests = self.tests(top.sub("tests"), function)
         checks = self.checks(source, top.get("checks", list, default=[]))
         error_hints = self.error_hints(source, top.get("error_hints", list, default=[]))
+        contract = self.contract(top.sub("contract", required=False))
         top.finish()
         for kind in ("starter", "solution"):
             for arch in arches or ():
@@ -398,7 +400,15 @@ class _PackReader:
             function=function, hints=hints, error_hints=error_hints, tests=tests, checks=checks,
             arch=arches, time_limit=float(time_limit), lesson=lesson,
             difficulty=Difficulty(difficulty), require_asm=require_asm, starter_passes=starter_passes,
+            contract=contract,
         )
+
+    def contract(self, table: _Table | None) -> ContractSpec:
+        if table is None:
+            return ContractSpec()
+        found = ContractSpec(**{name: table.get(name, bool, default=True) for name in ContractSpec.__dataclass_fields__})
+        table.finish()
+        return found
 
     def signature(self, table: _Table | None) -> Signature | None:
         if table is None:

@@ -112,6 +112,20 @@ class InstructionCheck:
 
 
 @dataclass(frozen=True)
+class ContractSpec:
+    """Which of the grader's checks of an asm! block's promises an exercise uses (all, by default)."""
+
+    # The block's options, operands and clobbers, checked against its compiled instructions.
+    promises: bool = True
+    # Every case also called inlined with an input that is dead after the call, and among
+    # many live values: where a `lateout` written too early gets its input's register.
+    calling_contexts: bool = True
+    # The cases run again with the asm! blocks replaced by no-ops: if they still pass,
+    # the asm! did not do the work.
+    asm_does_the_work: bool = True
+
+
+@dataclass(frozen=True)
 class ErrorHint:
     """A hint shown when a compiler diagnostic matches (error code or text)."""
 
@@ -137,6 +151,7 @@ class Exercise:
     difficulty: Difficulty = Difficulty.BEGINNER
     require_asm: bool = True
     starter_passes: bool = False
+    contract: ContractSpec = ContractSpec()
 
     def supports(self, arch: str) -> bool:
         return arch in self.arch

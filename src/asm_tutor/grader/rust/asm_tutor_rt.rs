@@ -234,11 +234,13 @@ pub fn run(total: usize, case: &dyn Fn(usize, u64)) {
     each_case(arg(3) as usize, total, arg(2), case);
 }
 
-/// VALUE: what the learner's function returned, called inlined and through a pointer.
-pub fn value(case: usize, direct: &dyn Show, pointer: &dyn Show) {
+/// VALUE: what the learner's function returned, called inlined, through a pointer, and in the
+/// calling contexts the driver adds (inputs dead after the call, many values live across it).
+pub fn value(case: usize, values: &[&dyn Show]) {
     let mut report = line("VALUE", case);
-    field(&mut report, &shown(direct));
-    field(&mut report, &shown(pointer));
+    for value in values {
+        field(&mut report, &shown(*value));
+    }
     emit(report);
 }
 

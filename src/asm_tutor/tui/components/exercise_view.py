@@ -229,7 +229,8 @@ class ExerciseView(Vertical):
     def _grade(self, exercise: Exercise, source: str, cancel: threading.Event) -> GradeResult:
         from asm_tutor.grader.engine import grade
 
-        return grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain, cancel=cancel)
+        return grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain, cancel=cancel,
+                     lessons=self.pack.lessons)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

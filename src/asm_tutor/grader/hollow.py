@@ -1,0 +1,85 @@
+"""Does the asm! do the work? The -O0 test program again, with every asm! block made no-ops.
+
+A block beside an answer computed in Rust (`add {0}, 0` after `x * 9`, a `cpuid` whose
+result is ignored for a hard-coded string) passes every test and every instruction
+check. Run the cases once more with the learner's asm! instructions overwritten by
+no-ops, in a copy of the -O0 program: if every case still passes, the blocks did not
+do the work. The blocks' places come from the object code (disasm.py: offsets within
+each function) and the program's own symbol table (objdump -h -t: where each function
+is in the file).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from asm_tutor.grader.disasm import Function
+from asm_tutor.grader.driver import CaseKind
+from asm_tutor.grader.processes import Job, Limits
+from asm_tutor.grader.result import CheckResult, TestStatus
+from asm_tutor.grader.runner import CaseRun
+from asm_tutor.grader.sandbox import Confinement
+from asm_tutor.grader.verdict import Judgement, test_results
+
+CHECK = "asm! does the work"
+NOPS = {"x86_64": b"\x90", "aarch64": bytes.fromhex("1f2003d5")}
+_SECTION_RE = re.compile(r"^\s*\d+\s+(\S+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s", re.M)
+_SYMBOL_RE = re.compile(r"^([0-9a-f]+)\s.*\sF\s+(\S+)\s+[0-9a-f]+\s+(\S+)$", re.M)
+
+
+def symbols_job(objdump: str, binary: Path, work: Path) -> Job:
+    """The program's sections and symbols, to find each function in the file."""
+    return Job([objdump, "-h", "-t", str(binary)], Limits(wall_time=60.0, output_cap=64 << 20, memory=1 << 30),
+               cwd=work, separate_stderr=True, sandbox=Confinement(work, (binary, Path(objdump))))
+
+
+def make(arch: str, binary: Path, listing: str, functions: list[Function], target: Path) -> Path | None:
+    """A copy of `binary` at `target` with the asm! instructions of `functions` made no-ops;
+    None when there are none, or a function is not where the symbol table says."""
+    nop = NOPS.get(arch)
+    sections = {name: (int(vma, 16), int(offset, 16)) for name, vma, offset in _SECTION_RE.findall(listing)}
+    symbols = {name: (int(vma, 16), section) for vma, section, name in _SYMBOL_RE.findall(listing)}
+    data = bytearray(binary.read_bytes())
+    patched = False
+    for function in functions:
+        found = symbols.get(function.symbol)
+        if found is None or found[1] not in sections or nop is None:
+            continue
+        vma, section = found
+        section_vma, section_offset = sections[section]
+        start = vma - section_vma + section_offset
+        for insn in function.instructions:
+            if insn.region is None or not insn.data:
+                continue
+            at = start + insn.offset
+            if data[at:at + len(insn.data)] != insn.data and not _relocated(insn.data):
+                return None  # the program's bytes are not the object's: do not guess
+            data[at:at + len(insn.data)] = (nop * len(insn.data))[:len(insn.data)]
+            patched = True
+    if not patched:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(bytes(data))
+    shutil.copymode(binary, target)
+    return target
+
+
+def _relocated(code: bytes) -> bool:
+    """An instruction with a relocated field (a call's target is zero in the object)."""
+    return b"\0\0\0\0" in code
+
+
+def verdict(run: CaseRun, judgement: Judgement, blocks: int) -> CheckResult:
+    """Failed when every case still passed with the `blocks` asm! blocks made no-ops."""
+    # Only cases with an expected value: whatever the no-ops leave in a register can make a
+    # property hold by chance (two reads of a stale counter are "never smaller").
+    judged = [t for t, info in zip(test_results(run, judgement), run.cases, strict=True)
+              if info.kind is not CaseKind.PROPERTY]
+    if judged and all(t.status is TestStatus.PASS for t in judged):
+        return CheckResult(CHECK, TestStatus.FAIL,
+                           f"With your asm! block{'s' if blocks > 1 else ''} turned into no-ops, every test "
+                           "still passes: the answer is computed somewhere else (in Rust beside the block, or "
+                           "written in). The work must be done by the instructions in your asm! block.")
+    return CheckResult(CHECK, TestStatus.PASS)
