@@ -180,8 +180,19 @@ def _check(check: InstructionCheck, view: CodeView) -> CheckResult:
                 found = f"`{_plain(insn.text)}` in `{short(function.name)}`"
     if ok:
         return CheckResult(check.name, TestStatus.PASS)
+    if check.kind is CheckKind.ASM_USES:
+        return CheckResult(check.name, TestStatus.FAIL, _missing_from_asm(check, view))
     message = check.message if found is None else f"{check.message} (Found {found}.)"
     return CheckResult(check.name, TestStatus.FAIL, message)
+
+
+def _missing_from_asm(check: InstructionCheck, view: CodeView) -> str:
+    """An `asm_uses` failure, with what the block does run instead (or that there is no block)."""
+    wanted = " or ".join(f"`{p}`" for p in check.patterns)
+    if not view.has_asm_region:
+        return f"Your function runs no asm! block yet: write one, with {wanted} in it."
+    ran = sorted({insn.mnemonic for f in view.functions for insn in f.instructions if insn.in_asm})
+    return f"{check.message} (Your asm! block runs {', '.join(f'`{m}`' for m in ran) or 'no instruction'}.)"
 
 
 def _matches(mnemonic: str, patterns: tuple[str, ...]) -> bool:

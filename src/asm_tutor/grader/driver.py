@@ -272,7 +272,9 @@ def generate(exercise: Exercise, arch: str) -> Driver:
 
     static mut __SUNK: u64 = 0;
     #[inline(always)]
-    fn __sink(__l: [u64; 12]) {{ for __v in __l.iter() {{ unsafe {{ ::std::ptr::write_volatile(::std::ptr::addr_of_mut!(__SUNK), *__v) }} }} }}
+    fn __sink(__l: [u64; 12]) {{
+        for __v in __l.iter() {{ unsafe {{ ::std::ptr::write_volatile(::std::ptr::addr_of_mut!(__SUNK), *__v) }} }}
+    }}
 """
     arms = (chr(10) + "            ").join
     header = f"""

@@ -116,7 +116,7 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
 
 
 def _build_and_run(request: Request, cancel: threading.Event | None, work: Path) -> GradeResult:
-    from asm_tutor.grader import diagnostics, runtime, sandbox, verdict
+    from asm_tutor.grader import advice, diagnostics, runtime, sandbox, verdict
     from asm_tutor.grader.diagnostics import LEARNER_FILE, SourceMap
     from asm_tutor.grader.driver import MAIN_RS, generate
     from asm_tutor.grader.pipeline import Pipeline, evaluate_checks
@@ -153,11 +153,14 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
     check_results, assembly = evaluate_checks(exercise, arch, source, got, request.lessons)
     runs = sorted(got.runs, key=lambda run: run.opt_level)
     tests = [t for run in runs for t in verdict.test_results(run, got.judgement)]
+    advice.explain_crashes(tests, check_results)
     if got.judgement.problem:  # the pack's side failed: nothing could be judged
         status, message = Status.ERROR, got.judgement.problem
     else:
         problem = next((run.problem for run in runs if run.problem), "")
         status, message = verdict.decide(tests, len(driver.cases), check_results, problem)
+        if hint := advice.signed_compare(tests, exercise.function.params):
+            message = f"{message} {hint}"
     learner_diags = [d for d in diags if d.line is not None]
     return GradeResult(exercise=exercise.id, status=status, message=message, tests=tests, checks=check_results,
                        diagnostics=learner_diags, assembly=assembly, sandbox=sandbox.status().tool)

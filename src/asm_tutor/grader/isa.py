@@ -1,0 +1,254 @@
+"""Machine code as the contract checker sees it: capstone's decoding, in whole registers.
+
+capstone's detail mode knows each instruction's registers read and written (the
+implicit ones too: `mul` writes rdx, `cpuid` four registers), its flag effects and its
+memory operands. This module turns that into what the rules in contract.py ask about,
+per architecture (x86_64, aarch64), and holds the few facts the rules need that are
+not in the instructions: which registers LLVM reserves, which a `clobber_abi` covers,
+which instructions are not pure. Where capstone's detail is silent or wrong (`syscall`
+names no registers; aarch64's `cmp` alias is said to write its first operand), a
+short table says so, with the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from asm_tutor.grader.disasm import Instruction
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str  # "reg", "mem" or "imm"
+    registers: frozenset[str]  # whole registers: the register, or a memory operand's base and index
+    access: int  # 1 read, 2 write (as capstone says; an address is always read)
+    whole: bool = True  # a register operand of full width (rax, x0), not a part (eax, w0)
+
+
+@dataclass
+class Decoded:
+    """One instruction as capstone sees it, in the terms the rules need."""
+
+    text: str
+    mnemonic: str
+    reads: set[str]  # whole registers (rax for eax), flags and pc left out
+    writes: set[str]
+    flags_written: bool
+    memory_read: bool
+    memory_write: bool
+    stack: bool  # pushes, pops, calls, returns, moves the stack pointer, or uses memory below it
+    call: bool
+    operands: list[Op]
+    line: str = ""  # the template line it came from, when the pairing found it
+
+    @property
+    def shown(self) -> str:
+        """The instruction for a message: as compiled, and as the learner wrote it."""
+        return f"`{self.text}` (your `{self.line}`)" if self.line and self.line != self.text else f"`{self.text}`"
+
+
+class Isa:
+    """What differs between x86_64 and aarch64: capstone's set-up, register names, the rules' tables."""
+
+    nop: bytes
+    stack_pointer: str
+    reserved: frozenset[str]  # registers LLVM uses for itself
+    abis: dict[str, frozenset[str]]  # clobber_abi name → the registers it clobbers
+    unpure: frozenset[str]  # mnemonics whose result is no function of the inputs, or that act outside
+    calls: frozenset[str]
+
+    def __init__(self, cs: Any) -> None:
+        self.cs = cs
+
+    def full(self, name: str) -> str:
+        """The whole register a name denotes (`eax` → `rax`)."""
+        raise NotImplementedError
+
+    def is_register(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def operand_texts(self, texts: list[str]) -> list[str]:
+        """A template line's operands as capstone counts them."""
+        return texts
+
+    def decode(self, instructions: list[Instruction]) -> list[Decoded] | None:
+        code = b"".join(i.data for i in instructions)
+        if not code:
+            return []
+        decoded = [self._decoded(insn) for insn in self.cs.disasm(code, instructions[0].offset)]
+        return decoded if sum(len(d.text) > 0 for d in decoded) else None
+
+    def _decoded(self, insn: Any) -> Decoded:
+        raise NotImplementedError
+
+
+# -- x86_64 ---------------------------------------------------------------------------------------
+
+_X86_FAMILIES = {
+    "rax": ("eax", "ax", "al", "ah"), "rbx": ("ebx", "bx", "bl", "bh"), "rcx": ("ecx", "cx", "cl", "ch"),
+    "rdx": ("edx", "dx", "dl", "dh"), "rsi": ("esi", "si", "sil"), "rdi": ("edi", "di", "dil"),
+    "rbp": ("ebp", "bp", "bpl"), "rsp": ("esp", "sp", "spl"),
+    **{f"r{n}": (f"r{n}d", f"r{n}w", f"r{n}b", f"r{n}l") for n in range(8, 16)},
+}
+_X86_WHOLE = {part: whole for whole, parts in _X86_FAMILIES.items() for part in (whole, *parts)}
+_X86_SYSV = frozenset({"rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+                       *(f"xmm{n}" for n in range(32)), *(f"k{n}" for n in range(8)), "st", "mm"})
+_X86_WIN64 = frozenset({"rax", "rcx", "rdx", "r8", "r9", "r10", "r11", *(f"xmm{n}" for n in range(6)),
+                        *(f"xmm{n}" for n in range(16, 32)), *(f"k{n}" for n in range(8)), "st", "mm"})
+# Where capstone's detail is silent: syscall writes its result and rcx, r11.
+_X86_EXTRA_WRITES = {"syscall": {"rax", "rcx", "r11"}, "sysenter": {"rax", "rcx", "rdx"}}
+
+
+class X86(Isa):
+    nop = b"\x90"
+    stack_pointer = "rsp"
+    reserved = frozenset({"rbx", "rbp"})
+    abis = {"C": _X86_SYSV, "sysv64": _X86_SYSV, "system": _X86_SYSV, "efiapi": _X86_WIN64, "win64": _X86_WIN64}
+    unpure = frozenset({"rdtsc", "rdtscp", "rdrand", "rdseed", "rdpmc", "rdpid", "syscall", "sysenter", "int",
+                        "int3", "in", "out", "ins", "outs", "hlt", "rdmsr", "wrmsr", "xgetbv"})
+    calls = frozenset({"call"})
+
+    def is_register(self, name: str) -> bool:
+        return name in _X86_WHOLE or bool(re.fullmatch(r"[xyz]mm\d+", name))
+
+    def full(self, name: str) -> str:
+        name = name.lower().lstrip("%")
+        if name in _X86_WHOLE:
+            return _X86_WHOLE[name]
+        match = re.fullmatch(r"[xyz]mm(\d+)", name)
+        return f"xmm{match.group(1)}" if match else name
+
+    def _decoded(self, insn: Any) -> Decoded:
+        from capstone import x86
+
+        read, write = insn.regs_access()
+        reads = {self.full(insn.reg_name(r)) for r in read}
+        writes = {self.full(insn.reg_name(r)) for r in write} | _X86_EXTRA_WRITES.get(insn.mnemonic, set())
+        flags = "rflags" in writes or bool(insn.eflags & _x86_flag_writes())
+        operands: list[Op] = []
+        memory_read = memory_write = below_sp = False
+        for op in insn.operands:
+            if op.type == x86.X86_OP_REG:
+                operands.append(Op("reg", frozenset({self.full(insn.reg_name(op.reg))}), op.access, op.size == 8))
+            elif op.type == x86.X86_OP_MEM:
+                regs = frozenset(self.full(insn.reg_name(r)) for r in (op.mem.base, op.mem.index) if r)
+                operands.append(Op("mem", regs, op.access))
+                if insn.mnemonic not in ("lea", "nop"):  # lea computes an address and touches nothing
+                    memory_read |= bool(op.access & 1)
+                    memory_write |= bool(op.access & 2)
+                    below_sp |= "rsp" in regs
+            else:
+                operands.append(Op("imm", frozenset(), 0))
+        groups = {insn.group_name(g) for g in insn.groups}
+        call = "call" in groups or insn.mnemonic == "call"
+        stack = call or "ret" in groups or insn.mnemonic in ("push", "pop", "pushf", "popf", "enter", "leave") \
+            or "rsp" in writes or below_sp
+        writes -= {"rflags", "rip", "eflags"}
+        reads -= {"rflags", "rip", "eflags"}
+        return Decoded(f"{insn.mnemonic} {insn.op_str}".strip(), insn.mnemonic, reads, writes, flags,
+                        memory_read or (stack and insn.mnemonic != "pop"), memory_write or insn.mnemonic in ("push", "call"),
+                        stack, call, operands)
+
+
+@functools.cache
+def _x86_flag_writes() -> int:
+    from capstone import x86
+
+    mask = 0
+    for name in dir(x86):
+        if name.startswith("X86_EFLAGS_") and not name.startswith("X86_EFLAGS_TEST_"):
+            mask |= getattr(x86, name)
+    return mask
+
+
+# -- aarch64 ---------------------------------------------------------------------------------------
+
+_A64_C = frozenset({*(f"x{n}" for n in range(18)), "x30", *(f"v{n}" for n in range(32))})
+# capstone reports the alias `cmp x0, x1` (subs xzr, x0, x1) as writing x0: these write only the flags.
+_A64_FLAGS_ONLY = frozenset({"cmp", "cmn", "tst", "ccmp", "ccmn", "fcmp", "fcmpe"})
+
+
+# Operand texts of a template line that capstone folds into the operand before them
+# (a shift or an extension) or keeps apart (a condition code).
+_A64_NOT_OPERANDS = re.compile(r"(lsl|lsr|asr|ror|msl|[us]xt[bhwx])\b.*|eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al|nv",
+                               re.I)
+
+
+class A64(Isa):
+    nop = bytes.fromhex("1f2003d5")
+    stack_pointer = "sp"
+    reserved = frozenset({"x18", "x19", "x29"})
+    abis = {"C": _A64_C, "system": _A64_C, "efiapi": _A64_C}
+    unpure = frozenset({"mrs", "svc", "hvc", "smc", "rndr", "rndrrs", "wfi", "wfe"})
+    calls = frozenset({"bl", "blr"})
+
+    def is_register(self, name: str) -> bool:
+        return self.full(name) != name or bool(re.fullmatch(r"[xv]([12]?\d|3[01])", name))
+
+    def operand_texts(self, texts: list[str]) -> list[str]:
+        return [text for text in texts if not _A64_NOT_OPERANDS.fullmatch(text.strip())]
+
+    def full(self, name: str) -> str:
+        name = name.lower()
+        if name in ("sp", "wsp"):
+            return "sp"
+        if name == "lr":
+            return "x30"
+        if name == "fp":
+            return "x29"
+        if re.fullmatch(r"[xw]([12]?\d|30)", name):
+            return "x" + name[1:]
+        if re.fullmatch(r"[vqdshb]([12]?\d|3[01])", name):
+            return "v" + name[1:]
+        return name
+
+    def _decoded(self, insn: Any) -> Decoded:
+        from capstone import arm64
+
+        read, write = insn.regs_access()
+        reads = {self.full(insn.reg_name(r)) for r in read}
+        writes = {self.full(insn.reg_name(r)) for r in write}
+        if insn.mnemonic in _A64_FLAGS_ONLY:
+            writes = {"nzcv"}
+        if insn.mnemonic == "svc":
+            writes = {"x0"}  # the kernel answers in x0; capstone says lr
+        flags = "nzcv" in writes or bool(insn.update_flags)
+        operands: list[Op] = []
+        memory_read = memory_write = below_sp = False
+        for op in insn.operands:
+            if op.type == arm64.ARM64_OP_REG:
+                name = insn.reg_name(op.reg)
+                operands.append(Op("reg", frozenset({self.full(name)}), op.access, not name.startswith("w")))
+            elif op.type == arm64.ARM64_OP_MEM:
+                regs = frozenset(self.full(insn.reg_name(r)) for r in (op.mem.base, op.mem.index) if r)
+                operands.append(Op("mem", regs, op.access))
+                memory_read |= bool(op.access & 1) or insn.mnemonic.startswith("ld")
+                memory_write |= bool(op.access & 2) and insn.mnemonic.startswith("st")
+                below_sp |= "sp" in regs
+            else:
+                operands.append(Op("imm", frozenset(), 0))
+        call = insn.mnemonic in self.calls
+        stack = "sp" in writes or below_sp
+        writes -= {"nzcv", "pc", "xzr", "wzr"}
+        reads -= {"nzcv", "pc", "xzr", "wzr"}
+        return Decoded(f"{insn.mnemonic} {insn.op_str}".strip(), insn.mnemonic, reads, writes, flags,
+                        memory_read, memory_write, stack, call, operands)
+
+
+@functools.cache
+def for_arch(arch: str) -> Isa | None:
+    import capstone
+
+    if arch == "x86_64":
+        cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+        cs.syntax = capstone.CS_OPT_SYNTAX_INTEL
+        cs.detail = True
+        return X86(cs)
+    if arch == "aarch64":
+        cs = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+        cs.detail = True
+        return A64(cs)
+    return None

@@ -1,0 +1,182 @@
+"""The promises an asm! block makes, graded like a teacher would: each broken promise fails with the
+promise, the instruction and the lesson section named; each correct alternative passes. With the real
+rustc, and (for aarch64, which this machine cannot build for) on machine code assembled beforehand."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.grader.asm_blocks import find_blocks
+from asm_tutor.grader.contract import check as check_blocks
+from asm_tutor.grader.disasm import Function, Instruction
+from asm_tutor.grader.engine import grade, host_arch
+from asm_tutor.grader.result import GradeResult, Status, TestStatus
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.pack.model import ContractSpec
+from asm_tutor.paths import builtin_pack_dir
+
+FIXTURES = Path(__file__).parent / "fixtures" / "contract"
+PACK = load_pack(builtin_pack_dir())
+SEED = 64
+EXERCISE = {"tn": "times_nine", "mx": "max_u64", "cv": "cpu_vendor", "rc": "read_cycle_counter", "call": "repair_call"}
+x86_only = pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm")
+
+
+def run(fixture: str, exercise_id: str | None = None, **changes: object) -> GradeResult:
+    exercise = PACK.exercises[exercise_id or EXERCISE[fixture.split("_")[0]]]
+    if changes:
+        exercise = dataclasses.replace(exercise, **changes)  # type: ignore[arg-type]
+    source = (FIXTURES / fixture).read_text(encoding="utf-8").replace("{HOST_VENDOR}", _vendor())
+    return grade(exercise, source, use_cache=False, seed=SEED, lessons=PACK.lessons)
+
+
+def _vendor() -> str:
+    for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+        if line.startswith("vendor_id"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def failed(result: GradeResult) -> dict[str, str]:
+    return {c.name: c.message for c in result.checks if c.status is TestStatus.FAIL}
+
+
+# -- each broken promise fails, naming the promise, the instruction and the lesson ----------------------
+
+@x86_only
+@pytest.mark.parametrize(("fixture", "check", "words"), [
+    ("tn_flags_promised.rs", "promise: options(preserves_flags)", ["`shl rax, 3`", "What each option promises"]),
+    ("mx_flags_promised.rs", "promise: options(preserves_flags)", ["`cmp rax, rsi`", "writes them"]),
+    ("tn_rcx_undeclared.rs", "promise: declared registers", ["writes rcx", "`mov rcx, rdi`", "Undeclared clobbers"]),
+    ("rc_eax_only.rs", "promise: declared registers", ["`rdtsc` implicitly writes rdx", 'out("rdx") _']),
+    ("rc_rdtscp_no_ecx.rs", "promise: declared registers", ["`rdtscp` implicitly writes rcx"]),
+    ("rc_pure_readonly.rs", "promise: options(pure)", ["`rdtsc` reads a value that changes"]),
+    ("cv_push_nostack.rs", "promise: options(nostack)", ["`push rbx`"]),
+    ("cv_bl_clobber.rs", "promise: reserved registers", ['`out("bl") _`', "rbx", "Registers LLVM reserves"]),
+    ("cv_rbx_clobbered.rs", "promise: reserved registers", ["`cpuid` implicitly changes rbx"]),
+    ("call_nostack.rs", "promise: options(nostack)", ["call"]),
+    ("call_preserves_flags.rs", "promise: options(preserves_flags)", ["calls a function"]),
+    ("tn_in_written.rs", "promise: in", ["`shl rdi, 1` (your `shl {x}, 1`) changes {x} (rdi)", "in and out"]),
+    ("tn_lateout_early.rs", "promise: lateout", ["`mov rax, rdi` (your `mov {o}, {x}`) writes {o} before",
+                                                 "out versus lateout"]),
+])
+def test_a_broken_promise_fails_with_the_promise_the_instruction_and_the_lesson(
+        fixture: str, check: str, words: list[str]) -> None:
+    result = run(fixture)
+    assert result.status is Status.FAIL
+    assert check in failed(result), result.to_json()
+    message = failed(result)[check]
+    assert all(word in message for word in words), message
+    assert "The block at line" in message
+
+
+@x86_only
+def test_the_operand_map_is_in_the_message_and_the_assembly() -> None:
+    result = run("tn_lateout_early.rs")
+    assert "{o} became rax, {x} became rdi" in failed(result)["promise: lateout"]
+    assert "; asm! begin (line 7: {o} became rax, {x} became rdi)" in result.assembly
+
+
+@x86_only
+def test_a_lateout_written_early_also_fails_where_the_optimizer_shares_the_register() -> None:
+    # The static check needs no luck; the calling contexts show what it does at -O3.
+    result = run("tn_lateout_early.rs", contract=ContractSpec(promises=False))
+    wrong = [t for t in result.tests if t.status is TestStatus.FAIL]
+    assert wrong and {t.opt_level for t in wrong} == {3}
+    assert all("input unused after the call" in t.message for t in wrong)
+
+
+@x86_only
+@pytest.mark.parametrize("fixture", ["tn_decorative.rs", "mx_decorative.rs", "cv_hardcoded_after_cpuid.rs"])
+def test_decorative_asm_fails_when_the_cases_pass_without_it(fixture: str) -> None:
+    result = run(fixture)
+    assert result.status is Status.FAIL
+    assert "turned into no-ops, every test still passes" in failed(result)["asm! does the work"]
+
+
+# -- each correct alternative passes --------------------------------------------------------------------
+
+@x86_only
+@pytest.mark.parametrize("fixture", [
+    "tn_ok_inout.rs", "tn_ok_lateout_lea.rs", "tn_ok_scratch.rs", "tn_ok_add_chain.rs",
+    "mx_ok_cmova.rs", "mx_ok_cmovae.rs", "mx_ok_cmovc.rs",
+    "cv_ok_push_pop.rs", "cv_ok_rsi.rs", "cv_ok_buffer.rs",
+])
+def test_a_correct_alternative_passes(fixture: str) -> None:
+    result = run(fixture)
+    assert result.status is Status.PASS, result.to_json()
+    assert {"asm! keeps its promises", "asm! does the work"} <= {c.name for c in result.checks}
+
+
+# -- feedback that teaches -------------------------------------------------------------------------------
+
+@x86_only
+def test_a_signed_comparison_of_unsigned_values_is_named() -> None:
+    result = run("mx_signed.rs")
+    assert result.status is Status.FAIL and "read as signed" in result.message and "cmovb" in result.message
+
+
+@x86_only
+def test_imul_is_told_what_the_block_runs_not_that_it_does_no_arithmetic() -> None:
+    result = run("tn_imul.rs")
+    message = failed(result)["arithmetic done in asm!"]
+    assert "does no arithmetic" not in message and "(Your asm! block runs `imul`.)" in message
+
+
+@x86_only
+def test_the_untouched_cpu_vendor_starter_is_told_it_has_no_asm_block() -> None:
+    exercise = PACK.exercises["cpu_vendor"]
+    result = grade(exercise, exercise.starter("x86_64"), use_cache=False)
+    assert failed(result)["cpuid in your asm!"] == "Your function runs no asm! block yet: write one, with `cpuid` in it."
+
+
+@x86_only
+def test_each_contract_check_can_be_switched_off_by_the_pack() -> None:
+    off = ContractSpec(promises=False, calling_contexts=False, asm_does_the_work=False)
+    result = run("tn_decorative.rs", contract=off)
+    assert result.status is Status.PASS
+    assert not {"asm! keeps its promises", "asm! does the work"} & {c.name for c in result.checks}
+    # Not judged, the broken promise is still undefined behaviour: here the optimizer relied on the
+    # flags the block claimed to keep, and the answers are wrong.
+    lied = run("tn_flags_promised.rs", contract=off)
+    assert not [c for c in lied.checks if c.name.startswith("promise")]
+
+
+# -- aarch64, on machine code assembled with llvm-mc -------------------------------------------------------
+
+A64 = {  # instruction → its encoding, little-endian
+    "cmp x0, x1": "1f0001eb", "csel x2, x0, x1, hs": "0220819a", "adds x0, x0, #1": "000400b1",
+    "str x1, [x0]": "010000f9", "mrs x3, cntvct_el0": "43e03bd5", "mov x19, x0": "f30300aa",
+    "mov x0, x19": "e00313aa", "add x2, x0, x1, lsl #3": "020c018b",
+}
+
+
+def a64_report(source: str, instructions: list[str]) -> list[str]:
+    """The breaches of the one block in `source` (fn f), compiled to `instructions`."""
+    code = [Instruction(4 * k, text, bytes.fromhex(A64[text]), region=0) for k, text in enumerate(instructions)]
+    (report,) = check_blocks("aarch64", [Function("_ZN15asm_tutor_check7learner1f17h0000000000000000E", code)],
+                             find_blocks(source))
+    return [breach.promise for breach in report.breaches]
+
+
+def test_aarch64_max_with_cmp_and_csel_keeps_its_promises() -> None:
+    source = ('fn f(a: u64, b: u64) -> u64 { let o: u64; unsafe { std::arch::asm!("cmp {a}, {b}", '
+              '"csel {o}, {a}, {b}, hs", a = in(reg) a, b = in(reg) b, o = lateout(reg) o, '
+              "options(pure, nomem, nostack)) }; o }")
+    assert a64_report(source, ["cmp x0, x1", "csel x2, x0, x1, hs"]) == []
+
+
+@pytest.mark.parametrize(("template", "options", "instructions", "promise"), [
+    ('"adds {a}, {a}, #1"', "options(preserves_flags)", ["adds x0, x0, #1"], "options(preserves_flags)"),
+    ('"str {b}, [{a}]"', "options(nomem)", ["str x1, [x0]"], "options(nomem)"),
+    ('"mrs {c}, cntvct_el0"', "options(pure, nomem)", ["mrs x3, cntvct_el0"], "options(pure)"),
+    ('"mov x19, {a}", "mov {a}, x19"', "options(nomem)", ["mov x19, x0", "mov x0, x19"], "reserved registers"),
+    ('"add {b}, {a}, {a}, lsl #3"', "", ["add x2, x0, x1, lsl #3"], "in"),
+])
+def test_aarch64_broken_promises(template: str, options: str, instructions: list[str], promise: str) -> None:
+    source = (f"fn f(a: u64, b: u64) {{ unsafe {{ std::arch::asm!({template}, a = inout(reg) a => _, "
+              f"b = in(reg) b, c = out(reg) _, {options}) }} }}")
+    assert promise in a64_report(source, instructions)
