@@ -191,6 +191,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         across it (where the compiler gives an early-written `lateout` an input's register)."""
         guard = f"__i if __i >= {first} && __i < {first + count} => {{ {draw}"
         call = f"super::{sig.name}({args_of})"
+        judged.append(f"{guard} __expect(__i, &__a, __reference({args_of})) }}")
         if not contexts:
             tested.append(f"{guard} __report(__i, &__a, {call}) }}")
             return
@@ -199,7 +200,6 @@ def generate(exercise: Exercise, arch: str) -> Driver:
                    f"let __r = super::{sig.name}({fresh}); __sink(__l); __r }}")
         tested.append(f"{guard} let __d = {call}; let __k = {dead}; let __q = {crowded}; "
                       f"__report_contexts(__i, &__a, __d, __k, __q) }}")
-        judged.append(f"{guard} __expect(__i, &__a, __reference({args_of})) }}")
 
     def reference_call(args: tuple[str, ...]) -> str:
         return "__reference(" + ", ".join(f"({a})" for a in args) + ")"
