@@ -53,7 +53,8 @@ asyncio.run(main())
 # "again": an unchanged re-check (the first grade fills the cache), as in the TUI.
 # "watch": what `asm-tutor watch` does when a save leaves the code as it was checked
 # before: read the file (safely), then grade() answers from the result cache.
-# "unconfined": the same as "once" without bubblewrap, to show what the sandbox costs.
+# "unconfined": the same as "once" without bubblewrap, to show what the sandbox costs;
+# "no contract": without the checks of the asm! block's promises (contract.py, hollow.py).
 ENGINE_PROBE = """
 import sys, time
 from pathlib import Path
@@ -68,6 +69,10 @@ toolchain = require_grading_toolchain()
 path, mode = Path(sys.argv[3]), sys.argv[4]
 if mode == "unconfined":
     sandbox.status = lambda: sandbox.SandboxStatus("", "off for the benchmark")
+if mode == "no contract":
+    from dataclasses import replace
+    from asm_tutor.pack.model import ContractSpec
+    exercise = replace(exercise, contract=ContractSpec(False, False, False))
 if mode in ("again", "watch"):  # the first grade fills the cache
     grade(exercise, read_learner_file(path), edition=pack.edition, toolchain=toolchain)
 start = time.perf_counter()
@@ -178,6 +183,20 @@ def main() -> int:
     def engine_unconfined(i: int) -> float:
         return engine(i, "unconfined")
 
+    def engine_no_contract(i: int) -> float:
+        return engine(i, "no contract")
+
+    # The same course with the exercise's contract checks switched off (its [contract] table).
+    plain_pack = work / "plain-pack"
+    shutil.copytree(ROOT, plain_pack, ignore=shutil.ignore_patterns(".venv", ".git", "src", "tests", "bench", "docs"))
+    spec = plain_pack / "exercises" / args.exercise / "exercise.toml"
+    spec.write_text(spec.read_text() + "\n[contract]\npromises = false\ncalling_contexts = false\n"
+                    "asm_does_the_work = false\n")
+
+    def cold_no_contract(i: int) -> float:
+        src = fresh_source(i)
+        return timed([*tutor, "--pack", str(plain_pack), "check", args.exercise, str(src), "--no-save"], env)
+
     def watch_again(i: int) -> float:
         return engine(i, "watch")
 
@@ -220,8 +239,10 @@ def main() -> int:
     measures = [
         Measure("floor: rustc -O compile+link+run", floor),
         Measure("asm-tutor check, cold (source changed)", cold, "≤ 1.6x floor"),
+        Measure("  the same without the contract checks", cold_no_contract),
         Measure("  grade() in-process (engine alone)", engine),
         Measure("  the same, unconfined (no sandbox)", engine_unconfined),
+        Measure("  the same without the contract checks", engine_no_contract),
         Measure("asm-tutor check, unchanged (cache)", cached),
         Measure("asm-tutor watch: re-check of unchanged code", watch_again, "≤ 0.05x floor"),
         Measure("  re-check in-process (as in the TUI)", engine_again),
@@ -237,6 +258,7 @@ def main() -> int:
     # memos (toolchain, sandbox, pack), and cargo's dependency-free build tree, so
     # round 1 is not an outlier.
     timed([*tutor, "check", args.exercise, str(warm), "--no-save"], env)
+    timed([*tutor, "--pack", str(plain_pack), "check", args.exercise, str(warm), "--no-save"], env)
     for measure in measures:
         measure.run(-1)  # warm-up sample, not kept
     for i in range(args.rounds):

@@ -86,7 +86,7 @@ def test_a_lateout_written_early_also_fails_where_the_optimizer_shares_the_regis
     result = run("tn_lateout_early.rs", contract=ContractSpec(promises=False))
     wrong = [t for t in result.tests if t.status is TestStatus.FAIL]
     assert wrong and {t.opt_level for t in wrong} == {3}
-    assert all("input unused after the call" in t.message for t in wrong)
+    assert all("inputs unused after the call" in t.message for t in wrong)
 
 
 @x86_only

@@ -22,9 +22,9 @@ numbers, the panic hook, the loop over cases) is the prebuilt runtime
 
 The test program reports on its own pipe (file descriptor from argv), one line per event:
     START\t<i>                          before case i
-    VALUE\t<i>\t<direct>\t<pointer>[\t<dead>\t<crowded>]
+    VALUE\t<i>\t<direct>\t<pointer>[\t<context>]
                                         what the function returned, inlined, through a pointer
-                                        and (random and tabled cases) in two calling contexts
+                                        and (random and tabled cases) in a calling context
     CALL\t<i>\t<value>                  a value the function returned during property i
     END\t<i>                            property i ran to its end
     PANIC\t<i>\t<message>\t<file:line>  from the panic hook
@@ -48,6 +48,7 @@ fn main() { learner::__asm_tutor_driver::run() }
 """
 DRIVER_MODULE = "__asm_tutor_driver"
 MAX_EDGE_CASES = 64
+LIVE_VALUES = 4  # values the crowded calling context keeps live across the call (each costs the compile)
 
 _UNSIGNED = {"u8": 8, "u16": 16, "u32": 32, "u64": 64, "usize": 64, "u128": 128}
 _SIGNED = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "isize": 64, "i128": 128}
@@ -187,19 +188,16 @@ def generate(exercise: Exercise, arch: str) -> Driver:
 
     def drawn(first: int, count: int, draw: str) -> None:
         """Cases first..first+count: the arguments from `draw`, one inlined call for them all; with
-        the calling contexts, two more: its inputs dead after the call, and many values live
-        across it (where the compiler gives an early-written `lateout` an input's register)."""
+        the calling contexts, a call of `__in_context` too."""
         guard = f"__i if __i >= {first} && __i < {first + count} => {{ {draw}"
         call = f"super::{sig.name}({args_of})"
         judged.append(f"{guard} __expect(__i, &__a, __reference({args_of})) }}")
         if not contexts:
             tested.append(f"{guard} __report(__i, &__a, {call}) }}")
             return
-        dead = f"{{ let __b: __Args = __opaque(__a.clone()); super::{sig.name}({fresh}) }}"
-        crowded = (f"{{ let __l: [u64; 12] = __opaque([__i as u64; 12]); let __b: __Args = __opaque(__a.clone()); "
-                   f"let __r = super::{sig.name}({fresh}); __sink(__l); __r }}")
-        tested.append(f"{guard} let __d = {call}; let __k = {dead}; let __q = {crowded}; "
-                      f"__report_contexts(__i, &__a, __d, __k, __q) }}")
+        live = ", ".join(f"__i ^ {k}" for k in range(LIVE_VALUES))
+        tested.append(f"{guard} let __d = {call}; let __k = __in_context(__a.clone(), {live}); "
+                      f"__report_contexts(__i, &__a, __d, __k) }}")
 
     def reference_call(args: tuple[str, ...]) -> str:
         return "__reference(" + ", ".join(f"({a})" for a in args) + ")"
@@ -261,20 +259,29 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
     contexts_helpers = f"""
     #[inline(never)]
-    fn __report_contexts(__i: usize, __a: &__Args, __d: __Ret, __k: __Ret, __q: __Ret) {{
+    fn __report_contexts(__i: usize, __a: &__Args, __d: __Ret, __k: __Ret) {{
         let __p = __fn_ptr()({args_of});
-        ::asm_tutor_rt::value(__i, &[{", ".join(_shown(v, sig.returns) for v in ("__d", "__p", "__k", "__q"))}])
+        ::asm_tutor_rt::value(__i, &[{", ".join(_shown(v, sig.returns) for v in ("__d", "__p", "__k"))}])
+    }}
+
+    // The learner's function inlined where the compiler shares out registers tightly: its inputs
+    // come from a load it cannot see through and are dead after the call, its result goes
+    // straight back, and values stay live across it (the way `f(black_box(x))` is compiled).
+    // An output written before an input is read, or an undeclared register, then shows.
+    #[inline(never)]
+    fn __in_context(__b: __Args, {", ".join(f"__v{k}: usize" for k in range(LIVE_VALUES))}) -> __Ret {{
+        let __b: __Args = __opaque(__b);
+        let __r = super::{sig.name}({fresh});
+        __keep({", ".join(f"__v{k}" for k in range(LIVE_VALUES))});
+        __r
     }}
 
     // A value the optimizer cannot see through (std::hint::black_box is newer than asm!).
     #[inline(always)]
     fn __opaque<T>(__x: T) -> T {{ let __v = unsafe {{ ::std::ptr::read_volatile(&__x) }}; ::std::mem::forget(__x); __v }}
 
-    static mut __SUNK: u64 = 0;
-    #[inline(always)]
-    fn __sink(__l: [u64; 12]) {{
-        for __v in __l.iter() {{ unsafe {{ ::std::ptr::write_volatile(::std::ptr::addr_of_mut!(__SUNK), *__v) }} }}
-    }}
+    #[inline(never)]
+    fn __keep({", ".join("_: usize" for _ in range(LIVE_VALUES))}) {{}}
 """
     arms = (chr(10) + "            ").join
     header = f"""

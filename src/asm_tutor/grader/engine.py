@@ -139,7 +139,7 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
     test_runtime = runtime.prepare(toolchain, work, cancel)  # built once per rustc, then cached
     if test_runtime is None:
         return _error(exercise, CANCELLED)
-    got = Pipeline(exercise, driver, toolchain, test_runtime, work, seed, edition, learner_lines).run(cancel)
+    got = Pipeline(exercise, source, driver, toolchain, test_runtime, work, seed, edition).run(cancel)
     if got.cancelled:
         return _error(exercise, CANCELLED)
 

@@ -44,6 +44,7 @@ class Collected:
     objdump: Outcome | None = None  # None: not run (objdump missing, or the build failed)
     objdump_missing: bool = False
     view: checks.CodeView | None = None  # the learner's compiled code, from objdump's answer
+    promises: list[BlockReport] = field(default_factory=list)  # what each asm! block promised, and broke
     hollow: CaseRun | None = None  # the -O0 cases again, the asm! blocks made no-ops
     cancelled: bool = False
 
@@ -56,10 +57,11 @@ def folder(path: Path) -> Path:
 
 
 class Pipeline:
-    def __init__(self, exercise: Exercise, driver: Driver, toolchain: Toolchain, runtime: Runtime, work: Path,
-                 seed: int, edition: str, learner_lines: int) -> None:
-        self.exercise, self.driver, self.toolchain, self.runtime = exercise, driver, toolchain, runtime
-        self.work, self.seed, self.edition, self.learner_lines = work, seed, edition, learner_lines
+    def __init__(self, exercise: Exercise, source: str, driver: Driver, toolchain: Toolchain, runtime: Runtime,
+                 work: Path, seed: int, edition: str) -> None:
+        self.exercise, self.source, self.driver, self.toolchain, self.runtime = exercise, source, driver, toolchain, runtime
+        self.work, self.seed, self.edition = work, seed, edition
+        self.learner_lines = (source if source.endswith("\n") else source + "\n").count("\n")
         self.judge_key = judge.key(driver.judge, toolchain, edition, runtime)
         self.judge_binary = judge.find(self.judge_key)
         self.judge_folder: Path | None = None
@@ -125,6 +127,12 @@ class Pipeline:
             self.got.objdump = outcome
             self.got.view = self._view(outcome)
             self._hollow()
+            if self.got.view is not None and self.exercise.contract.promises:
+                # Here, not at the end: the -O3 compile is still running, and this overlaps it.
+                from asm_tutor.grader import asm_blocks, contract
+
+                self.got.promises = contract.check(self.toolchain.arch, self.got.view.functions,
+                                                   asm_blocks.find_blocks(self.source))
         elif handle is self.symbols:
             self.symbol_listing = outcome.output.decode("utf-8", errors="replace") if outcome.returncode == 0 else ""
             self._hollow()
@@ -212,11 +220,7 @@ def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected,
         return checks.unavailable(exercise, arch, f"objdump could not read the compiled code ({reason})."), ""
     if view is None:
         return checks.unavailable(exercise, arch, f"`{exercise.function.name}` was not found in the compiled code."), ""
-    promises: list[BlockReport] = []
-    if exercise.contract.promises:
-        from asm_tutor.grader import asm_blocks, contract
-
-        promises = contract.check(arch, view.functions, asm_blocks.find_blocks(source))
+    promises = got.promises
     results = checks.evaluate(exercise, arch, source, view, promises, lessons)
     if got.hollow is not None:
         regions = {(f.symbol, i.region) for f in view.functions for i in f.instructions if i.region is not None}

@@ -19,11 +19,9 @@ WRONG_BY_CALL = (
     "Wrong answer.",
     "Wrong answer when called through a function pointer, though right when inlined: "
     "check which registers your block reads and writes (in/out/lateout).",
-    "Wrong answer when inlined with its input unused after the call, though right otherwise: the "
-    "compiler may then give an output the input's register. Is a `lateout` written before the block "
-    "reads its last input?",
-    "Wrong answer when inlined among many values that live across the call, though right otherwise: "
-    "does the block write a register it does not declare, or an output before its last input is read?",
+    "Wrong answer when inlined with its inputs unused after the call (and other values live across it), "
+    "though right otherwise: the compiler may then give an output an input's register. Is a `lateout` "
+    "written before the block reads its last input, or a register written that the block does not declare?",
 )
 NO_VALUE = "No value was reported for this case: the test program skipped it."
 
