@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from asm_tutor.grader.result import GradeResult
     from asm_tutor.pack.model import Exercise
 
+# What render() imports, for the grader to import while the compilers run.
+RENDERING = ("asm_tutor.report", "rich.markup", "rich.table")
 # Passing cases are summed up, failing ones shown in full, up to this many rows.
 MAX_FAILURE_ROWS = 12
 
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         result = GradeResult(exercise=exercise.id, status=Status.ERROR, message=str(err))
     else:
         result = grade(exercise, source, edition=ctx.pack.edition, seed=args.seed, use_cache=not args.no_cache,
-                       lessons=ctx.pack.lessons)
+                       lessons=ctx.pack.lessons, prefetch=() if args.json else RENDERING)
         record_attempt(args, ctx, exercise, source, result)
     show(result, exercise, str(args.file), as_json=args.json)
     return 0 if result.passed else 1

@@ -16,7 +16,7 @@ import hashlib
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,11 +58,13 @@ def grade(
     cancel: threading.Event | None = None,
     use_cache: bool = True,
     lessons: Mapping[str, Lesson] | None = None,
+    prefetch: Sequence[str] = (),
 ) -> GradeResult:
     """Grade the learner's `source` for `exercise`. Raises ToolchainError only for a missing/too old rustc.
 
     `lessons` are the course's (the pack's): feedback then names the lesson section that teaches
-    what a failed check is about."""
+    what a failed check is about. `prefetch` names modules the caller will need for the result
+    (e.g. its renderer): they are imported while the compilers run."""
     started = time.monotonic()
     toolchain = toolchain or require_grading_toolchain()
     if not toolchain.supports_asm:
@@ -70,7 +72,7 @@ def grade(
         raise ToolchainError(f"{toolchain.describe()} is too old: asm! is stable since Rust {major}.{minor}; "
                              "update Rust (e.g. `rustup update`) and try again.")
     seed = default_seed(exercise, source) if seed is None else seed
-    request = Request(exercise, source, edition, toolchain, seed, dict(lessons or {}))
+    request = Request(exercise, source, edition, toolchain, seed, dict(lessons or {}), tuple(prefetch))
     result = _grade(request, cancel, use_cache)
     result.seed = seed
     result.duration_ms = round((time.monotonic() - started) * 1000)
@@ -87,6 +89,7 @@ class Request:
     toolchain: Toolchain
     seed: int
     lessons: dict[str, Lesson]
+    prefetch: tuple[str, ...] = ()  # not part of the answer: what to import while waiting
 
 
 def _grade(request: Request, cancel: threading.Event | None, use_cache: bool) -> GradeResult:
@@ -139,7 +142,7 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
     test_runtime = runtime.prepare(toolchain, work, cancel)  # built once per rustc, then cached
     if test_runtime is None:
         return _error(exercise, CANCELLED)
-    got = Pipeline(exercise, source, driver, toolchain, test_runtime, work, seed, edition).run(cancel)
+    got = Pipeline(exercise, source, driver, toolchain, test_runtime, work, seed, edition).run(cancel, request.prefetch)
     if got.cancelled:
         return _error(exercise, CANCELLED)
 

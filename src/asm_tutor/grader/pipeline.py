@@ -14,7 +14,7 @@ build's outputs that objdump and the checks read.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,13 +66,19 @@ class Pipeline:
         self.judge_binary = judge.find(self.judge_key)
         self.judge_folder: Path | None = None
         self.waiting_for_judge: list[CaseRun] = []  # finished runs whose properties need the judge
+        self.analysis: threading.Thread | None = None  # the contract checker, once the code is known
         self.got = Collected()
 
-    def run(self, cancel: threading.Event | None) -> Collected:
+    def run(self, cancel: threading.Event | None, prefetch: Sequence[str] = ()) -> Collected:
+        """Run every job; `prefetch` names modules the caller needs afterwards, imported (with
+        the ones the checks need) while the compilers run, when this thread only waits."""
         try:
             with Runner() as runner:
                 self.runner = runner
                 self._start(runner)
+                checking = self.exercise.contract.promises
+                threading.Thread(target=_prefetch, args=(self.toolchain.arch if checking else None, prefetch),
+                                 daemon=True).start()
                 while runner.busy and not self.got.cancelled:
                     for handle, outcome in runner.wait(cancel):
                         self.got.cancelled = cancel is not None and cancel.is_set()
@@ -81,6 +87,8 @@ class Pipeline:
         finally:
             if self.judge_folder is not None and self.judge_binary is None:
                 artifacts.discard(self.judge_folder)  # the judge did not build (or was stopped)
+            if self.analysis is not None:
+                self.analysis.join()
         self.got.cancelled = cancel is not None and cancel.is_set()
         return self.got
 
@@ -128,11 +136,9 @@ class Pipeline:
             self.got.view = self._view(outcome)
             self._hollow()
             if self.got.view is not None and self.exercise.contract.promises:
-                # Here, not at the end: the -O3 compile is still running, and this overlaps it.
-                from asm_tutor.grader import asm_blocks, contract
-
-                self.got.promises = contract.check(self.toolchain.arch, self.got.view.functions,
-                                                   asm_blocks.find_blocks(self.source))
+                # On a thread of its own, so the jobs still running are answered meanwhile.
+                self.analysis = threading.Thread(target=self._promises, args=(self.got.view,), daemon=True)
+                self.analysis.start()
         elif handle is self.symbols:
             self.symbol_listing = outcome.output.decode("utf-8", errors="replace") if outcome.returncode == 0 else ""
             self._hollow()
@@ -145,6 +151,11 @@ class Pipeline:
                 self.case_runs[self.runner.start(run.job())] = run
             elif run.ended:
                 self._decide_properties(run)
+
+    def _promises(self, view: checks.CodeView) -> None:
+        from asm_tutor.grader import asm_blocks, contract
+
+        self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source))
 
     def _view(self, objdump: Outcome) -> checks.CodeView | None:
         build0 = self.got.builds.get(0)
@@ -205,6 +216,20 @@ class Pipeline:
             return
         job = judge.properties_job(self.judge_binary, folder(self.work / f"judge_o{run.opt_level}"), run, self.runtime)
         self.judging[self.runner.start(job)] = run.opt_level
+
+
+def _prefetch(arch: str | None, modules: Sequence[str]) -> None:
+    """Import what the rest of a check needs ahead of time: the contract checker's tools for
+    `arch` (capstone's set-up is the slowest; None: not needed), then `modules`."""
+    import importlib
+
+    if arch is not None:
+        from asm_tutor.grader import asm_blocks, isa
+
+        isa.for_arch(arch)
+        asm_blocks.find_blocks("")
+    for name in ("asm_tutor.grader.diagnostics", "asm_tutor.grader.verdict", *modules):
+        importlib.import_module(name)
 
 
 def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected,
