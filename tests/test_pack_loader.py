@@ -120,6 +120,20 @@ def test_unknown_key_is_an_error(tmp_path: Path) -> None:
     assert "unknown field" in problem.message
 
 
+def test_the_contract_switches_load_and_a_typo_in_them_is_named(tmp_path: Path) -> None:
+    from asm_tutor.pack.loader import load_pack
+    from asm_tutor.pack.model import ContractSpec
+
+    assert load_pack(write_pack(tmp_path / "plain")).exercises["double"].contract == ContractSpec()
+    off = EXERCISE + "\n[contract]\nasm_does_the_work = false\n"
+    loaded = load_pack(write_pack(tmp_path / "off", **{"exercises/double/exercise.toml": off}))
+    assert loaded.exercises["double"].contract == ContractSpec(asm_does_the_work=False)
+    typo = EXERCISE + "\n[contract]\npromise = false\n"
+    problem = only_problem(write_pack(tmp_path / "typo", **{"exercises/double/exercise.toml": typo}))
+    assert (problem.field, problem.line) == ("contract.promise", typo.splitlines().index("promise = false") + 1)
+    assert "unknown field" in problem.message and "promises" in problem.message
+
+
 def test_missing_lesson_file(tmp_path: Path) -> None:
     problem = only_problem(write_pack(tmp_path, **{"lessons/intro.md": None}))
     assert (problem.file, problem.field) == ("pack.toml", "course[0].lesson")
