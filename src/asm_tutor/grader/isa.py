@@ -12,11 +12,13 @@ short table says so, with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from asm_tutor import memo
 from asm_tutor.grader.disasm import Instruction
 
 
@@ -60,8 +62,12 @@ class Isa:
     unpure: frozenset[str]  # mnemonics whose result is no function of the inputs, or that act outside
     calls: frozenset[str]
 
-    def __init__(self, cs: Any) -> None:
-        self.cs = cs
+    arch: str
+
+    @functools.cached_property
+    def cs(self) -> Any:
+        """capstone, set up for this architecture: imported only when a decoding is not remembered."""
+        raise NotImplementedError
 
     def full(self, name: str) -> str:
         """The whole register a name denotes (`eax` → `rax`)."""
@@ -75,14 +81,39 @@ class Isa:
         return texts
 
     def decode(self, instructions: list[Instruction]) -> list[Decoded] | None:
+        """The instructions decoded, or None when capstone reads none of them. A decoding is
+        remembered on disk (memo.py): a learner's next check usually has the same block, and then
+        does not pay for importing capstone (~35 ms)."""
         code = b"".join(i.data for i in instructions)
         if not code:
             return []
+        where, key = memo.folder("decoded"), memo.key_of("decoded", self.arch, instructions[0].offset, code.hex())
+        kept = memo.load_json(where, key)
+        if kept is not None:
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                return [_loaded(entry) for entry in kept["instructions"]]
         decoded = [self._decoded(insn) for insn in self.cs.disasm(code, instructions[0].offset)]
-        return decoded if sum(len(d.text) > 0 for d in decoded) else None
+        if not decoded:
+            return None
+        memo.store_json(where, key, {"instructions": [_stored(d) for d in decoded]})
+        return decoded
 
     def _decoded(self, insn: Any) -> Decoded:
         raise NotImplementedError
+
+
+def _stored(d: Decoded) -> dict[str, Any]:
+    return {"text": d.text, "mnemonic": d.mnemonic, "reads": sorted(d.reads), "writes": sorted(d.writes),
+            "flags": d.flags_written, "memory_read": d.memory_read, "memory_write": d.memory_write,
+            "stack": d.stack, "call": d.call,
+            "operands": [[op.kind, sorted(op.registers), op.access, op.whole] for op in d.operands]}
+
+
+def _loaded(entry: dict[str, Any]) -> Decoded:
+    operands = [Op(str(kind), frozenset(regs), int(access), bool(whole)) for kind, regs, access, whole in entry["operands"]]
+    return Decoded(str(entry["text"]), str(entry["mnemonic"]), set(entry["reads"]), set(entry["writes"]),
+                   bool(entry["flags"]), bool(entry["memory_read"]), bool(entry["memory_write"]), bool(entry["stack"]),
+                   bool(entry["call"]), operands)
 
 
 # -- x86_64 ---------------------------------------------------------------------------------------
@@ -103,6 +134,7 @@ _X86_EXTRA_WRITES = {"syscall": {"rax", "rcx", "r11"}, "sysenter": {"rax", "rcx"
 
 
 class X86(Isa):
+    arch = "x86_64"
     nop = b"\x90"
     stack_pointer = "rsp"
     reserved = frozenset({"rbx", "rbp"})
@@ -110,6 +142,15 @@ class X86(Isa):
     unpure = frozenset({"rdtsc", "rdtscp", "rdrand", "rdseed", "rdpmc", "rdpid", "syscall", "sysenter", "int",
                         "int3", "in", "out", "ins", "outs", "hlt", "rdmsr", "wrmsr", "xgetbv"})
     calls = frozenset({"call"})
+
+    @functools.cached_property
+    def cs(self) -> Any:
+        import capstone
+
+        cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+        cs.syntax = capstone.CS_OPT_SYNTAX_INTEL
+        cs.detail = True
+        return cs
 
     def is_register(self, name: str) -> bool:
         return name in _X86_WHOLE or bool(re.fullmatch(r"[xyz]mm\d+", name))
@@ -178,6 +219,7 @@ _A64_NOT_OPERANDS = re.compile(r"(lsl|lsr|asr|ror|msl|[us]xt[bhwx])\b.*|eq|ne|cs
 
 
 class A64(Isa):
+    arch = "aarch64"
     nop = bytes.fromhex("1f2003d5")
     stack_pointer = "sp"
     reserved = frozenset({"x18", "x19", "x29"})
@@ -238,17 +280,17 @@ class A64(Isa):
                         memory_read, memory_write, stack, call, operands)
 
 
-@functools.cache
-def for_arch(arch: str) -> Isa | None:
-    import capstone
+    @functools.cached_property
+    def cs(self) -> Any:
+        import capstone
 
-    if arch == "x86_64":
-        cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
-        cs.syntax = capstone.CS_OPT_SYNTAX_INTEL
-        cs.detail = True
-        return X86(cs)
-    if arch == "aarch64":
         cs = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
         cs.detail = True
-        return A64(cs)
-    return None
+        return cs
+
+
+@functools.cache
+def for_arch(arch: str) -> Isa | None:
+    """The architecture's decoder and tables (None for one the checker does not know)."""
+    kind: type[Isa] | None = {"x86_64": X86, "aarch64": A64}.get(arch)
+    return kind() if kind is not None else None

@@ -76,8 +76,7 @@ class Pipeline:
             with Runner() as runner:
                 self.runner = runner
                 self._start(runner)
-                checking = self.exercise.contract.promises
-                threading.Thread(target=_prefetch, args=(self.toolchain.arch if checking else None, prefetch),
+                threading.Thread(target=_prefetch, args=(self.exercise.contract.promises, prefetch),
                                  daemon=True).start()
                 while runner.busy and not self.got.cancelled:
                     for handle, outcome in runner.wait(cancel):
@@ -218,16 +217,16 @@ class Pipeline:
         self.judging[self.runner.start(job)] = run.opt_level
 
 
-def _prefetch(arch: str | None, modules: Sequence[str]) -> None:
-    """Import what the rest of a check needs ahead of time: the contract checker's tools for
-    `arch` (capstone's set-up is the slowest; None: not needed), then `modules`."""
+def _prefetch(contract: bool, modules: Sequence[str]) -> None:
+    """Import what the rest of a check needs ahead of time: the contract checker (`contract`;
+    capstone itself only when a decoding is not remembered, see isa.py), then `modules`."""
     import importlib
 
-    if arch is not None:
-        from asm_tutor.grader import asm_blocks, isa
+    if contract:
+        from asm_tutor.grader import asm_blocks
 
-        isa.for_arch(arch)
         asm_blocks.find_blocks("")
+        importlib.import_module("asm_tutor.grader.contract")
     for name in ("asm_tutor.grader.diagnostics", "asm_tutor.grader.verdict", *modules):
         importlib.import_module(name)
 
