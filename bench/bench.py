@@ -193,6 +193,11 @@ def main() -> int:
     spec.write_text(spec.read_text() + "\n[contract]\npromises = false\ncalling_contexts = false\n"
                     "asm_does_the_work = false\n")
 
+    def cold_decoded_anew(i: int) -> float:
+        # As for a block never checked before: nothing decoded is remembered, so capstone is imported.
+        shutil.rmtree(Path(env["XDG_CACHE_HOME"]) / "asm-tutor" / "memo" / "decoded", ignore_errors=True)
+        return cold(i)
+
     def cold_no_contract(i: int) -> float:
         src = fresh_source(i)
         return timed([*tutor, "--pack", str(plain_pack), "check", args.exercise, str(src), "--no-save"], env)
@@ -239,6 +244,7 @@ def main() -> int:
     measures = [
         Measure("floor: rustc -O compile+link+run", floor),
         Measure("asm-tutor check, cold (source changed)", cold, "≤ 1.6x floor"),
+        Measure("  the same, the asm! block never decoded before", cold_decoded_anew),
         Measure("  the same without the contract checks", cold_no_contract),
         Measure("  grade() in-process (engine alone)", engine),
         Measure("  the same, unconfined (no sandbox)", engine_unconfined),

@@ -126,14 +126,14 @@ def _promises(reports: list[BlockReport], lessons: Mapping[str, Lesson]) -> list
 
 
 def _lesson(topic: str, lessons: Mapping[str, Lesson]) -> str:
-    """" See the lesson *Options*, section *…*." when this course teaches the topic there."""
+    """" See the lesson “Options”, section “…”." when this course teaches the topic there."""
     lesson_id, heading = LESSONS[topic]
     lesson = lessons.get(lesson_id)
     try:
         taught = lesson is not None and f"## {heading}" in lesson.text()
     except OSError:
         taught = False
-    return f" See the lesson *{lesson.title}*, section *{heading}*." if taught and lesson else ""
+    return f" See the lesson “{lesson.title}”, section “{heading}”." if taught and lesson else ""
 
 
 def unavailable(exercise: Exercise, arch: str, message: str) -> list[CheckResult]:
