@@ -187,3 +187,16 @@ def test_aarch64_broken_promises(template: str, options: str, instructions: list
     source = (f"fn f(a: u64, b: u64) {{ unsafe {{ std::arch::asm!({template}, a = inout(reg) a => _, "
               f"b = in(reg) b, c = out(reg) _, {options}) }} }}")
     assert promise in a64_report(source, instructions)
+
+
+def test_a_crash_beside_an_unrestored_reserved_register_is_explained() -> None:
+    from asm_tutor.grader.advice import RESERVED_CRASH, explain_crashes
+    from asm_tutor.grader.result import CheckResult, TestResult
+
+    crash = TestResult("example 1", TestStatus.ERROR, "It crashed with SIGSEGV: it touched memory it must not.")
+    wrong = TestResult("example 2", TestStatus.FAIL, "Wrong answer.")
+    explain_crashes([crash, wrong], [CheckResult("promise: reserved registers", TestStatus.FAIL, "...")])
+    assert crash.message.endswith(RESERVED_CRASH) and wrong.message == "Wrong answer."
+    quiet = TestResult("example 1", TestStatus.ERROR, "It crashed with SIGSEGV.")
+    explain_crashes([quiet], [CheckResult("asm! keeps its promises", TestStatus.PASS)])
+    assert quiet.message == "It crashed with SIGSEGV."
