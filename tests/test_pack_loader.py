@@ -109,6 +109,30 @@ def test_bad_toml_names_its_line(tmp_path: Path) -> None:
     assert problem.file == "exercises/double/exercise.toml"
     assert problem.line == 1
     assert "not valid TOML" in problem.message
+    assert 'a string on this line is not closed: a `"` is missing' in problem.message  # not "Illegal character"
+
+
+def test_an_unclosed_multiline_string_names_the_line_it_opens_on(tmp_path: Path) -> None:
+    broken = EXERCISE.replace('title = "Double it"', 'title = "Double it"\nprompt2 = """\nnever closed')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": broken}))
+    assert problem.line == 2 and 'multi-line string (`"""`) that starts on this line is never closed' in problem.message
+
+
+def test_a_file_that_is_not_utf8_names_the_byte(tmp_path: Path) -> None:
+    root = write_pack(tmp_path)
+    (root / "exercises" / "double" / "exercise.toml").write_bytes(EXERCISE.encode().replace(b"Double it", b"Double \xff"))
+    problem = only_problem(root)
+    assert problem.line == 1 and "byte 16 (line 1, column 17) is 0xff" in problem.message, problem
+
+
+def test_problems_print_as_the_docs_say(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.cli import main
+
+    typo = EXERCISE.replace("random = 8", "randon = 8")
+    root = write_pack(tmp_path, **{"exercises/double/exercise.toml": typo})
+    assert main(["--pack", str(root), "list"]) == 1
+    line = EXERCISE.splitlines().index("random = 8") + 1
+    assert f"  exercises/double/exercise.toml:{line}: tests.randon: unknown field" in capsys.readouterr().err
 
 
 def test_unknown_key_is_an_error(tmp_path: Path) -> None:

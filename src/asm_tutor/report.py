@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 
 from asm_tutor.pack.problems import PackError
 
@@ -20,4 +21,6 @@ def print_pack_problems(err: PackError) -> None:
     console = stderr()
     console.print(f"[bold red]asm-tutor:[/] {err}; fix these and try again:")
     for problem in err.problems:
-        console.print(f"  [cyan]{problem.location()}[/]  [bold]{problem.field or '(file)'}[/]  {problem.message}", soft_wrap=True)
+        # The documented form, `file:line: field: message`, with colour.
+        field = f" [bold]{escape(problem.field)}[/]:" if problem.field else ""
+        console.print(f"  [cyan]{escape(problem.location())}[/]:{field} {escape(problem.message)}", soft_wrap=True)

@@ -66,8 +66,8 @@ class _Source:
     def parse(self) -> dict[str, Any] | None:
         try:
             self.text = self.path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            self.pack.problem(self.rel, "", "is not valid UTF-8 text")
+        except UnicodeDecodeError as err:
+            self.pack.problem(self.rel, "", *_not_utf8(self.path, err))
             return None
         except OSError as err:
             self.pack.problem(self.rel, "", f"cannot be read ({err.strerror})")
@@ -77,11 +77,38 @@ class _Source:
         try:
             self.data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as err:
-            line = _toml_error_line(err)
             reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
+            reason, line = _unclosed_string(reason, self.text, _toml_error_line(err))
             self.pack.problem(self.rel, "", f"is not valid TOML: {reason}", line)
             return None
         return self.data
+
+
+def _unclosed_string(reason: str, text: str, line: int | None) -> tuple[str, int | None]:
+    """tomllib's words for a string left open ("Illegal character '\\n'", "Unterminated string"),
+    said plainly, with the line the string starts on."""
+    lines = text.splitlines()
+    if reason.startswith("Illegal character '\\n'") and line is not None and 0 < line <= len(lines):
+        quotes = lines[line - 1].replace('\\"', "").count('"')
+        if quotes % 2:
+            return 'a string on this line is not closed: a `"` is missing before the end of the line', line
+    if reason.startswith(("Unterminated string", 'Expected "\'"')):
+        opened = None
+        for number, content in enumerate(lines, start=1):
+            if content.count('"""') % 2 or content.count("\'\'\'") % 2:
+                opened = None if opened else number
+        if opened is not None:
+            return 'a multi-line string (`"""`) that starts on this line is never closed', opened
+    return reason, line
+
+
+def _not_utf8(path: Path, err: UnicodeDecodeError) -> tuple[str, int]:
+    """(message, line) for a file that is not UTF-8: where the first bad byte is."""
+    data = path.read_bytes()
+    line = data.count(b"\n", 0, err.start) + 1
+    column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+    return (f"is not valid UTF-8 text: byte {err.start} (line {line}, column {column}) is 0x{data[err.start]:02x}; "
+            "save the file as UTF-8"), line
 
 
 def _toml_error_line(err: tomllib.TOMLDecodeError) -> int | None:
@@ -324,8 +351,8 @@ class _PackReader:
             return None
         try:
             text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            self.problem(rel, "", "is not valid UTF-8 text")
+        except UnicodeDecodeError as err:
+            self.problem(rel, "", *_not_utf8(path, err))
             return None
         if title is None:
             heading = next((ln[2:].strip() for ln in text.splitlines() if ln.startswith("# ")), None)
