@@ -231,6 +231,34 @@ def test_starter_passes_true_is_respected(tmp_path: Path) -> None:
     assert lines[finding.line - 1].startswith("starter_passes = true")
 
 
+def test_a_starter_that_does_not_compile_is_a_problem_unless_it_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    starter = root / "exercises" / "double" / "starter.rs"
+    starter.write_text(starter.read_text().replace("unsafe {", "{"))  # E0133: asm! outside unsafe
+    finding = the(check_pack(root), "exercise double", Aspect.STARTER, HOST)
+    assert finding.outcome is Outcome.FAIL and finding.field == "starter_error"
+    assert finding.file == "exercises/double/starter.rs" and finding.line is not None
+    assert "does not compile" in finding.detail and "starter_error" in finding.detail
+
+    spec = root / "exercises" / "double" / "exercise.toml"
+    spec.write_text(spec.read_text().replace("# starter_error = \"E0133\"", "starter_error = \"E0133\""))
+    finding = the(check_pack(root), "exercise double", Aspect.STARTER, HOST)
+    assert finding.outcome is Outcome.PASS and "as intended (E0133)" in finding.detail
+
+
+def test_a_starter_error_that_is_not_the_one_shown_points_at_the_spec(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    spec = root / "exercises" / "double" / "exercise.toml"
+    spec.write_text(spec.read_text().replace("# starter_error = \"E0133\"", "starter_error = \"E0308\""))
+    finding = the(check_pack(root), "exercise double", Aspect.STARTER, HOST)
+    # The starter compiles, so the promised error is not there: a problem in the spec, at its line.
+    assert finding.outcome is Outcome.FAIL and "it compiles" in finding.detail
+    assert (finding.file, finding.field) == ("exercises/double/exercise.toml", "starter_error")
+    assert spec.read_text().splitlines()[finding.line - 1].startswith("starter_error =")
+
+
 def test_fewer_than_three_hints_is_a_warning(tmp_path: Path) -> None:
     root = tmp_path / "p"
     new_pack(root, pack_id="p")

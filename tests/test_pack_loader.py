@@ -158,6 +158,13 @@ def test_the_contract_switches_load_and_a_typo_in_them_is_named(tmp_path: Path) 
     assert "unknown field" in problem.message and "promises" in problem.message
 
 
+def test_a_starter_cannot_both_pass_and_fail_to_compile(tmp_path: Path) -> None:
+    both = EXERCISE.replace('arch = [', 'starter_passes = true\nstarter_error = "E0133"\narch = [')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": both}))
+    assert (problem.field, problem.line) == ("starter_error", both.splitlines().index('starter_error = "E0133"') + 1)
+    assert "cannot both pass" in problem.message
+
+
 def test_missing_lesson_file(tmp_path: Path) -> None:
     problem = only_problem(write_pack(tmp_path, **{"lessons/intro.md": None}))
     assert (problem.file, problem.field) == ("pack.toml", "course[0].lesson")

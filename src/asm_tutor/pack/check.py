@@ -206,7 +206,9 @@ class _Checker:
             return f"solution passes ({arch})"
         if exercise.starter_passes:
             return f"starter passes ({arch})"
-        return f"starter fails ({arch})"
+        if exercise.starter_error:
+            return f"starter shows its compile error ({arch})"
+        return f"starter compiles and fails ({arch})"
 
     def grade(self, exercise: Exercise, kind: str, arch: str) -> Finding:
         from asm_tutor.grader.engine import grade
@@ -256,9 +258,30 @@ class _Checker:
                            "make it compile but give a wrong answer, or set `starter_passes = true` in "
                            f"{self.rel(exercise.spec_path)} if that is meant",
                            file=rel, field="starter_passes", arch=arch, duration_ms=ms, cached=cached)
-        how = "does not compile" if result.status is Status.ERROR else "fails"
-        return Finding(item, aspect, what, Outcome.PASS, f"{how}: {_first_line(result.message)}", file=rel,
-                       arch=arch, duration_ms=ms, cached=cached)
+        errors = [d for d in result.diagnostics if d.level == "error"]
+        compiled = not errors and result.status is not Status.ERROR
+        spec = self.rel(exercise.spec_path)
+        if exercise.starter_error is None:
+            if compiled:
+                return Finding(item, aspect, what, Outcome.PASS, f"fails: {_first_line(result.message)}", file=rel,
+                               arch=arch, duration_ms=ms, cached=cached)
+            first = errors[0].message if errors else _first_line(result.message)
+            at = f" (line {errors[0].line})" if errors and errors[0].line else ""
+            return Finding(item, aspect, what, Outcome.FAIL,
+                           f"the starter does not compile: {first}{at}. A starter should compile and give a wrong "
+                           f"answer; if the compile error is the lesson (a repair), say which with "
+                           f'`starter_error = "E0133"` (its code, or words of it) in {spec}',
+                           file=rel, line=errors[0].line if errors else None, field="starter_error", arch=arch,
+                           duration_ms=ms, cached=cached)
+        wanted = exercise.starter_error
+        if not compiled and any(wanted == d.code or wanted in d.message for d in errors):
+            return Finding(item, aspect, what, Outcome.PASS, f"does not compile, as intended ({wanted})", file=rel,
+                           arch=arch, duration_ms=ms, cached=cached)
+        got = (f"it fails with another error: {errors[0].message}" if errors else
+               "it compiles" if compiled else _first_line(result.message))
+        return Finding(item, aspect, what, Outcome.FAIL, f'`starter_error = "{wanted}"`, but {got}',
+                       file=spec, line=self.spec_line(exercise, "starter_error"), field="starter_error", arch=arch,
+                       duration_ms=ms, cached=cached)
 
     @staticmethod
     def pass_detail(result: Any) -> str:

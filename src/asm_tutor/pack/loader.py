@@ -403,6 +403,10 @@ class _PackReader:
             self.lesson_refs.append((top, lesson))
         require_asm = top.get("require_asm", bool, default=True)
         starter_passes = top.get("starter_passes", bool, default=False)
+        starter_error = top.get("starter_error", str, default=None,
+                                check=lambda v: None if v.strip() else "must name the error (a code like E0133, or words of it)")
+        if starter_passes and starter_error:
+            top.problem("starter_error", "a starter cannot both pass (`starter_passes = true`) and fail to compile")
         prompt = top.get("prompt", str)
         hints = top.strings("hints", nonempty=True)
         function = self.signature(top.sub("function"))
@@ -427,7 +431,7 @@ class _PackReader:
             function=function, hints=hints, error_hints=error_hints, tests=tests, checks=checks,
             arch=arches, time_limit=float(time_limit), lesson=lesson,
             difficulty=Difficulty(difficulty), require_asm=require_asm, starter_passes=starter_passes,
-            contract=contract,
+            starter_error=starter_error, contract=contract,
         )
 
     def contract(self, table: _Table | None) -> ContractSpec:

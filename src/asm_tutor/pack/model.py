@@ -151,6 +151,9 @@ class Exercise:
     difficulty: Difficulty = Difficulty.BEGINNER
     require_asm: bool = True
     starter_passes: bool = False
+    # The compile error the starter shows on purpose (an error code such as "E0133", or a piece
+    # of rustc's message), for a repair exercise; None: the starter must compile.
+    starter_error: str | None = None
     contract: ContractSpec = ContractSpec()
 
     def supports(self, arch: str) -> bool:

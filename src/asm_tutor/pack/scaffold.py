@@ -155,6 +155,10 @@ require_asm = true
 # true (default false).
 starter_passes = false
 
+# Optional: for a repair exercise whose starter fails to compile on purpose, the
+# error it shows (a code such as "E0133", or words of rustc's message).
+# starter_error = "E0133"
+
 # The task, in Markdown, shown above the editor.
 prompt = """
 Write `double(x: u64) -> u64`, returning `2 * x` (wrapping around like
