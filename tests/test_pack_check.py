@@ -259,6 +259,42 @@ def test_a_starter_error_that_is_not_the_one_shown_points_at_the_spec(tmp_path: 
     assert spec.read_text().splitlines()[finding.line - 1].startswith("starter_error =")
 
 
+@pytest.mark.parametrize(("wrong", "right", "field"), [
+    ('reference = "x.wrapping_add(x)"', 'reference = "x.wraping_add(x)"', "tests.reference"),
+    ('{ args = ["u64::MAX"], expected = "u64::MAX - 1" }', '{ args = ["u64::MAX"], expected = "u64::MAXX" }',
+     "tests.cases[1]"),
+    ('expr = "double(double(5)) == 20"', 'expr = "double(double(5)) == twenty"', "tests.properties[0]"),
+])
+def test_a_typo_in_the_packs_own_code_is_blamed_on_its_field_once(tmp_path: Path, wrong: str, right: str,
+                                                                 field: str) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    spec = root / "exercises" / "double" / "exercise.toml"
+    assert wrong in spec.read_text()
+    spec.write_text(spec.read_text().replace(wrong, right))
+    report = check_pack(root)
+    (problem,) = report.problems
+    assert (problem.file, problem.field, problem.aspect) == ("exercises/double/exercise.toml", field, Aspect.TESTS)
+    assert right in spec.read_text().splitlines()[problem.line - 1]
+    assert "does not compile" in problem.detail and "solution" not in problem.detail
+    # The solution and the starter are not graded against tests that do not build.
+    assert the(report, "exercise double", Aspect.SOLUTION, HOST).outcome is Outcome.SKIPPED
+    assert the(report, "exercise double", Aspect.STARTER, HOST).outcome is Outcome.SKIPPED
+
+
+def test_a_learner_checking_against_broken_tests_is_told_it_is_not_their_code(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    spec = root / "exercises" / "double" / "exercise.toml"
+    spec.write_text(spec.read_text().replace('reference = "x.wrapping_add(x)"', 'reference = "x.wraping_add(x)"'))
+    solution = root / "exercises" / "double" / HOST / "solution.rs"
+    assert main(["--pack", str(root), "check", "--json", "double", str(solution)]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "error"
+    assert "field `tests.reference` of the pack's exercise.toml, not in your code" in result["message"]
+
+
 def test_fewer_than_three_hints_is_a_warning(tmp_path: Path) -> None:
     root = tmp_path / "p"
     new_pack(root, pack_id="p")

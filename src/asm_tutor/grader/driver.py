@@ -48,6 +48,9 @@ fn main() { learner::__asm_tutor_driver::run() }
 """
 DRIVER_MODULE = "__asm_tutor_driver"
 MAX_EDGE_CASES = 64
+# Ends each line of the judge that holds the pack's code (a reference, an expected value, a
+# property), naming the exercise.toml field it came from: a compile error there is the pack's.
+ORIGIN = "  // from: "
 LIVE_VALUES = 4  # values the crowded calling context keeps live across the call (each costs the compile)
 
 _UNSIGNED = {"u8": 8, "u16": 16, "u32": 32, "u64": 64, "usize": 64, "u128": 128}
@@ -178,10 +181,11 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     def args_tuple(args: tuple[str, ...]) -> str:
         return "(" + "".join(f"({a}), " for a in args).rstrip(" ") + ")" if args else "()"
 
-    def literal(args: tuple[str, ...], expected: str) -> None:
+    def literal(args: tuple[str, ...], expected: str, origin: str) -> None:
         call = f"super::{sig.name}(" + ", ".join(f"({a})" for a in args) + ")"
         tested.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __report(__i, &__a, {call}) }}")
-        judged.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __expect(__i, &__a, {{ {expected} }}) }}")
+        judged.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __expect(__i, &__a, {{ {expected} }}) }}"
+                      f"{ORIGIN}{origin}")
 
     contexts = exercise.contract.calling_contexts and n > 0
     fresh = ", ".join(f"__b.{k}" for k in range(n))
@@ -191,7 +195,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         the calling contexts, a call of `__in_context` too."""
         guard = f"__i if __i >= {first} && __i < {first + count} => {{ {draw}"
         call = f"super::{sig.name}({args_of})"
-        judged.append(f"{guard} __expect(__i, &__a, __reference({args_of})) }}")
+        judged.append(f"{guard} __expect(__i, &__a, __reference({args_of})) }}{ORIGIN}tests.reference")
         if not contexts:
             tested.append(f"{guard} __report(__i, &__a, {call}) }}")
             return
@@ -202,14 +206,15 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     def reference_call(args: tuple[str, ...]) -> str:
         return "__reference(" + ", ".join(f"({a})" for a in args) + ")"
 
-    for case in spec.cases:
+    for number, case in enumerate(spec.cases):
         if case.expected is None and reference is None:
             continue  # no reference on this architecture: the case cannot be judged here
-        literal(case.args, case.expected if case.expected is not None else reference_call(case.args))
+        literal(case.args, case.expected if case.expected is not None else reference_call(case.args),
+                f"tests.cases[{number}]")
         cases.append(CaseInfo(len(cases), CaseKind.EXAMPLE, f"example {len(cases) + 1}"))
     if reference is not None and not cases and n == 0:
         # A function without parameters has one possible call: make it the example.
-        literal((), reference_call(()))
+        literal((), reference_call(()), "tests.reference")
         cases.append(CaseInfo(0, CaseKind.EXAMPLE, "example 1"))
     edge_table = ""
     if reference is not None and spec.edge and n > 0:
@@ -227,7 +232,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
             (tabled if values <= seen else literals).append(combo)
             seen |= values
         for number, combo in enumerate(literals, start=1):
-            literal(combo, reference_call(combo))
+            literal(combo, reference_call(combo), "tests.reference")
             cases.append(CaseInfo(len(cases), CaseKind.EDGE, f"edge {number}"))
         table_first = len(cases)
         for number in range(len(literals) + 1, len(literals) + len(tabled) + 1):
@@ -254,7 +259,8 @@ def generate(exercise: Exercise, arch: str) -> Driver:
                     f"::asm_tutor_rt::record({_shown('__v', sig.returns)}); __v }}")
         tested.append(f"{index} => {{ {recorder} let _: bool = {{ {prop.expr} }}; ::asm_tutor_rt::end(__i) }}")
         replayer = f"fn {sig.name}({params}) -> {sig.returns} {{ ::asm_tutor_rt::replay() }}"
-        judged.append(f"{index} => {{ {replayer} let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::holds(__i, __ok) }}")
+        judged.append(f"{index} => {{ {replayer} let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::holds(__i, __ok) }}"
+                      f"{ORIGIN}tests.properties[{spec.properties.index(prop)}]")
 
     fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
     contexts_helpers = f"""
@@ -323,7 +329,8 @@ pub mod {DRIVER_MODULE} {{
     pub fn run() {{ __main(); ::asm_tutor_rt::run(__TOTAL, &__case) }}
 }}
 """
-    reference_fn = f"fn __reference({params}) -> __Ret {{ {reference} }}" if reference is not None else ""
+    reference_fn = (f"fn __reference({params}) -> __Ret {{ {reference} }}{ORIGIN}tests.reference"
+                    if reference is not None else "")
     judge = f"""//! asm-tutor's judge for `{exercise.id}`: the exercise's expected values, from its reference alone.
 #![allow(warnings)]
 extern crate asm_tutor_rt;

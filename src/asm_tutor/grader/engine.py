@@ -29,6 +29,7 @@ from asm_tutor.toolchain import ASM_STABLE_SINCE, Toolchain, ToolchainError, req
 
 if TYPE_CHECKING:
     from asm_tutor.grader.build import Build
+    from asm_tutor.grader.judge import BuildProblem
 
 # Building, running and checking are imported when a check misses the cache
 # (see _build_and_run), so an unchanged re-check does not pay for them.
@@ -77,6 +78,23 @@ def grade(
     result.seed = seed
     result.duration_ms = round((time.monotonic() - started) * 1000)
     return result
+
+
+def hidden_tests_problem(exercise: Exercise, *, edition: str = "2021", toolchain: Toolchain | None = None,
+                         cancel: threading.Event | None = None) -> BuildProblem | None:
+    """Build the exercise's judge (its hidden tests, from the pack's reference alone) before any
+    check of it: a mistake in the pack's expressions is then reported once, against the
+    exercise.toml field it is in, not as every check's failure. None: they build (or cancelled)."""
+    from asm_tutor.grader import judge, runtime
+    from asm_tutor.grader.driver import generate
+
+    toolchain = toolchain or require_grading_toolchain()
+    with tempfile.TemporaryDirectory(prefix="asm-tutor-judge-") as temp:
+        test_runtime = runtime.prepare(toolchain, Path(temp), cancel)
+        if test_runtime is None:
+            return None
+        return judge.build_now(generate(exercise, toolchain.arch).judge, toolchain, edition, test_runtime,
+                               Path(temp), cancel)
 
 
 @dataclass(frozen=True)

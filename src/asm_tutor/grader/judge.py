@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.grader import artifacts
 from asm_tutor.grader.build import rustc_job
-from asm_tutor.grader.processes import CHANNEL_FD, Job, Outcome, describe_signal
+from asm_tutor.grader.driver import ORIGIN
+from asm_tutor.grader.processes import CHANNEL_FD, Job, Outcome, describe_signal, run_jobs
 from asm_tutor.grader.runner import CaseRun, test_limits
 from asm_tutor.grader.runtime import Runtime
-from asm_tutor.grader.sandbox import Confinement
+from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
 from asm_tutor.grader.text import printable
 from asm_tutor.grader.verdict import Judgement
 from asm_tutor.toolchain import Toolchain
@@ -51,20 +54,59 @@ def build_job(source: str, folder: Path, edition: str, runtime: Runtime) -> Job:
     return rustc_job(runtime.paths, folder, args, edition=edition, runtime=runtime)
 
 
-def build_problem(outcome: Outcome) -> str:
-    """Why the judge did not build, for the check's message: the pack's reference is at fault."""
-    first = ""
+@dataclass(frozen=True)
+class BuildProblem:
+    """Why the judge did not build: the pack's code is at fault, at `field` of its exercise.toml."""
+
+    error: str  # rustc's first error, or why rustc could not run
+    field: str | None = None  # e.g. "tests.reference", "tests.cases[2]", "tests.properties[0]"
+
+    def message(self) -> str:
+        """For the learner's result: not their code."""
+        where = f"field `{self.field}` of " if self.field else ""
+        return printable(f"The exercise's hidden tests could not be built: {self.error} (a problem in "
+                         f"{where}the pack's exercise.toml, not in your code; `asm-tutor pack check` shows more).")
+
+
+def build_problem(outcome: Outcome, source: str) -> BuildProblem:
+    """The first error of the judge's build, traced to the exercise.toml field its line came from."""
     for line in outcome.stderr.decode("utf-8", errors="replace").splitlines():
         try:
             data = json.loads(line)
         except ValueError:
             continue
         if isinstance(data, dict) and data.get("level") == "error":
-            first = str(data.get("message", ""))
-            break
-    detail = first or outcome.start_error or "rustc gave no message"
-    return printable(f"The exercise's hidden tests could not be built: {detail} (a problem in the pack's "
-                     "exercise.toml, not in your code; `asm-tutor pack check` shows more).")
+            spans = [s for s in data.get("spans") or [] if isinstance(s, dict) and s.get("is_primary")]
+            at = spans[0].get("line_start") if spans else None
+            return BuildProblem(str(data.get("message", "")), _origin(source, at) if isinstance(at, int) else None)
+    return BuildProblem(outcome.start_error or "rustc gave no message")
+
+
+def _origin(source: str, line: int) -> str | None:
+    """The field named by the first origin mark at or after `line` (a pack expression may span lines)."""
+    for text in source.splitlines()[line - 1:]:
+        if ORIGIN in text:
+            return text.rsplit(ORIGIN, 1)[1].strip()
+    return None
+
+
+def build_now(source: str, toolchain: Toolchain, edition: str, runtime: Runtime, work: Path,
+              cancel: threading.Event | None) -> BuildProblem | None:
+    """Build the judge now, unless it is built already; its problem, or None (built, or cancelled)."""
+    judge_key = key(source, toolchain, edition, runtime)
+    if find(judge_key) is not None:
+        return None
+    folder = artifacts.staging(KIND, judge_key, work)
+    prepare_work_folder(folder)
+    try:
+        (outcome,) = run_jobs([build_job(source, folder, edition, runtime)], cancel)
+        built = folder / BINARY
+        if outcome.returncode == 0 and built.is_file():
+            artifacts.publish(KIND, judge_key, built)
+            return None
+        return None if outcome.cancelled else build_problem(outcome, source)
+    finally:
+        artifacts.discard(folder)
 
 
 def _job(binary: Path, work: Path, runtime: Runtime, args: list[str], stdin: bytes = b"") -> Job:

@@ -123,7 +123,7 @@ class Pipeline:
                 for run in self.waiting_for_judge:
                     self._decide_properties(run)
             else:
-                self.got.judgement.problem = judge.build_problem(outcome)
+                self.got.judgement.problem = judge.build_problem(outcome, self.driver.judge).message()
         elif handle in self.judging:
             level = self.judging.pop(handle)
             if level is None:

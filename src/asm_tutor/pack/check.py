@@ -4,9 +4,12 @@ Headless: this module returns a `PackCheckReport` (plain data, enums for outcome
 JSON form) and renders nothing; `asm_tutor.cmd.pack` draws the table. What is checked:
 
 - the pack loads (every loader problem, each with file, line and field);
+- every exercise's hidden tests build (its judge, from the reference, expected values and
+  properties alone): a mistake there is the pack's, named by its exercise.toml field;
 - every reference solution passes its hidden tests and instruction checks on this host
   (the grader builds opt-level 0 and 3);
-- every starter fails as given, unless the exercise says `starter_passes = true`;
+- every starter compiles and fails as given, unless the exercise says `starter_passes = true`
+  (or shows the compile error its `starter_error` names);
 - every Rust code block of every lesson behaves as tagged (see `lesson_blocks`);
 - every exercise has hints (no blank ones; fewer than three levels is a warning).
 
@@ -43,7 +46,7 @@ class Outcome(StrEnum):
     PASS = "pass"
     FAIL = "fail"  # a problem: `pack check` exits non-zero
     WARN = "warn"  # worth a look; does not fail the check
-    SKIPPED = "skipped"  # not checked by the author's choice (`ignore=`, `min_rustc=`)
+    SKIPPED = "skipped"  # not checked: by the author's choice (`ignore=`, `min_rustc=`), or after a problem above
     NOT_CHECKABLE = "not_checkable"  # needs another architecture than this host's
 
 
@@ -52,6 +55,7 @@ class Aspect(StrEnum):
 
     PACK = "pack"  # the pack loads
     HINTS = "hints"
+    TESTS = "tests"  # the hidden tests build from the pack's reference, cases and properties
     SOLUTION = "solution"
     STARTER = "starter"
     CODE_BLOCK = "code_block"
@@ -161,7 +165,7 @@ class _Checker:
         except ValueError:
             return str(path)
 
-    def spec_line(self, exercise: Exercise, key: str, table: str | None = None, index: int = 0) -> int | None:
+    def spec_line(self, exercise: Exercise, key: str | None, table: str | None = None, index: int = 0) -> int | None:
         try:
             text = exercise.spec_path.read_text(encoding="utf-8")
         except OSError:
@@ -194,6 +198,48 @@ class _Checker:
                        file=spec, line=line, field="hints")
 
     # -- grading --
+
+    def exercise_on_host(self, exercise: Exercise, arch: str) -> list[Finding]:
+        """The hidden tests build, then the solution and the starter are graded against them."""
+        tests = self.hidden_tests(exercise, arch)
+        if tests.outcome is Outcome.FAIL:
+            skipped = [Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch), Outcome.SKIPPED,
+                               "not graded: the hidden tests do not build (above)",
+                               file=self.rel(exercise.source_path(kind, arch)), arch=arch)
+                       for kind, aspect in (("solution", Aspect.SOLUTION), ("starter", Aspect.STARTER))]
+            return [tests, *skipped]
+        return [tests, self.grade(exercise, "solution", arch), self.grade(exercise, "starter", arch)]
+
+    def hidden_tests(self, exercise: Exercise, arch: str) -> Finding:
+        from asm_tutor.grader.engine import hidden_tests_problem
+
+        item, spec = f"exercise {exercise.id}", self.rel(exercise.spec_path)
+        what = f"hidden tests build ({arch})"
+        started = time.monotonic()
+        problem = hidden_tests_problem(exercise, edition=self.pack.edition, toolchain=self.toolchain,
+                                       cancel=self.cancel)
+        ms = int((time.monotonic() - started) * 1000)
+        if problem is None:
+            return Finding(item, Aspect.TESTS, what, Outcome.PASS, "from the reference, cases and properties",
+                           file=spec, field="tests", arch=arch, duration_ms=ms)
+        field_ = problem.field or "tests"
+        code = _field_code(exercise, field_, arch)
+        detail = f"does not compile: {problem.error}" + (f", in `{code}`" if code else "")
+        return Finding(item, Aspect.TESTS, what, Outcome.FAIL, detail, file=spec,
+                       line=self.field_line(exercise, field_), field=field_, arch=arch, duration_ms=ms)
+
+    def field_line(self, exercise: Exercise, field_: str) -> int | None:
+        """The line of a `tests` field such as `tests.cases[2]` (the case's own line when it has one)."""
+        name, _, rest = field_.removeprefix("tests.").partition("[")
+        index = int(rest.rstrip("]")) if rest else 0
+        if name == "properties":
+            return self.spec_line(exercise, "expr", "tests.properties", index)
+        line = self.spec_line(exercise, name, "tests") or self.spec_line(exercise, None, f"tests.{name}")
+        if name != "cases" or line is None:
+            return line
+        text = exercise.spec_path.read_text(encoding="utf-8").splitlines()
+        starts = [n for n in range(line - 1, len(text)) if "args" in text[n]]
+        return starts[index] + 1 if index < len(starts) else line
 
     def not_checkable(self, exercise: Exercise, kind: str, arch: str, why: str) -> Finding:
         aspect = Aspect.SOLUTION if kind == "solution" else Aspect.STARTER
@@ -392,9 +438,26 @@ def _identity(pack: Pack) -> list[Finding]:
                     file="pack.toml", line=line, field="id")]
 
 
-def _then(done: Callable[[Finding], Finding], work: Callable[..., Finding], *args: Any) -> Finding:
+def _then(done: Callable[[list[Finding]], list[Finding]], work: Callable[..., Finding | list[Finding]],
+          *args: Any) -> list[Finding]:
     """Run one check in the pool, then report it (done() tells the caller as soon as it is known)."""
-    return done(work(*args))
+    found = work(*args)
+    return done(found if isinstance(found, list) else [found])
+
+
+def _field_code(exercise: Exercise, field_: str, arch: str) -> str:
+    """The pack's own code at a `tests` field, to quote beside its compile error."""
+    spec = exercise.tests
+    name, _, rest = field_.removeprefix("tests.").partition("[")
+    index = int(rest.rstrip("]")) if rest else 0
+    if name == "reference":
+        return spec.reference_for(arch) or ""
+    if name == "properties" and index < len(spec.properties):
+        return spec.properties[index].expr
+    if name == "cases" and index < len(spec.cases):
+        case = spec.cases[index]
+        return f"args = {list(case.args)}" + (f", expected = {case.expected}" if case.expected is not None else "")
+    return ""
 
 
 def _first_line(text: str) -> str:
@@ -433,19 +496,20 @@ def check_pack(
     checker = _Checker(pack, toolchain, use_cache, cancel)
 
     # Every row in course order; slow rows are futures, filled in by the pool.
-    rows: list[Finding | Future[Finding]] = [
-        Finding("pack", Aspect.PACK, "loads", Outcome.PASS,
-                f"{len(pack.lessons)} lesson(s), {len(pack.exercises)} exercise(s)",
-                file="pack.toml")
+    rows: list[list[Finding] | Future[list[Finding]]] = [
+        [Finding("pack", Aspect.PACK, "loads", Outcome.PASS,
+                 f"{len(pack.lessons)} lesson(s), {len(pack.exercises)} exercise(s)",
+                 file="pack.toml")],
+        _identity(pack),
     ]
-    rows.extend(_identity(pack))
     lock = threading.Lock()
 
-    def report_done(finding: Finding) -> Finding:
+    def report_done(findings: list[Finding]) -> list[Finding]:
         if on_finding is not None:
             with lock:
-                on_finding(finding)
-        return finding
+                for finding in findings:
+                    on_finding(finding)
+        return findings
 
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pack-check")
     try:
@@ -454,22 +518,22 @@ def check_pack(
                 lesson = pack.lessons[item.id]
                 blocks = checker.lesson_blocks(lesson)
                 if not blocks:
-                    rows.append(report_done(Finding(f"lesson {lesson.id}", Aspect.LESSON, "code blocks",
-                                                    Outcome.PASS, "no Rust code blocks to check",
-                                                    file=checker.rel(lesson.path))))
+                    rows.append(report_done([Finding(f"lesson {lesson.id}", Aspect.LESSON, "code blocks",
+                                                     Outcome.PASS, "no Rust code blocks to check",
+                                                     file=checker.rel(lesson.path))]))
                 for _info, block in blocks:
                     rows.append(pool.submit(_then, report_done, checker.block, lesson, block))
                 continue
             exercise = pack.exercises[item.id]
-            rows.append(report_done(checker.hints(exercise)))
+            rows.append(report_done([checker.hints(exercise)]))
+            if toolchain.arch in exercise.arch:
+                rows.append(pool.submit(_then, report_done, checker.exercise_on_host, exercise, toolchain.arch))
             for kind in ("solution", "starter"):
                 for arch in exercise.arch:
                     if arch != toolchain.arch:
                         why = f"for {arch}; this host is {toolchain.arch}"
-                        rows.append(report_done(checker.not_checkable(exercise, kind, arch, why)))
-                    else:
-                        rows.append(pool.submit(_then, report_done, checker.grade, exercise, kind, arch))
-        findings = [row.result() if isinstance(row, Future) else row for row in rows]
+                        rows.append(report_done([checker.not_checkable(exercise, kind, arch, why)]))
+        findings = [finding for row in rows for finding in (row.result() if isinstance(row, Future) else row)]
     except BaseException:
         if cancel is not None:
             cancel.set()
