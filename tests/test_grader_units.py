@@ -20,6 +20,7 @@ from asm_tutor.grader.disasm import (
     demangle,
 )
 from asm_tutor.grader.driver import MAX_EDGE_CASES, CaseKind, edge_combinations, edge_values, generate
+from asm_tutor.grader.param_types import Kind, ParamType, invoke, observed_type
 from asm_tutor.grader.processes import OUTPUT_CAP, Job, Limits, describe_signal, run_jobs
 from asm_tutor.pack.model import Param
 
@@ -137,6 +138,25 @@ def test_edge_values_per_type() -> None:
     assert edge_values("i32") == ["0", "1", "-1", "i32::MIN", "i32::MAX"]
     assert edge_values("bool") == ["false", "true"]
     assert edge_values("String") is None
+
+
+def test_buffer_and_float_parameters_are_parsed_and_generated() -> None:
+    parsed = {t: ParamType.parse(t) for t in ("&[u64]", "& mut [u8]", "*const u64", "*mut  i32", "f64", "[u8; 4]")}
+    assert [p.kind for p in parsed.values()] == [Kind.SLICE, Kind.MUT_SLICE, Kind.CONST_PTR, Kind.MUT_PTR,
+                                                  Kind.VALUE, Kind.VALUE]
+    assert parsed["& mut [u8]"].stored == "&'static [u8]" and parsed["& mut [u8]"].mutable
+    assert edge_values("&[u64]") == ["&[]", "&[1]", "&[" + ", ".join(edge_values("u64") or []) + "]",
+                                     "&[" + ", ".join(str(k) for k in range(1, 18)) + "]"]
+    assert edge_values("*const u8") == [f"&[{v}]" for v in edge_values("u8") or []]
+    assert "f64::NAN" in (edge_values("f64") or []) and "-0.0" in (edge_values("f64") or [])
+    assert edge_values("[u8; 4]") is None and parsed["[u8; 4]"].random_expr() is None
+    assert parsed["&[u64]"].store("[1, 2]") == "::asm_tutor_rt::leak([1, 2])"
+    # What a call with a `&mut` buffer is judged on: the returned value, then the buffer after.
+    kinds = [parsed["& mut [u8]"], ParamType.parse("u8")]
+    assert observed_type(kinds, "usize") == "(usize, Vec<u8>)"
+    assert observed_type(kinds, "()") == "Vec<u8>" and observed_type([ParamType.parse("u8")], "()") == "()"
+    assert invoke("f", kinds, "()", ["__a.0", "(7)"]) == "{ let mut __m0 = __a.0.to_vec(); let __r = f(&mut __m0[..], (7)); __m0 }"
+    assert invoke("f", [parsed["*const u64"]], "u64", ["__a.0"]) == "f(__a.0.as_ptr())"
 
 
 def test_edge_combinations_full_product_when_small_and_a_spread_when_large() -> None:

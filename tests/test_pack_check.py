@@ -65,6 +65,32 @@ def test_the_test_pack_report() -> None:
     assert all(b.file and b.file.startswith("lessons/") and b.line for b in blocks)
 
 
+BUFFERS_PACK = Path(__file__).parent / "packs" / "buffers"
+
+
+@pytest.mark.skipif(HOST != "x86_64", reason="the buffers pack is written for x86_64")
+def test_buffers_and_floats_pack_checks_out_with_generated_cases() -> None:
+    """Slices, `&mut` slices, raw pointers and floats as parameters, with edge and random cases."""
+    report = check_pack(BUFFERS_PACK)
+    assert report.ok, [str(f) for f in report.problems]
+    for exercise in ("sum_u64", "fill_bytes", "load_u64", "double_f64"):
+        assert the(report, f"exercise {exercise}", Aspect.SOLUTION, HOST).outcome is Outcome.PASS
+
+
+@pytest.mark.skipif(HOST != "x86_64", reason="the buffers pack is written for x86_64")
+def test_a_function_that_leaves_its_buffer_unchanged_is_shown_what_it_left(capsys: pytest.CaptureFixture[str]) -> None:
+    starter = BUFFERS_PACK / "exercises" / "fill_bytes" / "starter.rs"
+    assert main(["--pack", str(BUFFERS_PACK), "check", "--json", "fill_bytes", str(starter)]) == 1
+    tests = json.loads(capsys.readouterr().out)["tests"]
+    first = tests[0]
+    assert (first["input"], first["expected"], first["actual"]) == ("fill_bytes([1, 2, 3], 9)", "(3, [9, 9, 9])",
+                                                                     "(3, [1, 2, 3])")
+    assert "shown as (the returned value, `dst` after the call)" in first["message"]
+    edge_inputs = {t["input"] for t in tests if t["name"].startswith("edge")}
+    assert "fill_bytes([], 0)" in edge_inputs  # an empty buffer is among the edge cases
+    assert sum(t["name"].startswith("random") for t in tests) == 16 * 2  # both opt levels
+
+
 def test_a_lesson_block_that_passed_is_not_compiled_again_until_it_changes(tmp_path: Path) -> None:
     copy = tmp_path / "cours_fr"
     shutil.copytree(TEST_PACK, copy)

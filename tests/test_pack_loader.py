@@ -165,6 +165,14 @@ def test_a_starter_cannot_both_pass_and_fail_to_compile(tmp_path: Path) -> None:
     assert "cannot both pass" in problem.message
 
 
+def test_random_values_that_cannot_be_made_up_are_a_problem_not_silence(tmp_path: Path) -> None:
+    text = EXERCISE.replace('params = ["x: u64"]', 'params = ["x: [u8; 4]"]').replace(
+        'cases = [{ args = ["2"], expected = "4" }]', 'cases = [{ args = ["[1, 2, 3, 4]"], expected = "4" }]')
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": text}))
+    assert (problem.field, problem.line) == ("tests.random", EXERCISE.splitlines().index("random = 8") + 1)
+    assert "cannot be made up for `x: [u8; 4]`" in problem.message and "slices" in problem.message
+
+
 def test_missing_lesson_file(tmp_path: Path) -> None:
     problem = only_problem(write_pack(tmp_path, **{"lessons/intro.md": None}))
     assert (problem.file, problem.field) == ("pack.toml", "course[0].lesson")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from asm_tutor.grader.checks import PROMISE
+from asm_tutor.grader.param_types import UNSIGNED
 from asm_tutor.grader.result import CheckResult, TestResult, TestStatus
 from asm_tutor.pack.model import Param
 
-_UNSIGNED_BITS = {"u8": 8, "u16": 16, "u32": 32, "u64": 64, "usize": 64, "u128": 128}
 SIGNED_COMPARE = ("Every case that fails has an argument with its top bit set, and the small numbers all "
                   "pass: read as signed, a number with its top bit set is negative. Compare as unsigned: `cmovb`/`cmova` "
                   "(below/above) on x86_64, `lo`/`hs`/`hi`/`ls` on aarch64, not `cmovl`/`cmovg` or `lt`/`ge`.")
@@ -24,7 +24,7 @@ RESERVED_CRASH = ("Your block changes a register LLVM relies on and does not res
 
 def signed_compare(tests: list[TestResult], params: tuple[Param, ...]) -> str:
     """SIGNED_COMPARE when only cases with a top bit set are wrong, and small numbers are right."""
-    bits = [_UNSIGNED_BITS.get(p.type.strip()) for p in params]
+    bits = [UNSIGNED.get(p.type.strip()) for p in params]
     if not any(bits):
         return ""
     failing = [t for t in tests if t.status is TestStatus.FAIL]

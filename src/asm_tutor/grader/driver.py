@@ -40,6 +40,7 @@ import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 
+from asm_tutor.grader.param_types import FLOATS, SIGNED, UNSIGNED, ParamType, invoke, observed_shape, observed_type
 from asm_tutor.pack.model import Exercise, Param
 
 MAIN_RS = """extern crate asm_tutor_rt;
@@ -53,8 +54,6 @@ MAX_EDGE_CASES = 64
 ORIGIN = "  // from: "
 LIVE_VALUES = 4  # values the crowded calling context keeps live across the call (each costs the compile)
 
-_UNSIGNED = {"u8": 8, "u16": 16, "u32": 32, "u64": 64, "usize": 64, "u128": 128}
-_SIGNED = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "isize": 64, "i128": 128}
 
 
 class CaseKind(StrEnum):
@@ -70,6 +69,7 @@ class CaseInfo:
     kind: CaseKind
     name: str
     input: str = ""  # known up front only for properties (their expression)
+    shape: str = ""  # what a value is made of when it is not just the returned value
 
 
 @dataclass(frozen=True)
@@ -88,29 +88,7 @@ class Driver:
 
 def edge_values(type_name: str) -> list[str] | None:
     """Rust expressions for the interesting values of a type; None when the type has no edge set."""
-    t = type_name.strip()
-    if t in _UNSIGNED:
-        return ["0", "1", "2", f"{t}::MAX", f"{t}::MAX - 1", f"({t}::MAX >> 1) + 1", f"{t}::MAX >> 1"]
-    if t in _SIGNED:
-        return ["0", "1", "-1", f"{t}::MIN", f"{t}::MAX"]
-    if t == "bool":
-        return ["false", "true"]
-    return None
-
-
-def _random_expr(type_name: str) -> str | None:
-    t = type_name.strip()
-    if t == "u128":
-        return "__r.u128()"
-    if t == "i128":
-        return "(__r.u128() as i128)"
-    if t in _UNSIGNED:
-        return f"(__r.u() as {t})"
-    if t in _SIGNED:
-        return f"(__r.i() as {t})"
-    if t == "bool":
-        return "__r.b()"
-    return None
+    return ParamType.parse(type_name).edge_values()
 
 
 def edge_combinations(params: tuple[Param, ...]) -> list[tuple[str, ...]]:
@@ -143,7 +121,7 @@ def edge_combinations(params: tuple[Param, ...]) -> list[tuple[str, ...]]:
 
 
 # Types the runtime formats itself (its `Show` impls); others are formatted in the check.
-_SHOWN = {*_UNSIGNED, *_SIGNED, "bool", "char", "String"}
+_SHOWN = {*UNSIGNED, *SIGNED, *FLOATS, "bool", "char", "String"}
 
 
 def _shown_by_runtime(type_name: str) -> bool:
@@ -171,8 +149,19 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     names = [p.name for p in sig.params]
     n = len(types)
     reference = spec.reference_for(arch)
-    args_of = ", ".join(f"__a.{k}.clone()" for k in range(n))
+    kinds = [ParamType.parse(t) for t in types]
+    observed = observed_type(kinds, sig.returns)
+    shape = observed_shape(names, kinds, sig.returns)
+    args_of = [f"__a.{k}.clone()" for k in range(n)]
     shown_args = ", ".join(_shown(f"__a.{k}", t) for k, t in enumerate(types))
+
+    def call(function: str, args: list[str]) -> str:
+        return invoke(function, kinds, sig.returns, args)
+
+    def literally(args: tuple[str, ...]) -> list[str]:
+        """A case's arguments as literals, so the optimizer can propagate them into the asm's
+        operands; buffers are borrowed from the case's `__a` (their literal has no type alone)."""
+        return [f"__a.{k}" if kind.buffer else f"({a})" for k, (kind, a) in enumerate(zip(kinds, args, strict=True))]
 
     cases: list[CaseInfo] = []
     tested: list[str] = []  # the test program's match arms
@@ -182,40 +171,40 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         return "(" + "".join(f"({a}), " for a in args).rstrip(" ") + ")" if args else "()"
 
     def literal(args: tuple[str, ...], expected: str, origin: str) -> None:
-        call = f"super::{sig.name}(" + ", ".join(f"({a})" for a in args) + ")"
-        tested.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __report(__i, &__a, {call}) }}")
+        learner = call(f"super::{sig.name}", literally(args))
+        tested.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __report(__i, &__a, {learner}) }}")
         judged.append(f"{len(cases)} => {{ let __a: __Args = {args_tuple(args)}; __expect(__i, &__a, {{ {expected} }}) }}"
                       f"{ORIGIN}{origin}")
 
     contexts = exercise.contract.calling_contexts and n > 0
-    fresh = ", ".join(f"__b.{k}" for k in range(n))
 
     def drawn(first: int, count: int, draw: str) -> None:
         """Cases first..first+count: the arguments from `draw`, one inlined call for them all; with
         the calling contexts, a call of `__in_context` too."""
         guard = f"__i if __i >= {first} && __i < {first + count} => {{ {draw}"
-        call = f"super::{sig.name}({args_of})"
-        judged.append(f"{guard} __expect(__i, &__a, __reference({args_of})) }}{ORIGIN}tests.reference")
+        learner = call(f"super::{sig.name}", args_of)
+        judged.append(f"{guard} __expect(__i, &__a, {call('__reference', args_of)}) }}{ORIGIN}tests.reference")
         if not contexts:
-            tested.append(f"{guard} __report(__i, &__a, {call}) }}")
+            tested.append(f"{guard} __report(__i, &__a, {learner}) }}")
             return
         live = ", ".join(f"__i ^ {k}" for k in range(LIVE_VALUES))
-        tested.append(f"{guard} let __d = {call}; let __k = __in_context(__a.clone(), {live}); "
+        tested.append(f"{guard} let __d = {learner}; let __k = __in_context(__a.clone(), {live}); "
                       f"__report_contexts(__i, &__a, __d, __k) }}")
 
     def reference_call(args: tuple[str, ...]) -> str:
-        return "__reference(" + ", ".join(f"({a})" for a in args) + ")"
+        return call("__reference", literally(args))
 
     for number, case in enumerate(spec.cases):
         if case.expected is None and reference is None:
             continue  # no reference on this architecture: the case cannot be judged here
-        literal(case.args, case.expected if case.expected is not None else reference_call(case.args),
+        stored = tuple(kind.store(arg) for kind, arg in zip(kinds, case.args, strict=True))
+        literal(stored, case.expected if case.expected is not None else reference_call(stored),
                 f"tests.cases[{number}]")
-        cases.append(CaseInfo(len(cases), CaseKind.EXAMPLE, f"example {len(cases) + 1}"))
+        cases.append(CaseInfo(len(cases), CaseKind.EXAMPLE, f"example {len(cases) + 1}", shape=shape))
     if reference is not None and not cases and n == 0:
         # A function without parameters has one possible call: make it the example.
         literal((), reference_call(()), "tests.reference")
-        cases.append(CaseInfo(0, CaseKind.EXAMPLE, "example 1"))
+        cases.append(CaseInfo(0, CaseKind.EXAMPLE, "example 1", shape=shape))
     edge_table = ""
     if reference is not None and spec.edge and n > 0:
         # Each edge value is passed once as a literal in each position (by an example, or
@@ -233,18 +222,18 @@ def generate(exercise: Exercise, arch: str) -> Driver:
             seen |= values
         for number, combo in enumerate(literals, start=1):
             literal(combo, reference_call(combo), "tests.reference")
-            cases.append(CaseInfo(len(cases), CaseKind.EDGE, f"edge {number}"))
+            cases.append(CaseInfo(len(cases), CaseKind.EDGE, f"edge {number}", shape=shape))
         table_first = len(cases)
         for number in range(len(literals) + 1, len(literals) + len(tabled) + 1):
-            cases.append(CaseInfo(len(cases), CaseKind.EDGE, f"edge {number}"))
+            cases.append(CaseInfo(len(cases), CaseKind.EDGE, f"edge {number}", shape=shape))
         if tabled:
             edge_table = f"static __EDGE: [__Args; {len(tabled)}] = [{', '.join(args_tuple(c) for c in tabled)}];"
             drawn(table_first, len(tabled), f"let __a: __Args = __EDGE[__i - {table_first}];")
-    random_exprs = [_random_expr(t) for t in types]
+    random_exprs = [kind.random_expr() for kind in kinds]
     random_first = len(cases)
     random_count = spec.random if reference is not None and all(random_exprs) else 0
     for number in range(1, random_count + 1):
-        cases.append(CaseInfo(len(cases), CaseKind.RANDOM, f"random {number}"))
+        cases.append(CaseInfo(len(cases), CaseKind.RANDOM, f"random {number}", shape=shape))
     if random_count:
         draw = "(" + "".join(f"{e}, " for e in random_exprs).rstrip(" ") + ")" if n else "()"
         drawn(random_first, random_count, f"let mut __r = __Rng::new(__seed, __i as u64); let __a: __Args = {draw};")
@@ -265,9 +254,9 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
     contexts_helpers = f"""
     #[inline(never)]
-    fn __report_contexts(__i: usize, __a: &__Args, __d: __Ret, __k: __Ret) {{
-        let __p = __fn_ptr()({args_of});
-        ::asm_tutor_rt::value(__i, &[{", ".join(_shown(v, sig.returns) for v in ("__d", "__p", "__k"))}])
+    fn __report_contexts(__i: usize, __a: &__Args, __d: __Obs, __k: __Obs) {{
+        let __p = {call("__fn_ptr()", args_of)};
+        ::asm_tutor_rt::value(__i, &[{", ".join(_shown(v, observed) for v in ("__d", "__p", "__k"))}])
     }}
 
     // The learner's function inlined where the compiler shares out registers tightly: its inputs
@@ -275,9 +264,9 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     // straight back, and values stay live across it (the way `f(black_box(x))` is compiled).
     // An output written before an input is read, or an undeclared register, then shows.
     #[inline(never)]
-    fn __in_context(__b: __Args, {", ".join(f"__v{k}: usize" for k in range(LIVE_VALUES))}) -> __Ret {{
+    fn __in_context(__b: __Args, {", ".join(f"__v{k}: usize" for k in range(LIVE_VALUES))}) -> __Obs {{
         let __b: __Args = __opaque(__b);
-        let __r = super::{sig.name}({fresh});
+        let __r = {call(f"super::{sig.name}", [f"__b.{k}" for k in range(n)])};
         __keep({", ".join(f"__v{k}" for k in range(LIVE_VALUES))});
         __r
     }}
@@ -302,8 +291,8 @@ pub mod {DRIVER_MODULE} {{
     signature_offset = header.count("\n") + 1
     source = header + f"""    static __FN: {fn_type} = super::{sig.name};
     #[inline(never)] fn __main() {{ let __m: fn() -> _ = super::main; unsafe {{ ::std::ptr::read_volatile(&__m) }}; }}
-    type __Args = {_tuple_type(types)};
-    type __Ret = {sig.returns};
+    type __Args = {_tuple_type([kind.stored for kind in kinds])};
+    type __Obs = {observed};
     const __TOTAL: usize = {len(cases)};
     {edge_table}
 
@@ -314,9 +303,9 @@ pub mod {DRIVER_MODULE} {{
     // Out of line, and the formatting left to the prebuilt runtime (through `dyn Show`):
     // inlined into every case, or formatting here, it would only slow both compiles.
     #[inline(never)]
-    fn __report(__i: usize, __a: &__Args, __d: __Ret) {{
-        let __p = __fn_ptr()({args_of});
-        ::asm_tutor_rt::value(__i, &[{_shown("__d", sig.returns)}, {_shown("__p", sig.returns)}])
+    fn __report(__i: usize, __a: &__Args, __d: __Obs) {{
+        let __p = {call("__fn_ptr()", args_of)};
+        ::asm_tutor_rt::value(__i, &[{_shown("__d", observed)}, {_shown("__p", observed)}])
     }}
 {contexts_helpers if contexts else ""}
     fn __case(__i: usize, __seed: u64) {{
@@ -335,8 +324,9 @@ pub mod {DRIVER_MODULE} {{
 #![allow(warnings)]
 extern crate asm_tutor_rt;
 use asm_tutor_rt::Rng as __Rng;
-type __Args = {_tuple_type(types)};
+type __Args = {_tuple_type([kind.stored for kind in kinds])};
 type __Ret = {sig.returns};
+type __Obs = {observed};
 const __VALUES: usize = {sum(case.kind is not CaseKind.PROPERTY for case in cases)};
 const __NAME: &str = "{sig.name}";
 {edge_table}
@@ -344,8 +334,8 @@ const __NAME: &str = "{sig.name}";
 {reference_fn}
 
 #[inline(never)]
-fn __expect(__i: usize, __a: &__Args, __e: __Ret) {{
-    ::asm_tutor_rt::expect(__i, __NAME, &[{shown_args}], {_shown("__e", sig.returns)})
+fn __expect(__i: usize, __a: &__Args, __e: __Obs) {{
+    ::asm_tutor_rt::expect(__i, __NAME, &[{shown_args}], {_shown("__e", observed)})
 }}
 
 fn __case(__i: usize, __seed: u64) {{

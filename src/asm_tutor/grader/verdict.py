@@ -70,7 +70,7 @@ def _result(run: CaseRun, judgement: Judgement, info: CaseInfo) -> TestResult:
     values = run.values[i]
     for value, why in zip(values, WRONG_BY_CALL, strict=False):
         if value != expected:
-            return result(TestStatus.FAIL, why, value)
+            return result(TestStatus.FAIL, f"{why} Values are shown as {info.shape}." if info.shape else why, value)
     return result(TestStatus.PASS, "", values[0])
 
 

@@ -504,8 +504,26 @@ class _PackReader:
             table.problem("reference", "edge and random cases need a `reference` expression to compare against")
         if not cases and not reference and not properties:
             table.problem("cases", "the exercise has no test cases")
+        if function is not None:
+            self.generated_values(table, function, random=bool(random), edge=bool(edge) and "edge" in table.data)
         return TestSpec(cases=tuple(cases), reference=reference, edge=bool(edge), random=random or 0,
                         seed=seed, properties=properties)
+
+    @staticmethod
+    def generated_values(table: _Table, function: Signature, *, random: bool, edge: bool) -> None:
+        """Random cases (and edge cases asked for by name) need values the tests can make up for
+        every parameter; say so rather than silently adding none."""
+        from asm_tutor.grader.param_types import GENERATED, ParamType
+
+        kinds = [(p, ParamType.parse(p.type)) for p in function.params]
+        for key, wanted, blocked in (
+            ("random", random, [p for p, kind in kinds if kind.random_expr() is None]),
+            ("edge", edge, [p for p, kind in kinds if kind.edge_values() is None]),
+        ):
+            if wanted and blocked:
+                names = ", ".join(f"`{p.name}: {p.type}`" for p in blocked)
+                table.problem(key, f"{key} values cannot be made up for {names} (they can for {GENERATED}); "
+                                   f"write its cases in `cases`, or set `{key} = {'0' if key == 'random' else 'false'}`")
 
     def properties(self, tests: _Table, raw: list[Any] | None) -> tuple[Property, ...]:
         found: list[Property] = []

@@ -106,7 +106,7 @@ macro_rules! show_as_debug {
     )*};
 }
 
-show_as_debug!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, bool, char, String);
+show_as_debug!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char, String);
 
 impl<T: Show> Show for Option<T> {
     fn show(&self, out: &mut String) {
@@ -192,6 +192,34 @@ impl Rng {
     pub fn b(&mut self) -> bool {
         self.next() & 1 == 1
     }
+
+    /// A mix: small whole numbers, values with a fraction (exact in binary), and any bit
+    /// pattern at all (NaNs, infinities, subnormals).
+    pub fn f64(&mut self) -> f64 {
+        match self.next() % 8 {
+            0 | 1 => ((self.next() % 33) as f64) - 16.0,
+            2 => f64::from_bits(self.next()),
+            _ => ((self.i() >> 11) as f64) / 1024.0,
+        }
+    }
+
+    pub fn f32(&mut self) -> f32 {
+        match self.next() % 8 {
+            0 | 1 => ((self.next() % 33) as f32) - 16.0,
+            2 => f32::from_bits(self.next() as u32),
+            _ => ((self.i() >> 40) as f32) / 64.0,
+        }
+    }
+
+    /// A buffer's length: often short (0 to 3), else up to 32.
+    pub fn len(&mut self) -> usize {
+        (if self.next() % 4 == 0 { self.next() % 4 } else { self.next() % 33 }) as usize
+    }
+}
+
+/// A case's buffer, kept for the rest of the run (a test program runs a bounded number of cases).
+pub fn leak<T: Clone, A: AsRef<[T]>>(buffer: A) -> &'static [T] {
+    Box::leak(buffer.as_ref().to_vec().into_boxed_slice())
 }
 
 fn panic_hook() {
@@ -331,7 +359,8 @@ macro_rules! replay_by_parse {
     )*};
 }
 
-replay_by_parse!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, bool);
+// `{:?}` of a float reads back exactly, `NaN` and `inf` included.
+replay_by_parse!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool);
 
 /// The text between the quotes of a `{:?}` string or char, unescaped.
 fn unescape(body: &str) -> Option<String> {
