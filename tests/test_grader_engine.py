@@ -327,15 +327,16 @@ def test_json_has_exactly_the_issue_fields_plus_the_seed_and_the_sandbox() -> No
 
 # -- spec features beyond fixed/edge/random cases -------------------------------------------------
 
-def test_properties_run_at_both_levels_and_report_their_expression() -> None:
+def test_properties_run_at_both_levels_and_report_their_label_or_expression() -> None:
     from asm_tutor.pack.model import Property
 
     exercise = PACK.exercises["times_nine"]
     tests = dataclasses.replace(exercise.tests, random=2, properties=(
-        Property("nine", "times_nine(1) == 9"), Property("ten", "times_nine(1) == 10")))
+        Property("nine", "times_nine(1) == 9", label="one times nine is nine"), Property("ten", "times_nine(1) == 10")))
     result = grade(dataclasses.replace(exercise, tests=tests), exercise.solution(ARCH), use_cache=False)
     props = {(t.name, t.opt_level): t for t in result.tests if t.name.startswith("property")}
     assert {t.status for (name, _), t in props.items() if name == "property: nine"} == {TestStatus.PASS}
+    assert props[("property: nine", 0)].input == "one times nine is nine"  # its label, not its expression
     ten = props[("property: ten", 3)]
     assert ten.status is TestStatus.FAIL and ten.input == "times_nine(1) == 10" and ten.actual == "false"
     assert result.status is Status.FAIL and result.message.startswith("1 of ")

@@ -241,7 +241,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     forwarded = ", ".join(names)
     for prop in spec.properties_for(arch):
         index = len(cases)
-        cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.expr))
+        cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.shown))
         # The expression calls the function by name: here a stand-in that records what the
         # learner's function returned, in the judge one that replays those values.
         recorder = (f"fn {sig.name}({params}) -> {sig.returns} {{ let __v = super::{sig.name}({forwarded}); "

@@ -536,9 +536,11 @@ class _PackReader:
             name = table.get("name", str)
             expr = table.get("expr", str)
             arch = table.get("arch", str, default=None, check=_arch_problem)
+            label = table.get("label", str, default=None,
+                              check=lambda v: None if v.strip() else "must not be blank (leave it out to show `expr`)")
             table.finish()
             if name and expr:
-                found.append(Property(name=name, expr=expr, arch=arch))
+                found.append(Property(name=name, expr=expr, arch=arch, label=label))
         return tuple(found)
 
     def checks(self, source: _Source, raw: list[Any] | None) -> tuple[InstructionCheck, ...]:

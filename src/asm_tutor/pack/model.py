@@ -77,6 +77,11 @@ class Property:
     name: str
     expr: str
     arch: str | None = None  # None: every architecture
+    label: str | None = None  # what the learner sees as the test's input; None: the expression
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.expr
 
     def applies_to(self, arch: str) -> bool:
         return self.arch is None or self.arch == arch
