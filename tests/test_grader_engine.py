@@ -523,3 +523,22 @@ def test_rust_lld_is_used_directly_only_where_the_toolchain_has_it(tmp_path: Pat
     assert linker.direct_flags(paths.compiler, tmp_path, toolchain.host, paths.std_dylib_dir) == ()  # no rust-lld there
     # Flags that do not link are turned down by the trial link, not used.
     assert not linker._links_and_runs(paths.compiler, ("-C", "link-arg=-lno_such_library_anywhere"), paths.std_dylib_dir)
+
+
+def test_source_checks_read_what_the_asm_block_declares() -> None:
+    """`asm_declares` / `asm_omits` look at the block as written: options, operand kinds, clobber_abi."""
+    from asm_tutor.pack.model import CheckKind, InstructionCheck
+
+    exercise = PACK.exercises["times_nine"]
+    checks = (
+        InstructionCheck("says nomem", CheckKind.ASM_DECLARES, ("nomem",), "say nomem"),
+        InstructionCheck("uses a const", CheckKind.ASM_DECLARES, ("const",), "use a const operand"),
+        InstructionCheck("Intel syntax", CheckKind.ASM_OMITS, ("att_syntax",), "write Intel syntax"),
+        InstructionCheck("no pure", CheckKind.ASM_OMITS, ("pure", "clobber_abi"), "no pure here"),
+    )
+    result = grade(dataclasses.replace(exercise, checks=checks), exercise.solution(ARCH), use_cache=False)
+    by_name = {c.name: c for c in result.checks}
+    assert by_name["says nomem"].status is TestStatus.PASS and by_name["Intel syntax"].status is TestStatus.PASS
+    assert (by_name["uses a const"].status, by_name["uses a const"].message) == (TestStatus.FAIL, "use a const operand")
+    line = next(n for n, text in enumerate(exercise.solution(ARCH).splitlines(), 1) if "asm!(" in text)
+    assert by_name["no pure"].message == f"no pure here (The block at line {line} has pure.)"

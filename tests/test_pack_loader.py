@@ -173,6 +173,13 @@ def test_random_values_that_cannot_be_made_up_are_a_problem_not_silence(tmp_path
     assert "cannot be made up for `x: [u8; 4]`" in problem.message and "slices" in problem.message
 
 
+def test_a_source_check_for_something_no_block_declares_is_named(tmp_path: Path) -> None:
+    text = EXERCISE + '\n[[checks]]\nname = "const"\nkind = "asm_declares"\npatterns = ["constant"]\nmessage = "m"\n'
+    problem = only_problem(write_pack(tmp_path, **{"exercises/double/exercise.toml": text}))
+    assert (problem.field, problem.line) == ("checks[1].patterns", len(text.splitlines()) - 1)
+    assert "`constant` is not something an asm! block declares" in problem.message
+
+
 def test_missing_lesson_file(tmp_path: Path) -> None:
     problem = only_problem(write_pack(tmp_path, **{"lessons/intro.md": None}))
     assert (problem.file, problem.field) == ("pack.toml", "course[0].lesson")

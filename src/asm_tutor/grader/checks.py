@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from asm_tutor.grader.asm_blocks import AsmBlock, find_blocks
 from asm_tutor.grader.contract import LESSONS, BlockReport
 from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
 from asm_tutor.grader.processes import Job, Limits
 from asm_tutor.grader.result import CheckResult, TestStatus
 from asm_tutor.grader.sandbox import Confinement
-from asm_tutor.pack.model import CheckKind, Exercise, InstructionCheck, Lesson
+from asm_tutor.pack.model import SOURCE_KINDS, CheckKind, Exercise, InstructionCheck, Lesson
 
 CRATE = "asm_tutor_check"
 LEARNER_PREFIX = f"{CRATE}::learner::"
@@ -104,7 +105,8 @@ def evaluate(exercise: Exercise, arch: str, source: str, view: CodeView, promise
     results: list[CheckResult] = []
     if exercise.require_asm:
         results.append(_uses_asm(source, view))
-    results.extend(_check(check, view) for check in exercise.checks_for(arch))
+    results.extend(_source_check(check, source) if check.kind in SOURCE_KINDS else _check(check, view)
+                   for check in exercise.checks_for(arch))
     if promises:
         results.extend(_promises(promises, lessons))
     return results
@@ -155,6 +157,29 @@ def _uses_asm(source: str, view: CodeView) -> CheckResult:
 def _strip_comments(source: str) -> str:
     source = re.sub(r"/\*.*?\*/", " ", source, flags=re.S)
     return re.sub(r"//[^\n]*", " ", source)
+
+
+def _source_check(check: InstructionCheck, source: str) -> CheckResult:
+    """`asm_declares` / `asm_omits`: what the learner's asm! blocks say (options, operand kinds,
+    clobber_abi), read from the source as rustc reads it."""
+    blocks = find_blocks(source)
+    said = [(block, _declarations(block) & set(check.patterns)) for block in blocks]
+    if check.kind is CheckKind.ASM_DECLARES:
+        if any(found for _block, found in said):
+            return CheckResult(check.name, TestStatus.PASS)
+        if not blocks:
+            return CheckResult(check.name, TestStatus.FAIL, f"{check.message} (Your file has no asm! block yet.)")
+        return CheckResult(check.name, TestStatus.FAIL, check.message)
+    for block, found in said:
+        if found:
+            return CheckResult(check.name, TestStatus.FAIL,
+                               f"{check.message} (The block at line {block.line} has {', '.join(sorted(found))}.)")
+    return CheckResult(check.name, TestStatus.PASS)
+
+
+def _declarations(block: AsmBlock) -> set[str]:
+    return {*block.options, *(op.direction for op in block.operands),
+            *(["clobber_abi"] if block.clobber_abis else []), *(f'clobber_abi("{abi}")' for abi in block.clobber_abis)}
 
 
 def _check(check: InstructionCheck, view: CodeView) -> CheckResult:

@@ -18,7 +18,10 @@ from asm_tutor import memo
 from asm_tutor.pack.model import (
     ANY_ARCH,
     ARCHES,
+    ASM_DECLARATIONS,
+    CLOBBER_ABI_RE,
     FORMAT_VERSION,
+    SOURCE_KINDS,
     CheckKind,
     ContractSpec,
     CourseItem,
@@ -557,6 +560,13 @@ class _PackReader:
             message = table.get("message", str)
             arch = table.get("arch", str, default=None, check=_arch_problem)
             table.finish()
+            if kind in SOURCE_KINDS and patterns is not None:
+                unknown = [p for p in patterns if p not in ASM_DECLARATIONS and not CLOBBER_ABI_RE.fullmatch(p)]
+                if unknown:
+                    table.problem("patterns", f"`{unknown[0]}` is not something an asm! block declares; "
+                                              f"{kind} looks for an option, an operand kind or clobber_abi: "
+                                              f"{', '.join(ASM_DECLARATIONS)}, or clobber_abi(\"C\")")
+                    continue
             if name is None or kind is None or patterns is None or message is None:
                 continue
             checks.append(InstructionCheck(name=name, kind=CheckKind(kind), patterns=patterns, message=message, arch=arch))

@@ -6,6 +6,7 @@ and TUI read it. Nothing in a pack is ever executed by Python.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -35,6 +36,21 @@ class CheckKind(StrEnum):
     # No instruction matching a pattern in the learner's reachable code outside their
     # `asm!` blocks: the work must not be done by compiled Rust beside a token block.
     FORBID_OUTSIDE_ASM = "forbid_outside_asm"
+    # Checks on the source of the learner's `asm!` blocks (SOURCE_KINDS), their patterns
+    # taken from ASM_DECLARATIONS: some block declares one of them,
+    ASM_DECLARES = "asm_declares"
+    # or no block declares any.
+    ASM_OMITS = "asm_omits"
+
+
+SOURCE_KINDS = frozenset({CheckKind.ASM_DECLARES, CheckKind.ASM_OMITS})
+# What a source check can look for in a block: an option, an operand's kind, or clobber_abi
+# (any, or one ABI: `clobber_abi("C")`).
+ASM_OPTIONS = ("pure", "nomem", "readonly", "preserves_flags", "noreturn", "nostack", "att_syntax", "raw",
+               "may_unwind")
+ASM_OPERAND_KINDS = ("in", "out", "lateout", "inout", "inlateout", "const", "sym", "label")
+ASM_DECLARATIONS = (*ASM_OPTIONS, *ASM_OPERAND_KINDS, "clobber_abi")
+CLOBBER_ABI_RE = re.compile(r'clobber_abi\("([^"]+)"\)')
 
 
 class Difficulty(StrEnum):

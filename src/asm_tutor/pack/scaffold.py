@@ -211,6 +211,9 @@ expr = "double(double(5)) == 20"
 #        "asm_forbids" no instruction inside the learner's asm! blocks matches
 #        "forbid_call" no call to a function whose (demangled) name matches
 #        "forbid_outside_asm" no instruction matching a pattern outside the asm! blocks
+#        "asm_declares" some asm! block declares one of the patterns (read from the source):
+#                      an option ("nomem"), an operand kind ("const", "sym"), "clobber_abi"
+#        "asm_omits"   no asm! block declares any of them
 # patterns: lower-case mnemonics (Intel syntax on x86_64) or symbol names; globs.
 # arch: only on this architecture (default: all).
 [[checks]]
