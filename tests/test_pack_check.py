@@ -91,6 +91,18 @@ def test_a_function_that_leaves_its_buffer_unchanged_is_shown_what_it_left(capsy
     assert sum(t["name"].startswith("random") for t in tests) == 16 * 2  # both opt levels
 
 
+@pytest.mark.skipif(HOST != "x86_64", reason="the buffers pack is written for x86_64")
+def test_a_mistake_in_the_packs_helpers_is_blamed_on_them(tmp_path: Path) -> None:
+    copy = tmp_path / "buffers"
+    shutil.copytree(BUFFERS_PACK, copy)
+    helpers = copy / "shared" / "bits.rs"
+    helpers.write_text(helpers.read_text().replace("vec![1; n]", "vec![1; m]"))
+    (problem,) = check_pack(copy).problems
+    assert (problem.file, problem.field) == ("exercises/sum_u64/exercise.toml", "tests.helpers")
+    spec = (copy / "exercises" / "sum_u64" / "exercise.toml").read_text().splitlines()
+    assert spec[problem.line - 1].startswith("helpers =") and "cannot find value `m`" in problem.detail
+
+
 def test_a_lesson_block_that_passed_is_not_compiled_again_until_it_changes(tmp_path: Path) -> None:
     copy = tmp_path / "cours_fr"
     shutil.copytree(TEST_PACK, copy)

@@ -180,6 +180,16 @@ def test_a_source_check_for_something_no_block_declares_is_named(tmp_path: Path)
     assert "`constant` is not something an asm! block declares" in problem.message
 
 
+def test_helpers_are_read_from_inside_the_pack(tmp_path: Path) -> None:
+    with_helpers = EXERCISE.replace('random = 8', 'random = 8\nhelpers = "shared/h.rs"')
+    root = write_pack(tmp_path, **{"exercises/double/exercise.toml": with_helpers, "shared/h.rs": "fn two() -> u64 { 2 }\n"})
+    assert load_pack(root).exercises["double"].tests.helpers == "fn two() -> u64 { 2 }\n"
+    (root / "shared" / "h.rs").unlink()
+    problem = only_problem(root)
+    assert (problem.field, problem.line) == ("tests.helpers", with_helpers.splitlines().index('helpers = "shared/h.rs"') + 1)
+    assert "`shared/h.rs` does not exist" in problem.message
+
+
 def test_missing_lesson_file(tmp_path: Path) -> None:
     problem = only_problem(write_pack(tmp_path, **{"lessons/intro.md": None}))
     assert (problem.file, problem.field) == ("pack.toml", "course[0].lesson")

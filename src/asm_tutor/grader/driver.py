@@ -149,6 +149,9 @@ def generate(exercise: Exercise, arch: str) -> Driver:
     names = [p.name for p in sig.params]
     n = len(types)
     reference = spec.reference_for(arch)
+    # The pack's helpers, in the judge (for the reference, the expected values, the properties)
+    # and in the test program (where the properties run too).
+    helpers = f"{spec.helpers.rstrip()}\n{ORIGIN}tests.helpers\n" if spec.helpers.strip() else ""
     kinds = [ParamType.parse(t) for t in types]
     observed = observed_type(kinds, sig.returns)
     shape = observed_shape(names, kinds, sig.returns)
@@ -315,6 +318,7 @@ pub mod {DRIVER_MODULE} {{
         }}
     }}
 
+{helpers}
     pub fn run() {{ __main(); ::asm_tutor_rt::run(__TOTAL, &__case) }}
 }}
 """
@@ -332,7 +336,7 @@ const __NAME: &str = "{sig.name}";
 {edge_table}
 
 {reference_fn}
-
+{helpers}
 #[inline(never)]
 fn __expect(__i: usize, __a: &__Args, __e: __Obs) {{
     ::asm_tutor_rt::expect(__i, __NAME, &[{shown_args}], {_shown("__e", observed)})

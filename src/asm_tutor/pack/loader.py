@@ -481,6 +481,7 @@ class _PackReader:
         random = table.get("random", int, default=0,
                            check=lambda v: None if 0 <= v <= MAX_RANDOM_CASES else f"must be between 0 and {MAX_RANDOM_CASES}")
         seed = table.get("seed", int, default=None)
+        helpers = self.helpers(table)
         cases_raw = table.get("cases", list, default=[])
         properties = self.properties(table, table.get("properties", list, default=[]))
         table.finish()
@@ -510,7 +511,25 @@ class _PackReader:
         if function is not None:
             self.generated_values(table, function, random=bool(random), edge=bool(edge) and "edge" in table.data)
         return TestSpec(cases=tuple(cases), reference=reference, edge=bool(edge), random=random or 0,
-                        seed=seed, properties=properties)
+                        seed=seed, properties=properties, helpers=helpers)
+
+    def helpers(self, table: _Table) -> str:
+        """The Rust file `helpers` names (a path inside the pack), as text; "" without one."""
+        rel = table.get("helpers", str, default=None)
+        if rel is None:
+            return ""
+        path = self.confined(rel, table, "helpers")
+        if path is None:
+            return ""
+        self.inputs.append(path)
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            message, line = _not_utf8(path, err)
+            self.problem(self.rel(path), "", message, line)
+        except OSError:
+            table.problem("helpers", f"`{rel}` does not exist (a path from the pack folder, e.g. `shared/helpers.rs`)")
+        return ""
 
     @staticmethod
     def generated_values(table: _Table, function: Signature, *, random: bool, edge: bool) -> None:

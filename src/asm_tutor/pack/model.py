@@ -112,6 +112,9 @@ class TestSpec:
     random: int
     seed: int | None
     properties: tuple[Property, ...] = ()
+    # Rust items (functions, consts) the reference, the expected values and the properties may
+    # call: the text of the pack file `[tests] helpers` names, or "".
+    helpers: str = ""
 
     def properties_for(self, arch: str) -> tuple[Property, ...]:
         return tuple(p for p in self.properties if p.applies_to(arch))
