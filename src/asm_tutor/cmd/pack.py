@@ -1,6 +1,6 @@
-"""`asm-tutor pack new|check|install|list`: write, check and hand out a course.
+"""`asm-tutor pack new|check|install|export|list`: write, check and hand out a course.
 
-The work is done headlessly in `asm_tutor.pack.scaffold`, `.check` and `.registry`;
+The work is done headlessly in `asm_tutor.pack.scaffold`, `.check`, `.registry` and `.export`;
 this module parses arguments and renders with Rich.
 """
 
@@ -46,12 +46,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     install.add_argument("--check", action="store_true",
                          help="run `pack check` first and install only if it passes")
 
+    export = actions.add_parser("export", help="copy a pack for learners, leaving the reference solutions out")
+    export.add_argument("dir", metavar="DIR", help="the pack folder or installed pack id")
+    export.add_argument("dest", metavar="DEST", help="a new or empty folder for the hand-out")
+
     lst = actions.add_parser("list", help="the built-in course and the installed packs")
     lst.add_argument("--json", action="store_true", help="print the list as JSON")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    return {"new": _new, "check": _check, "install": _install, "list": _list}[args.pack_command](args, ctx)
+    return {"new": _new, "check": _check, "install": _install, "export": _export,
+            "list": _list}[args.pack_command](args, ctx)
 
 
 # -- new -------------------------------------------------------------------------------------
@@ -226,6 +231,28 @@ def _install(args: argparse.Namespace, ctx: Context) -> int:
     for skipped in result.skipped:
         console.print(f"  [yellow]not copied:[/] {skipped}", soft_wrap=True)
     console.print(f"Open it with `asm-tutor --pack {info.id}`.")
+    return 0
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def _export(args: argparse.Namespace, ctx: Context) -> int:
+    from asm_tutor.pack.export import export_handout
+    from asm_tutor.pack.locate import resolve_pack_dir
+    from asm_tutor.report import stdout
+
+    result = export_handout(resolve_pack_dir(args.dir), Path(args.dest))
+    console = stdout()
+    console.print(f"[bold green]Exported a hand-out[/] to {result.dest} ({result.files} files); "
+                  f"left out {len(result.left_out)} reference solution(s):", soft_wrap=True)
+    for path in result.left_out:
+        console.print(f"  {path}")
+    for skipped in result.skipped:
+        console.print(f"  [yellow]not copied:[/] {skipped}", soft_wrap=True)
+    console.print(f"It grades as your copy does. Learners open it with `asm-tutor --pack {result.dest}` "
+                  f"(or `asm-tutor pack install {result.dest}` first); keep the full pack for yourself.",
+                  soft_wrap=True)
     return 0
 
 

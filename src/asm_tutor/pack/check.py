@@ -202,13 +202,18 @@ class _Checker:
     def exercise_on_host(self, exercise: Exercise, arch: str) -> list[Finding]:
         """The hidden tests build, then the solution and the starter are graded against them."""
         tests = self.hidden_tests(exercise, arch)
-        if tests.outcome is Outcome.FAIL:
-            skipped = [Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch), Outcome.SKIPPED,
-                               "not graded: the hidden tests do not build (above)",
-                               file=self.rel(exercise.source_path(kind, arch)), arch=arch)
-                       for kind, aspect in (("solution", Aspect.SOLUTION), ("starter", Aspect.STARTER))]
-            return [tests, *skipped]
-        return [tests, self.grade(exercise, "solution", arch), self.grade(exercise, "starter", arch)]
+        rows = [tests]
+        for kind, aspect in (("solution", Aspect.SOLUTION), ("starter", Aspect.STARTER)):
+            if kind == "solution" and not self.pack.solutions:
+                why, file = "a hand-out: the reference solutions are left out (`solutions = false`)", None
+            elif tests.outcome is Outcome.FAIL:
+                why, file = "not graded: the hidden tests do not build (above)", self.rel(exercise.source_path(kind, arch))
+            else:
+                rows.append(self.grade(exercise, kind, arch))
+                continue
+            rows.append(Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch), Outcome.SKIPPED,
+                                why, file=file, arch=arch))
+        return rows
 
     def hidden_tests(self, exercise: Exercise, arch: str) -> Finding:
         from asm_tutor.grader.engine import hidden_tests_problem
@@ -528,7 +533,7 @@ def check_pack(
             rows.append(report_done([checker.hints(exercise)]))
             if toolchain.arch in exercise.arch:
                 rows.append(pool.submit(_then, report_done, checker.exercise_on_host, exercise, toolchain.arch))
-            for kind in ("solution", "starter"):
+            for kind in ("solution", "starter") if pack.solutions else ("starter",):
                 for arch in exercise.arch:
                     if arch != toolchain.arch:
                         why = f"for {arch}; this host is {toolchain.arch}"

@@ -228,6 +228,7 @@ class _PackReader:
         # (exercise table, lesson id): checked once every lesson is known.
         self.lesson_refs: list[tuple[_Table, str]] = []
         self.inputs: list[Path] = [root / MANIFEST]  # files and folders the pack was read from
+        self.solutions = True  # the manifest's `solutions`
 
     def rel(self, path: Path) -> str:
         try:
@@ -285,6 +286,8 @@ class _PackReader:
         description = top.get("description", str, default="")
         edition = top.get("edition", str, default="2021",
                           check=lambda v: None if v in EDITIONS else f"must be one of {', '.join(EDITIONS)}")
+        # false in a hand-out (`pack export`): the reference solutions are left out.
+        self.solutions = top.get("solutions", bool, default=True)
         course_raw = top.get("course", list)
         top.finish()
 
@@ -321,7 +324,7 @@ class _PackReader:
         return Pack(
             root=self.root, manifest_path=manifest.path, id=pack_id, title=title, version=version,
             format=fmt, description=description, edition=edition, course=tuple(course),
-            lessons=lessons, exercises=exercises,
+            lessons=lessons, exercises=exercises, solutions=self.solutions,
         )
 
     def course_entry(self, manifest: _Source, entry: Any, index: int) -> tuple[ItemKind, str, _Table] | None:
@@ -418,7 +421,7 @@ class _PackReader:
         error_hints = self.error_hints(source, top.get("error_hints", list, default=[]))
         contract = self.contract(top.sub("contract", required=False))
         top.finish()
-        for kind in ("starter", "solution"):
+        for kind in ("starter", "solution") if self.solutions else ("starter",):
             for arch in arches or ():
                 candidate = folder / arch / f"{kind}.rs"
                 path = candidate if candidate.is_file() else folder / f"{kind}.rs"
@@ -481,7 +484,7 @@ class _PackReader:
         random = table.get("random", int, default=0,
                            check=lambda v: None if 0 <= v <= MAX_RANDOM_CASES else f"must be between 0 and {MAX_RANDOM_CASES}")
         seed = table.get("seed", int, default=None)
-        helpers = self.helpers(table)
+        helpers, helpers_path = self.helpers(table)
         cases_raw = table.get("cases", list, default=[])
         properties = self.properties(table, table.get("properties", list, default=[]))
         table.finish()
@@ -511,25 +514,25 @@ class _PackReader:
         if function is not None:
             self.generated_values(table, function, random=bool(random), edge=bool(edge) and "edge" in table.data)
         return TestSpec(cases=tuple(cases), reference=reference, edge=bool(edge), random=random or 0,
-                        seed=seed, properties=properties, helpers=helpers)
+                        seed=seed, properties=properties, helpers=helpers,
+                        helpers_path=helpers_path)
 
-    def helpers(self, table: _Table) -> str:
-        """The Rust file `helpers` names (a path inside the pack), as text; "" without one."""
+    def helpers(self, table: _Table) -> tuple[str, Path | None]:
+        """The Rust file `helpers` names (a path inside the pack): its text and path; ("", None)
+        without one."""
         rel = table.get("helpers", str, default=None)
-        if rel is None:
-            return ""
-        path = self.confined(rel, table, "helpers")
+        path = None if rel is None else self.confined(rel, table, "helpers")
         if path is None:
-            return ""
+            return "", None
         self.inputs.append(path)
         try:
-            return path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8"), path
         except UnicodeDecodeError as err:
             message, line = _not_utf8(path, err)
             self.problem(self.rel(path), "", message, line)
         except OSError:
             table.problem("helpers", f"`{rel}` does not exist (a path from the pack folder, e.g. `shared/helpers.rs`)")
-        return ""
+        return "", None
 
     @staticmethod
     def generated_values(table: _Table, function: Signature, *, random: bool, edge: bool) -> None:

@@ -115,6 +115,7 @@ class TestSpec:
     # Rust items (functions, consts) the reference, the expected values and the properties may
     # call: the text of the pack file `[tests] helpers` names, or "".
     helpers: str = ""
+    helpers_path: Path | None = None
 
     def properties_for(self, arch: str) -> tuple[Property, ...]:
         return tuple(p for p in self.properties if p.applies_to(arch))
@@ -227,6 +228,7 @@ class Pack:
     course: tuple[CourseItem, ...]
     lessons: dict[str, Lesson] = field(default_factory=dict)
     exercises: dict[str, Exercise] = field(default_factory=dict)
+    solutions: bool = True  # False: a hand-out (`pack export`), the reference solutions left out
 
     def exercises_for_lesson(self, lesson_id: str) -> list[Exercise]:
         """The exercises that practise a lesson, in course order."""

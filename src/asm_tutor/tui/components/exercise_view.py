@@ -83,7 +83,7 @@ class ExerciseView(Vertical):
             with TabPane("Results", id="tab-results"):
                 yield ResultsPanel(id="results")
             with TabPane("Hints", id="tab-hints"):
-                yield HintsPanel(id="hints")
+                yield HintsPanel(solutions=self.pack.solutions, id="hints")
             with TabPane("Assembly", id="tab-assembly"):
                 yield AssemblyView(id="assembly")
 
@@ -244,7 +244,7 @@ class ExerciseView(Vertical):
             if result.passed:
                 self.passed = True
                 self.update_title()
-            self.results.show_result(result, can_compare=result.passed)
+            self.results.show_result(result, can_compare=result.passed and self.pack.solutions)
             self._place_index = -1
             self.query_one(AssemblyView).show(result.assembly)
             self.post_message(self.Checked(self.exercise, self._checked_source, result))

@@ -8,10 +8,11 @@ from textual.widgets import Markdown
 
 
 class HintsPanel(VerticalScroll):
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, solutions: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
         self.hints: tuple[str, ...] = ()
         self.revealed = 0
+        self.solutions = solutions  # False in a hand-out: there is no reference solution to show
 
     def compose(self) -> ComposeResult:
         yield Markdown(id="hints-text")
@@ -42,6 +43,8 @@ class HintsPanel(VerticalScroll):
             if self.revealed < total:
                 parts.append(f"*F2 reveals hint {self.revealed + 1} of {total}.*")
             else:
-                parts.append("*That was the last hint. F4 shows the reference solution.*")
+                parts.append("*That was the last hint. F4 shows the reference solution.*" if self.solutions else
+                             "*That was the last hint. This copy of the course has no reference solutions: "
+                             "ask your instructor.*")
             text = "\n\n".join(parts)
         self.query_one(Markdown).update(text)

@@ -285,6 +285,10 @@ class CourseScreen(Screen[None]):
         exercise = view.exercise
         if exercise is None:
             return
+        if not self.pack.solutions:
+            self.notify("This copy of the course was handed out without its reference solutions; "
+                        "your instructor has them.", title="No solution here")
+            return
         record = self._record(exercise.id)
         if view.passed or record.passed or record.solution_viewed:
             self._show_solution(exercise)
