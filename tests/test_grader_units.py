@@ -224,3 +224,22 @@ def test_crashes_are_explained_in_plain_words(signum: int, words: str) -> None:
 def test_stack_overflow_is_recognised_from_rusts_message() -> None:
     text = describe_signal(signal.SIGABRT, b"\nthread 'main' has overflowed its stack\nfatal runtime error")
     assert "overflowed the stack" in text
+
+
+def test_the_signed_compare_advice_is_for_selections_only() -> None:
+    from asm_tutor.grader.advice import SIGNED_COMPARE, signed_compare
+    from asm_tutor.grader.result import TestResult, TestStatus
+    from asm_tutor.pack.model import Param
+
+    params = (Param("a", "u64"), Param("b", "u64"))
+    top = str(1 << 63)
+
+    def case(status: TestStatus, call: str, expected: str) -> TestResult:
+        return TestResult("c", status, "", call, expected, "", 0)
+
+    small = case(TestStatus.PASS, "f(17, 42)", "42")
+    # max_u64 with cmovl: only cases with a top bit set fail, and the answer is an argument.
+    assert signed_compare([small, case(TestStatus.FAIL, f"f({top}, 1)", top)], params) == SIGNED_COMPARE
+    # add_overflows missing its carry: the same inputs fail, but the answer is a bool.
+    assert signed_compare([case(TestStatus.PASS, "f(40, 2)", "false"),
+                           case(TestStatus.FAIL, f"f({top}, {top})", "true")], params) == ""

@@ -38,7 +38,14 @@ def signed_compare(tests: list[TestResult], params: tuple[Param, ...]) -> str:
             return None
         return any(b is not None and value >> (b - 1) & 1 for value, b in zip(args, bits, strict=True))
 
-    if all(top_bit(t) is True for t in failing) and any(top_bit(t) is False for t in passing):
+    def picks_an_argument(test: TestResult) -> bool:
+        """The right answer is one of the arguments: a selection (max, min, clamp), where a signed
+        comparison is the likely mistake; not, say, an overflow test that returns a bool."""
+        args = _integers(test.input)
+        return args is not None and test.expected.strip().isdigit() and int(test.expected) in args
+
+    if (all(top_bit(t) is True for t in failing) and any(top_bit(t) is False for t in passing)
+            and all(picks_an_argument(t) for t in failing)):
         return SIGNED_COMPARE
     return ""
 
