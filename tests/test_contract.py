@@ -200,3 +200,13 @@ def test_a_crash_beside_an_unrestored_reserved_register_is_explained() -> None:
     quiet = TestResult("example 1", TestStatus.ERROR, "It crashed with SIGSEGV.")
     explain_crashes([quiet], [CheckResult("asm! keeps its promises", TestStatus.PASS)])
     assert quiet.message == "It crashed with SIGSEGV."
+
+
+@x86_only
+def test_flags_read_in_a_block_that_did_not_set_them_break_a_promise() -> None:
+    """Flags never carry into a block: `setc` in the block after the `add` reads what the compiler
+    left. Two adjacent blocks are also told apart (each is checked, not skipped)."""
+    result = run("flags_across_blocks.rs", "add_overflows")
+    message = failed(result)["promise: flags are set in the block that reads them"]
+    assert "(your `setc {carry}`) reads the flags before any instruction of this block sets them" in message
+    assert "See the lesson “Flags and condition codes”, section “Flags are not operands”." in message

@@ -8,6 +8,8 @@ each instruction's implicit register reads and writes, its flag effects and its
 memory operands. Then:
 
 - `preserves_flags`: no instruction writes the flags;
+- flags are not inputs: no instruction tests a flag before one of the same block set
+  it (straight-line order; DF aside, which every block starts with clear);
 - `nomem`: none touches memory (the stack included); `readonly`: none writes it;
 - `nostack`: no push, pop, call or return, no change to the stack pointer, no use
   of the memory below it (the red zone);
@@ -48,6 +50,7 @@ LESSONS = {
     "reserved": ("clobbers", "Registers LLVM reserves"),
     "input": ("operands", "in and out"),
     "lateout": ("pitfalls", "out versus lateout"),
+    "flags": ("flags", "Flags are not operands"),
 }
 
 
@@ -110,7 +113,14 @@ def _check_block(isa: Isa, report: BlockReport, instructions: list[Instruction])
     report.registers = {name: sorted(regs)[0] for name, regs in uses.registers.items() if len(regs) == 1}
     breach = functools.partial(_breach, report, block.line)
     options = block.options
+    flags_set = False  # by an instruction of this block, before the one at hand
     for d in decoded:
+        if d.flags_read and not flags_set:
+            breach("flags are set in the block that reads them", "flags", d,
+                   f"{d.shown} reads the flags before any instruction of this block sets them, but flags never "
+                   "carry into a block: the compiler may change them between blocks (or between your Rust "
+                   "code and the block). Set them in the same block, just before (`cmp`, `add`, `test`).")
+        flags_set |= d.flags_written or d.call
         if "preserves_flags" in options and (d.flags_written or d.call):
             why = "calls a function, which need not keep them" if d.call and not d.flags_written else "writes them"
             breach("options(preserves_flags)", "options", d, f"the block must leave the flags as it found them, but "

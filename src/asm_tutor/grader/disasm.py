@@ -22,6 +22,7 @@ _PREFIXES = frozenset({"lock", "rep", "repe", "repz", "repne", "repnz", "notrack
 _APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
 _APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
 # Above this many cells (`.s` items × object instructions) the exact alignment would be slow.
+_REGION_SLACK = 8  # how many more instructions than its lines a region may assemble to
 MAX_ALIGN_CELLS = 400_000
 
 
@@ -231,6 +232,8 @@ class TextItem:
     """One line of a function in the `.s`: an instruction, or a whole asm! region."""
 
     mnemonic: str | None  # None: an asm! region (its text may hide what it assembles to)
+    # A region's instruction lines, when its text shows them (directives such as `.byte` hide them).
+    region: tuple[str, ...] = ()
 
 
 def asm_items(text: str, symbol: str) -> list[TextItem] | None:
@@ -245,15 +248,22 @@ def asm_items(text: str, symbol: str) -> list[TextItem] | None:
     ends = [e for e in (text.find("\n.Lfunc_end", start), text.find(".cfi_endproc", start)) if e >= 0]
     body = text[start:min(ends)] if ends else text[start:]
     items: list[TextItem] = []
-    in_region = False
+    region: list[str] | None = None  # the open region's instruction lines
+    hidden = False  # the open region has a directive that may emit instructions
     for raw in body.splitlines():
         line = raw.strip()
-        if in_region:
-            in_region = not line.startswith(_APP_END)
+        instruction = line and not line.startswith((".", "#", "//", ";")) and not line.endswith(":")
+        if region is not None:
+            if line.startswith(_APP_END):
+                items.append(TextItem(None, () if hidden else tuple(region)))
+                region = None
+            elif instruction:
+                region.extend(base_mnemonic(part.split("#")[0]) for part in line.split(";") if part.strip())
+            elif line.startswith(".") and not line.startswith((".p2align", ".cfi", ".loc", ".file")):
+                hidden = True
         elif line.startswith(_APP_BEGIN):
-            in_region = True
-            items.append(TextItem(None))
-        elif line and not line.startswith((".", "#", "//", ";")) and not line.endswith(":"):
+            region, hidden = [], False
+        elif instruction:
             items.append(TextItem(base_mnemonic(line.split("#")[0])))
     return items
 
@@ -284,7 +294,15 @@ def align(function: Function, items: list[TextItem]) -> bool:
         item = items[i]
         best, best_at = inf, m
         for j in range(m, -1, -1):
-            if item.mnemonic is None:
+            if item.mnemonic is None and item.region:
+                # A region whose instructions the text shows takes about that many: each one
+                # more or fewer, and each mnemonic that differs, costs one. (Without this two
+                # adjacent blocks could share out their instructions any way at all.)
+                cost[i][j], take[i][j] = min(
+                    (cost[i + 1][j + k] + abs(k - len(item.region))
+                     + sum(not _same(a, b.mnemonic) for a, b in zip(item.region, insns[j:j + k], strict=False)), k)
+                    for k in range(0, min(m - j, len(item.region) + _REGION_SLACK) + 1))
+            elif item.mnemonic is None:
                 # A region takes the instructions insns[j:j+k], k >= 0: the best suffix,
                 # the shortest region on a tie (scanning down, `<=` moves to smaller j+k).
                 if cost[i + 1][j] <= best:

@@ -44,6 +44,7 @@ class Decoded:
     stack: bool  # pushes, pops, calls, returns, moves the stack pointer, or uses memory below it
     call: bool
     operands: list[Op]
+    flags_read: bool = False  # a condition is tested (setcc, cmovcc, jcc, adc; csel, b.cond, adcs)
     line: str = ""  # the template line it came from, when the pairing found it
 
     @property
@@ -104,7 +105,7 @@ class Isa:
 
 def _stored(d: Decoded) -> dict[str, Any]:
     return {"text": d.text, "mnemonic": d.mnemonic, "reads": sorted(d.reads), "writes": sorted(d.writes),
-            "flags": d.flags_written, "memory_read": d.memory_read, "memory_write": d.memory_write,
+            "flags": d.flags_written, "flags_read": d.flags_read, "memory_read": d.memory_read, "memory_write": d.memory_write,
             "stack": d.stack, "call": d.call,
             "operands": [[op.kind, sorted(op.registers), op.access, op.whole] for op in d.operands]}
 
@@ -113,7 +114,7 @@ def _loaded(entry: dict[str, Any]) -> Decoded:
     operands = [Op(str(kind), frozenset(regs), int(access), bool(whole)) for kind, regs, access, whole in entry["operands"]]
     return Decoded(str(entry["text"]), str(entry["mnemonic"]), set(entry["reads"]), set(entry["writes"]),
                    bool(entry["flags"]), bool(entry["memory_read"]), bool(entry["memory_write"]), bool(entry["stack"]),
-                   bool(entry["call"]), operands)
+                   bool(entry["call"]), operands, bool(entry["flags_read"]))
 
 
 # -- x86_64 ---------------------------------------------------------------------------------------
@@ -169,6 +170,7 @@ class X86(Isa):
         reads = {self.full(insn.reg_name(r)) for r in read}
         writes = {self.full(insn.reg_name(r)) for r in write} | _X86_EXTRA_WRITES.get(insn.mnemonic, set())
         flags = "rflags" in writes or bool(insn.eflags & _x86_flag_writes())
+        flags_read = bool(insn.eflags & _x86_flag_reads())
         operands: list[Op] = []
         memory_read = memory_write = below_sp = False
         for op in insn.operands:
@@ -191,7 +193,7 @@ class X86(Isa):
         reads -= {"rflags", "rip", "eflags"}
         return Decoded(f"{insn.mnemonic} {insn.op_str}".strip(), insn.mnemonic, reads, writes, flags,
                         memory_read or (stack and insn.mnemonic != "pop"), memory_write or insn.mnemonic in ("push", "call"),
-                        stack, call, operands)
+                        stack, call, operands, flags_read)
 
 
 @functools.cache
@@ -201,6 +203,19 @@ def _x86_flag_writes() -> int:
     mask = 0
     for name in dir(x86):
         if name.startswith("X86_EFLAGS_") and not name.startswith("X86_EFLAGS_TEST_"):
+            mask |= getattr(x86, name)
+    return mask
+
+
+@functools.cache
+def _x86_flag_reads() -> int:
+    """The flags an instruction tests, DF left out: it is clear at the start of every asm! block
+    (a string instruction may rely on it)."""
+    from capstone import x86
+
+    mask = 0
+    for name in dir(x86):
+        if name.startswith("X86_EFLAGS_TEST_") and name != "X86_EFLAGS_TEST_DF":
             mask |= getattr(x86, name)
     return mask
 
@@ -258,6 +273,7 @@ class A64(Isa):
         if insn.mnemonic == "svc":
             writes = {"x0"}  # the kernel answers in x0; capstone says lr
         flags = "nzcv" in writes or bool(insn.update_flags)
+        flags_read = "nzcv" in reads or insn.cc not in (arm64.ARM64_CC_INVALID, arm64.ARM64_CC_AL, arm64.ARM64_CC_NV)
         operands: list[Op] = []
         memory_read = memory_write = below_sp = False
         for op in insn.operands:
@@ -277,7 +293,7 @@ class A64(Isa):
         writes -= {"nzcv", "pc", "xzr", "wzr"}
         reads -= {"nzcv", "pc", "xzr", "wzr"}
         return Decoded(f"{insn.mnemonic} {insn.op_str}".strip(), insn.mnemonic, reads, writes, flags,
-                        memory_read, memory_write, stack, call, operands)
+                        memory_read, memory_write, stack, call, operands, flags_read)
 
 
     @functools.cached_property
