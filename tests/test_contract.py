@@ -34,7 +34,7 @@ def run(fixture: str, exercise_id: str | None = None, **changes: object) -> Grad
     if changes:
         exercise = dataclasses.replace(exercise, **changes)  # type: ignore[arg-type]
     if fixture in CALL_WITH:
-        source = exercise.solution("x86_64").replace('clobber_abi("C"),', f'clobber_abi("C"), options({CALL_WITH[fixture]}),')
+        source = exercise.solution("x86_64").replace('clobber_abi("sysv64"),', f'clobber_abi("sysv64"), options({CALL_WITH[fixture]}),')
     else:
         source = (FIXTURES / fixture).read_text(encoding="utf-8").replace("{HOST_VENDOR}", _vendor())
     return grade(exercise, source, use_cache=False, seed=SEED, lessons=PACK.lessons)

