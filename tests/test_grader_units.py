@@ -243,3 +243,16 @@ def test_the_signed_compare_advice_is_for_selections_only() -> None:
     # add_overflows missing its carry: the same inputs fail, but the answer is a bool.
     assert signed_compare([case(TestStatus.PASS, "f(40, 2)", "false"),
                            case(TestStatus.FAIL, f"f({top}, {top})", "true")], params) == ""
+
+
+def test_an_illegal_instruction_crash_is_explained_when_the_block_holds_undecodable_bytes() -> None:
+    from asm_tutor.grader.advice import explain_crashes
+    from asm_tutor.grader.checks import UNDECODABLE
+    from asm_tutor.grader.result import TestResult, TestStatus
+
+    crash = "It crashed with SIGILL: the CPU met an illegal instruction."
+    tests = [TestResult("a", TestStatus.ERROR, crash, "f(1)", "2", "", 0)]
+    explain_crashes(tests, [], undecodable=False)
+    assert tests[0].message == crash
+    explain_crashes(tests, [], undecodable=True)
+    assert tests[0].message == f"{crash} {UNDECODABLE}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from asm_tutor.grader.checks import PROMISE
+from asm_tutor.grader.checks import PROMISE, UNDECODABLE
 from asm_tutor.grader.param_types import UNSIGNED
 from asm_tutor.grader.result import CheckResult, TestResult, TestStatus
 from asm_tutor.pack.model import Param
@@ -61,10 +61,14 @@ def _integers(call: str) -> list[int] | None:
         return None
 
 
-def explain_crashes(tests: list[TestResult], checks: list[CheckResult]) -> None:
-    """A crash beside a reserved register the block does not restore: say that is why."""
-    if not any(c.status is TestStatus.FAIL and c.name == f"{PROMISE}: reserved registers" for c in checks):
-        return
+def explain_crashes(tests: list[TestResult], checks: list[CheckResult], undecodable: bool) -> None:
+    """Say why a crash happened when the code shows it: a reserved register the block does not
+    restore (SIGSEGV), or bytes in the block that are no instruction this disassembler knows (SIGILL)."""
+    reserved = any(c.status is TestStatus.FAIL and c.name == f"{PROMISE}: reserved registers" for c in checks)
     for test in tests:
-        if test.status is TestStatus.ERROR and "SIGSEGV" in test.message:
+        if test.status is not TestStatus.ERROR:
+            continue
+        if reserved and "SIGSEGV" in test.message:
             test.message = f"{test.message} {RESERVED_CRASH}"
+        elif undecodable and "SIGILL" in test.message:
+            test.message = f"{test.message} {UNDECODABLE}"

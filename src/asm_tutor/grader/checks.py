@@ -67,12 +67,23 @@ def short(name: str) -> str:
     return name.replace(LEARNER_PREFIX, "")
 
 
+UNDECODABLE = ("Your asm! block assembled to bytes the disassembler cannot read (`(bad)` in the Assembly "
+               "tab): the assembler took a line as an instruction from a newer extension than this CPU runs. "
+               "LLVM reads some forms, such as `shl rax, rcx`, as Intel APX instructions; check the "
+               "operands the instruction really takes.")
+
+
 @dataclass
 class CodeView:
     """The learner's code reachable from the required function, with asm! instructions marked."""
 
     functions: list[Function]  # required function first
     has_asm_region: bool  # some reachable learner function contains an asm! block
+
+    @property
+    def undecodable_asm(self) -> bool:
+        """Bytes in an asm! block that objdump shows as `(bad)`: no instruction it (or the CPU) knows."""
+        return any(insn.in_asm and insn.mnemonic == "(bad)" for f in self.functions for insn in f.instructions)
 
 
 def analyse(objdump_text: str, asm_text: str, required: str) -> CodeView | None:
@@ -216,6 +227,8 @@ def _missing_from_asm(check: InstructionCheck, view: CodeView) -> str:
     wanted = " or ".join(f"`{p}`" for p in check.patterns)
     if not view.has_asm_region:
         return f"Your function runs no asm! block yet: write one, with {wanted} in it."
+    if view.undecodable_asm:
+        return f"{check.message} ({UNDECODABLE})"
     ran = sorted({insn.mnemonic for f in view.functions for insn in f.instructions if insn.in_asm})
     return f"{check.message} (Your asm! block runs {', '.join(f'`{m}`' for m in ran) or 'no instruction'}.)"
 
