@@ -1,0 +1,20 @@
+use std::arch::asm;
+
+/// Return `x << (n % 64)`, shifted in an `asm!` block.
+fn shift_left(mut x: u64, n: u32) -> u64 {
+    // SAFETY: one register changed (`x`, declared inout); no memory, no stack.
+    // `shl` changes the flags, so no `preserves_flags`.
+    unsafe {
+        asm!(
+            "/* shift {x} left by {n} */",
+            x = inout(reg) x,
+            n = in(reg) n as u64,
+            options(pure, nomem, nostack),
+        );
+    }
+    x
+}
+
+fn main() {
+    println!("shift_left(1, 4) = {}", shift_left(1, 4));
+}
