@@ -195,10 +195,10 @@ def test_a_crash_beside_an_unrestored_reserved_register_is_explained() -> None:
 
     crash = TestResult("example 1", TestStatus.ERROR, "It crashed with SIGSEGV: it touched memory it must not.")
     wrong = TestResult("example 2", TestStatus.FAIL, "Wrong answer.")
-    explain_crashes([crash, wrong], [CheckResult("promise: reserved registers", TestStatus.FAIL, "...")])
+    explain_crashes([crash, wrong], [CheckResult("promise: reserved registers", TestStatus.FAIL, "...")], undecodable=False)
     assert crash.message.endswith(RESERVED_CRASH) and wrong.message == "Wrong answer."
     quiet = TestResult("example 1", TestStatus.ERROR, "It crashed with SIGSEGV.")
-    explain_crashes([quiet], [CheckResult("asm! keeps its promises", TestStatus.PASS)])
+    explain_crashes([quiet], [CheckResult("asm! keeps its promises", TestStatus.PASS)], undecodable=False)
     assert quiet.message == "It crashed with SIGSEGV."
 
 
