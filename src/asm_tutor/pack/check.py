@@ -235,8 +235,7 @@ class _Checker:
 
     def field_line(self, exercise: Exercise, field_: str) -> int | None:
         """The line of a `tests` field such as `tests.cases[2]` (the case's own line when it has one)."""
-        name, _, rest = field_.removeprefix("tests.").partition("[")
-        index = int(rest.rstrip("]")) if rest else 0
+        name, index = _tests_field(field_)
         if name == "properties":
             return self.spec_line(exercise, "expr", "tests.properties", index)
         line = self.spec_line(exercise, name, "tests") or self.spec_line(exercise, None, f"tests.{name}")
@@ -450,11 +449,16 @@ def _then(done: Callable[[list[Finding]], list[Finding]], work: Callable[..., Fi
     return done(found if isinstance(found, list) else [found])
 
 
+def _tests_field(field_: str) -> tuple[str, int]:
+    """`tests.cases[2]` as ("cases", 2); `tests.reference` as ("reference", 0)."""
+    name, _, rest = field_.removeprefix("tests.").partition("[")
+    return name, int(rest.rstrip("]")) if rest else 0
+
+
 def _field_code(exercise: Exercise, field_: str, arch: str) -> str:
     """The pack's own code at a `tests` field, to quote beside its compile error."""
     spec = exercise.tests
-    name, _, rest = field_.removeprefix("tests.").partition("[")
-    index = int(rest.rstrip("]")) if rest else 0
+    name, index = _tests_field(field_)
     if name == "reference":
         return spec.reference_for(arch) or ""
     if name == "properties" and index < len(spec.properties):
