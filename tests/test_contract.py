@@ -11,7 +11,7 @@ import pytest
 
 from asm_tutor.grader.asm_blocks import find_blocks
 from asm_tutor.grader.contract import check as check_blocks
-from asm_tutor.grader.disasm import Function, Instruction
+from asm_tutor.grader.disasm import Function, Instruction, ObjectCode, align, asm_items
 from asm_tutor.grader.engine import grade, host_arch
 from asm_tutor.grader.result import GradeResult, Status, TestStatus
 from asm_tutor.pack.loader import load_pack
@@ -157,7 +157,7 @@ def test_each_contract_check_can_be_switched_off_by_the_pack() -> None:
 A64 = {  # instruction → its encoding, little-endian
     "cmp x0, x1": "1f0001eb", "csel x2, x0, x1, hs": "0220819a", "adds x0, x0, #1": "000400b1",
     "str x1, [x0]": "010000f9", "mrs x3, cntvct_el0": "43e03bd5", "mov x19, x0": "f30300aa",
-    "mov x0, x19": "e00313aa", "add x2, x0, x1, lsl #3": "020c018b",
+    "mov x0, x19": "e00313aa", "add x2, x0, x1, lsl #3": "020c018b", "bl helper": "00000094",
 }
 
 
@@ -182,11 +182,35 @@ def test_aarch64_max_with_cmp_and_csel_keeps_its_promises() -> None:
     ('"mrs {c}, cntvct_el0"', "options(pure, nomem)", ["mrs x3, cntvct_el0"], "options(pure)"),
     ('"mov x19, {a}", "mov {a}, x19"', "options(nomem)", ["mov x19, x0", "mov x0, x19"], "reserved registers"),
     ('"add {b}, {a}, {a}, lsl #3"', "", ["add x2, x0, x1, lsl #3"], "in"),
+    ('"bl {f}"', "options(nostack)", ["bl helper"], "options(nostack)"),
 ])
 def test_aarch64_broken_promises(template: str, options: str, instructions: list[str], promise: str) -> None:
     source = (f"fn f(a: u64, b: u64) {{ unsafe {{ std::arch::asm!({template}, a = inout(reg) a => _, "
               f"b = in(reg) b, c = out(reg) _, {options}) }} }}")
     assert promise in a64_report(source, instructions)
+
+
+def test_aarch64_objdump_output_is_read_word_by_word() -> None:
+    # GNU objdump shows AArch64 code as one 32-bit word per instruction (`eb01001f`), not byte by byte
+    # as on x86. Captured with aarch64-linux-gnu-objdump -d -r from a no_core crate (aarch64_o0.rs)
+    # built for aarch64-unknown-linux-gnu at -O0.
+    grader = Path(__file__).parent / "fixtures" / "grader"
+    code = ObjectCode((grader / "aarch64_o0.objdump").read_text())
+    asm_text = (grader / "aarch64_o0.s").read_text()
+    functions = []
+    for name in ("max_u64", "bump"):
+        symbol = code.find(f"asm_tutor_check::learner::{name}")
+        assert symbol is not None
+        function = code.function(symbol)
+        assert align(function, asm_items(asm_text, symbol) or [])
+        functions.append(function)
+    max_u64, bump = functions
+    assert [i.text for i in max_u64.instructions if i.in_asm] == ["cmp\tx0, x1", "csel\tx8, x0, x1, cs"]
+    assert max_u64.instructions[3].data == bytes.fromhex(A64["cmp x0, x1"])  # the word eb01001f, little-endian
+    assert [i.refs for i in max_u64.instructions if i.refs] == [["helper"]]
+    reports = check_blocks("aarch64", functions, find_blocks((grader / "aarch64_o0.rs").read_text()))
+    assert {r.block.function: [b.promise for b in r.breaches] for r in reports} == {
+        "max_u64": [], "bump": ["options(preserves_flags)"]}
 
 
 def test_a_crash_beside_an_unrestored_reserved_register_is_explained() -> None:

@@ -165,7 +165,11 @@ class Function:
 
 
 _HEADER_RE = re.compile(r"^[0-9a-f]+ <(?P<sym>[^>]+)>:$", re.M)
-_INSN_RE = re.compile(r"^\s+(?P<off>[0-9a-f]+):\t(?P<data>(?:[0-9a-f]{2} )+)\s*(?:\t(?P<text>.*))?$")
+# x86 code is shown byte by byte (`48 8d 04 fd`); AArch64's as one little-endian word (`91000420`).
+_INSN_RE = re.compile(
+    r"^\s+(?P<off>[0-9a-f]+):\t(?:(?P<data>(?:[0-9a-f]{2} )+)|(?P<word>[0-9a-f]{8}) )\s*(?:\t(?P<text>.*))?$")
+# objdump's trailing comment: `# 0x10 <x>` on x86, `// cs = hs, nlast` on AArch64.
+_COMMENT_RE = re.compile(r"\s+(?:#|//).*$")
 _RELOC_RE = re.compile(r"^\s+[0-9a-f]+: (?P<type>R_\S+)\s+(?P<target>\S+)$")
 _REF_RE = re.compile(r"^\s+[0-9a-f]+: R_\S+\s+(\S+)$", re.M)
 
@@ -215,12 +219,15 @@ class ObjectCode:
                     if function.instructions:
                         function.instructions[-1].refs.append(clean_symbol(match.group("target")))
                 elif match := _INSN_RE.match(line):
-                    data = bytes.fromhex(match.group("data"))
+                    if word := match.group("word"):
+                        data = int(word, 16).to_bytes(4, "little")
+                    else:
+                        data = bytes.fromhex(match.group("data"))
                     if match.group("text") is None:  # the rest of a long instruction's bytes
                         if function.instructions:
                             function.instructions[-1].data += data
                         continue
-                    text = re.sub(r"\s+#.*$", "", match.group("text")).strip()
+                    text = _COMMENT_RE.sub("", match.group("text")).strip()
                     if text:
                         function.instructions.append(Instruction(int(match.group("off"), 16), text, data))
             self._functions[symbol] = function

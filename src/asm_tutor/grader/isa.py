@@ -289,7 +289,9 @@ class A64(Isa):
             else:
                 operands.append(Op("imm", frozenset(), 0))
         call = insn.mnemonic in self.calls
-        stack = "sp" in writes or below_sp
+        # `bl` itself leaves sp alone, but the function it calls pushes its frame: as on x86, a call uses
+        # the stack the block promised not to touch.
+        stack = "sp" in writes or below_sp or call
         writes -= {"nzcv", "pc", "xzr", "wzr"}
         reads -= {"nzcv", "pc", "xzr", "wzr"}
         return Decoded(f"{insn.mnemonic} {insn.op_str}".strip(), insn.mnemonic, reads, writes, flags,
