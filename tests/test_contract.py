@@ -21,7 +21,8 @@ from asm_tutor.paths import builtin_pack_dir
 FIXTURES = Path(__file__).parent / "fixtures" / "contract"
 PACK = load_pack(builtin_pack_dir())
 SEED = 64
-EXERCISE = {"tn": "times_nine", "mx": "max_u64", "cv": "cpu_vendor", "rc": "read_cycle_counter", "call": "repair_call"}
+EXERCISE = {"tn": "times_nine", "mx": "max_u64", "cv": "cpu_vendor", "rc": "read_cycle_counter", "call": "repair_call",
+            "nk": "naked_sum3"}
 x86_only = pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm")
 
 
@@ -118,6 +119,30 @@ def test_a_correct_alternative_passes(fixture: str) -> None:
     assert {"asm! keeps its promises", "asm! does the work"} <= {c.name for c in result.checks}
 
 
+# -- naked functions: the whole function is the learner's, and its promise is the calling convention ----
+
+@x86_only
+def test_a_naked_function_that_changes_a_callee_saved_register_fails() -> None:
+    result = run("nk_rbx.rs")
+    message = failed(result)["promise: callee-saved registers"]
+    assert all(word in message for word in ["`mov rbx, rdi`", "rbx, rbp, r12–r15", "Naked functions"]), message
+
+
+@x86_only
+@pytest.mark.parametrize("fixture", ["nk_ok_push_rbx.rs", "nk_ok_scratch.rs"])
+def test_a_naked_function_that_keeps_the_convention_passes(fixture: str) -> None:
+    result = run(fixture)
+    assert result.status is Status.PASS, result.to_json()
+    assert "asm! keeps its promises" in {c.name for c in result.checks}
+    assert "; asm! begin (line 6)" in result.assembly and "▶ ret" in result.assembly
+
+
+@x86_only
+def test_a_naked_trampoline_to_rust_code_is_not_the_learners_assembly() -> None:
+    result = run("nk_helper.rs")
+    assert "Found `add rdi,rsi` in `helper`" in failed(result)["arithmetic in the naked function"]
+
+
 # -- feedback that teaches -------------------------------------------------------------------------------
 
 @x86_only
@@ -158,6 +183,8 @@ A64 = {  # instruction → its encoding, little-endian
     "cmp x0, x1": "1f0001eb", "csel x2, x0, x1, hs": "0220819a", "adds x0, x0, #1": "000400b1",
     "str x1, [x0]": "010000f9", "mrs x3, cntvct_el0": "43e03bd5", "mov x19, x0": "f30300aa",
     "mov x0, x19": "e00313aa", "add x2, x0, x1, lsl #3": "020c018b", "bl helper": "00000094",
+    "stp x19, x20, [sp, #-16]!": "f353bfa9", "ldp x19, x20, [sp], #16": "f353c1a8", "add x0, x19, x1": "6002018b",
+    "add x0, x0, x1": "0000018b", "ret": "c0035fd6",
 }
 
 
@@ -188,6 +215,19 @@ def test_aarch64_broken_promises(template: str, options: str, instructions: list
     source = (f"fn f(a: u64, b: u64) {{ unsafe {{ std::arch::asm!({template}, a = inout(reg) a => _, "
               f"b = in(reg) b, c = out(reg) _, {options}) }} }}")
     assert promise in a64_report(source, instructions)
+
+
+@pytest.mark.parametrize(("instructions", "promise"), [
+    (["mov x19, x0", "add x0, x19, x1", "ret"], ["callee-saved registers"]),
+    (["stp x19, x20, [sp, #-16]!", "mov x19, x0", "add x0, x19, x1", "ldp x19, x20, [sp], #16", "ret"], []),
+    (["add x0, x0, x1", "ret"], []),
+])
+def test_aarch64_naked_functions_give_callee_saved_registers_back(instructions: list[str], promise: list[str]) -> None:
+    source = '#[unsafe(naked)] extern "C" fn f(a: u64, b: u64) -> u64 { core::arch::naked_asm!("...") }'
+    code = [Instruction(4 * k, text, bytes.fromhex(A64[text]), region=0) for k, text in enumerate(instructions)]
+    function = Function("_ZN15asm_tutor_check7learner1f17h0000000000000000E", code, naked=True)
+    (report,) = check_blocks("aarch64", [function], find_blocks(source))
+    assert [breach.promise for breach in report.breaches] == promise
 
 
 def test_aarch64_objdump_output_is_read_word_by_word() -> None:

@@ -51,6 +51,7 @@ class AsmBlock:
     operands: tuple[Operand, ...]
     options: frozenset[str]
     clobber_abis: tuple[str, ...]
+    naked: bool = False  # a `naked_asm!` block: the whole body of a naked function
 
     def placeholders(self) -> dict[str, Operand]:
         """Operands the template can name: `{x}` by name, `{0}` by position."""
@@ -88,21 +89,31 @@ class AsmBlock:
 
 
 def find_blocks(source: str) -> list[AsmBlock]:
-    """Every `asm!` block in the file, in source order; [] when the file does not parse."""
+    """Every `asm!` and `naked_asm!` block in the file, in source order; [] when the file does not parse."""
+    return [block for node in _macros(source) if (block := _read(node)) is not None]
+
+
+def naked_functions(source: str) -> frozenset[str]:
+    """The functions whose body is a `naked_asm!` block: all their code is the learner's assembly."""
+    if "naked_asm" not in source:  # most files: no parse needed
+        return frozenset()
+    return frozenset(block.function for block in find_blocks(source) if block.naked)
+
+
+def _macros(source: str) -> list[Any]:
+    """The `asm!` and `naked_asm!` invocations (also written `std::arch::asm!`), in source order."""
     try:
         tree = _parser().parse(source.encode("utf-8", errors="replace"))
     except Exception:  # tree-sitter gives up on nothing, but a block that is not read is only not checked
         return []
-    blocks: list[AsmBlock] = []
+    found: list[Any] = []
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
-        if node.type == "macro_invocation" and _is_asm(node):
-            block = _read(node)
-            if block is not None:
-                blocks.append(block)
+        if node.type == "macro_invocation" and _macro_name(node) in ("asm", "naked_asm"):
+            found.append(node)
         stack.extend(reversed(node.children))
-    return blocks
+    return found
 
 
 @functools.cache
@@ -113,11 +124,9 @@ def _parser() -> Any:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_rust.language()))
 
 
-def _is_asm(node: Any) -> bool:
+def _macro_name(node: Any) -> str | None:
     macro = node.child_by_field_name("macro")
-    if macro is None:
-        return False
-    return macro.text.decode().replace(" ", "").split("::")[-1] == "asm"
+    return None if macro is None else macro.text.decode().replace(" ", "").split("::")[-1]
 
 
 def _function(node: Any) -> str:
@@ -156,7 +165,8 @@ def _read(node: Any) -> AsmBlock | None:
                 return None
             operands.append(operand)
     return AsmBlock(function=_function(node), line=node.start_point[0] + 1, template="\n".join(pieces),
-                    operands=tuple(operands), options=frozenset(options), clobber_abis=tuple(abis))
+                    operands=tuple(operands), options=frozenset(options), clobber_abis=tuple(abis),
+                    naked=_macro_name(node) == "naked_asm")
 
 
 def _split(tokens: list[Any]) -> list[list[Any]]:

@@ -34,7 +34,7 @@ OBJDUMP_WALL_TIME = 60.0
 OBJDUMP_OUTPUT_CAP = 256 * 1024 * 1024
 OBJDUMP_MEMORY = 2 << 30
 OBJDUMP_MISSING = "objdump not found — install binutils (e.g. `apt install binutils`) so the compiled code can be checked."
-_ASM_MACRO_RE = re.compile(r"\basm!\s*[(\[{]")
+_ASM_MACRO_RE = re.compile(r"\b(?:naked_)?asm!\s*[(\[{]")
 
 
 def objdump_argv(arch: str, obj: Path) -> list[str] | None:
@@ -86,8 +86,12 @@ class CodeView:
         return any(insn.in_asm and insn.mnemonic == "(bad)" for f in self.functions for insn in f.instructions)
 
 
-def analyse(objdump_text: str, asm_text: str, required: str) -> CodeView | None:
-    """None when the required function is not in the object (it then did not compile)."""
+def analyse(objdump_text: str, asm_text: str, required: str, naked: frozenset[str] = frozenset()) -> CodeView | None:
+    """None when the required function is not in the object (it then did not compile).
+
+    `naked`: the learner's functions (short names) written as one `naked_asm!` block, every
+    instruction of which is theirs; rustc emits them as module-level assembly, with no
+    `#APP` region around it to find."""
     code = ObjectCode(objdump_text)
     start = code.find(LEARNER_PREFIX + required)
     if start is None:
@@ -105,6 +109,12 @@ def analyse(objdump_text: str, asm_text: str, required: str) -> CodeView | None:
     reachable = [code.function(symbol) for symbol in [start, *learner]]
     has_asm = False
     for function in reachable:
+        if short(function.name) in naked:
+            function.naked = True
+            for insn in function.instructions:
+                insn.region = 0
+            has_asm = True
+            continue
         items = asm_items(asm_text, function.symbol)
         if items is not None and align(function, items):
             has_asm = True

@@ -22,7 +22,9 @@ memory operands. Then:
   if touched, are restored;
 - an `in` operand's register is not changed, a `call` comes with `clobber_abi`;
 - a `lateout` operand is written only after every other input is read: the
-  compiler may give the two the same register.
+  compiler may give the two the same register;
+- a naked function (`naked_asm!`, all of it the learner's) gives every callee-saved
+  register back as it found it.
 
 How the template's placeholders became registers ("{x} became rdi") comes from
 pairing each template line with its decoded instruction, operand by operand. A
@@ -51,6 +53,7 @@ LESSONS = {
     "input": ("operands", "in and out"),
     "lateout": ("pitfalls", "out versus lateout"),
     "flags": ("flags", "Flags are not operands"),
+    "naked": ("portability", "Naked functions"),
 }
 
 
@@ -87,12 +90,13 @@ def check(arch: str, functions: list[Function], blocks: list[AsmBlock]) -> list[
     reports: list[BlockReport] = []
     for function in functions:
         short = function.name.rsplit("::", 1)[-1]
-        mine = [b for b in blocks if b.function == short]
+        mine = [b for b in blocks if b.function == short and b.naked == function.naked]
         regions = _regions(function)
         if not mine or len(mine) != len(regions):
             continue  # which block is which cannot be told: none is judged
+        check_one = _check_naked if function.naked else _check_block
         for region, (block, instructions) in enumerate(zip(mine, regions, strict=True)):
-            reports.append(_check_block(isa, BlockReport(block, function.symbol, region), instructions))
+            reports.append(check_one(isa, BlockReport(block, function.symbol, region), instructions))
     return reports
 
 
@@ -145,6 +149,32 @@ def _check_block(isa: Isa, report: BlockReport, instructions: list[Instruction])
     _registers(isa, block, decoded, uses, breach)
     _lateout(block, decoded, uses, breach)
     return report
+
+def _check_naked(isa: Isa, report: BlockReport, instructions: list[Instruction]) -> BlockReport:
+    """A naked function's promise is its calling convention: a callee-saved register it changes
+    holds the caller's value again when it returns. Rustc checks the rest (only `const` and
+    `sym` operands, only `att_syntax` and `raw`)."""
+    decoded = isa.decode(instructions)
+    if decoded is None:
+        return report
+    state = _Symbolic()
+    read: set[str] = set()  # registers read so far: one read before the first write may be a save
+    first_write: dict[str, Decoded] = {}
+    for d in decoded:
+        for reg in d.writes & isa.callee_saved:
+            if reg not in read:
+                first_write.setdefault(reg, d)
+        read |= d.reads
+        state.step(d)
+    for reg, d in first_write.items():
+        if not state.restored(reg):
+            _breach(report, report.block.line, "callee-saved registers", "naked", d,
+                    f"{d.shown} changes {reg}, which the calling convention makes a function give back as it "
+                    f"found it (callee-saved: {isa.callee_saved_text}), and `{report.block.function}` does "
+                    f"not save it first. Use a caller-saved register instead, or save {reg} before and "
+                    "restore it before `ret`.")
+    return report
+
 
 def _registers(isa: Isa, block: AsmBlock, decoded: list[Decoded], uses: _Uses, breach: Any) -> None:
     places = block.placeholders()

@@ -158,7 +158,8 @@ def _driver_diagnostics(errors: list[dict[str, Any]], source_map: SourceMap) -> 
         return [Diagnostic(level="error", message=text, code=missing[0], hint=hint, rendered=text)]
     if signature is not None:
         text = f"`{sig.name}` has the wrong signature: expected exactly `{expected}`."
-        hint = "Check the parameter types, the return type, and that it is a plain `fn` (not `unsafe fn` or `extern`)."
+        kind = f'declared `{sig.extern.strip()}` (not `unsafe`)' if sig.abi else "a plain `fn` (not `unsafe fn` or `extern`)"
+        hint = f"Check the parameter types, the return type, and that it is {kind}."
         return [Diagnostic(level="error", message=text, code=signature[0], hint=hint, rendered=text)]
     if main is not None:
         missing_main = main[0] == "E0425" or "cannot find" in main[1]

@@ -157,6 +157,7 @@ class Instruction:
 class Function:
     symbol: str  # mangled
     instructions: list[Instruction] = field(default_factory=list)
+    naked: bool = False  # a naked function: all of it is the learner's assembly (one region)
 
     @property
     def name(self) -> str:

@@ -254,7 +254,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         judged.append(f"{index} => {{ {replayer} let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::holds(__i, __ok) }}"
                       f"{ORIGIN}tests.properties[{spec.properties.index(prop)}]")
 
-    fn_type = f"fn({', '.join(types)}) -> {sig.returns}"
+    fn_type = f"{sig.extern}fn({', '.join(types)}) -> {sig.returns}"
     contexts_helpers = f"""
     #[inline(never)]
     fn __report_contexts(__i: usize, __a: &__Args, __d: __Obs, __k: __Obs) {{

@@ -45,6 +45,8 @@ def make(arch: str, binary: Path, listing: str, functions: list[Function], targe
     patched = False
     for function in functions:
         found = symbols.get(function.symbol)
+        if function.naked:
+            continue  # nothing but its asm: made no-ops, it would not even return
         if found is None or found[1] not in sections or nop is None:
             continue
         vma, section = found

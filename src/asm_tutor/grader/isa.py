@@ -62,6 +62,8 @@ class Isa:
     abis: dict[str, frozenset[str]]  # clobber_abi name → the registers it clobbers
     unpure: frozenset[str]  # mnemonics whose result is no function of the inputs, or that act outside
     calls: frozenset[str]
+    callee_saved: frozenset[str]  # general registers the C convention makes a function give back
+    callee_saved_text: str  # the same, for a message
 
     arch: str
 
@@ -143,6 +145,8 @@ class X86(Isa):
     unpure = frozenset({"rdtsc", "rdtscp", "rdrand", "rdseed", "rdpmc", "rdpid", "syscall", "sysenter", "int",
                         "int3", "in", "out", "ins", "outs", "hlt", "rdmsr", "wrmsr", "xgetbv"})
     calls = frozenset({"call"})
+    callee_saved = frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15"})
+    callee_saved_text = "rbx, rbp, r12–r15"
 
     @functools.cached_property
     def cs(self) -> Any:
@@ -241,6 +245,8 @@ class A64(Isa):
     abis = {"C": _A64_C, "system": _A64_C, "efiapi": _A64_C}
     unpure = frozenset({"mrs", "svc", "hvc", "smc", "rndr", "rndrrs", "wfi", "wfe"})
     calls = frozenset({"bl", "blr"})
+    callee_saved = frozenset(f"x{n}" for n in range(19, 30))
+    callee_saved_text = "x19–x29"
 
     def is_register(self, name: str) -> bool:
         return self.full(name) != name or bool(re.fullmatch(r"[xv]([12]?\d|3[01])", name))

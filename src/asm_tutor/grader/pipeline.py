@@ -157,11 +157,14 @@ class Pipeline:
         self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source))
 
     def _view(self, objdump: Outcome) -> checks.CodeView | None:
+        from asm_tutor.grader import asm_blocks
+
         build0 = self.got.builds.get(0)
         if objdump.returncode != 0 or objdump.truncated or build0 is None:
             return None
         asm_text = build0.asm.read_text(encoding="utf-8", errors="replace") if build0.asm else ""
-        return checks.analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, self.exercise.function.name)
+        return checks.analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, self.exercise.function.name,
+                              asm_blocks.naked_functions(self.source))
 
     def _hollow(self) -> None:
         """Once the compiled code and the program's symbols are known: the cases again with the

@@ -52,6 +52,8 @@ DEFAULT_TIME_LIMIT = 5.0
 MAX_TIME_LIMIT = 60.0
 MAX_RANDOM_CASES = 10_000
 EDITIONS = ("2015", "2018", "2021", "2024")
+# Calling conventions a `[function] abi` may name: "C" exists on every target, "sysv64" is x86_64's.
+ABIS = ("C", "sysv64")
 
 _MISSING = object()
 
@@ -453,6 +455,8 @@ class _PackReader:
         name = table.get("name", str, check=lambda v: None if RUST_IDENT_RE.match(v) else f"`{v}` is not a Rust identifier")
         raw_params = table.strings("params", default=())
         returns = table.get("returns", str, default="()")
+        abi = table.get("abi", str, default=None,
+                        check=lambda v: None if v in ABIS else f"`{v}` is not one of {', '.join(ABIS)}")
         table.finish()
         params: list[Param] = []
         for raw in raw_params or ():
@@ -463,7 +467,7 @@ class _PackReader:
             params.append(Param(pname.strip(), ptype.strip()))
         if name is None:
             return None
-        return Signature(name=name, params=tuple(params), returns=returns)
+        return Signature(name=name, params=tuple(params), returns=returns, abi=abi)
 
     def tests(self, table: _Table | None, function: Signature | None) -> TestSpec | None:
         if table is None:

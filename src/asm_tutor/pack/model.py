@@ -72,11 +72,17 @@ class Signature:
     name: str
     params: tuple[Param, ...]
     returns: str
+    abi: str | None = None  # `extern "C"`: the calling convention a naked function is written for
+
+    @property
+    def extern(self) -> str:
+        """`extern "C" ` (with the space), or nothing for Rust's own ABI."""
+        return f'extern "{self.abi}" ' if self.abi else ""
 
     def render(self) -> str:
         args = ", ".join(f"{p.name}: {p.type}" for p in self.params)
         ret = "" if self.returns == "()" else f" -> {self.returns}"
-        return f"fn {self.name}({args}){ret}"
+        return f"{self.extern}fn {self.name}({args}){ret}"
 
 
 @dataclass(frozen=True)
