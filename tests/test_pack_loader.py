@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,41 @@ def test_a_pack_loaded_again_is_read_again_once_a_file_changed(tmp_path: Path) -
     spec.write_text(spec.read_text(encoding="utf-8").replace("Times nine", "Nine times"), encoding="utf-8")
     again = load_pack(root)
     assert again is not first and again.exercises["times_nine"].title.startswith("Nine times")
+
+
+# -- the format's docs ------------------------------------------------------------------------------------
+
+FORMAT_DOC = Path(__file__).parent.parent / "docs" / "pack-format.md"
+
+
+def _toml_examples(text: str) -> list[str]:
+    return re.findall(r"```toml\n(.*?)```", text, re.S)
+
+
+def test_every_documented_field_has_an_example() -> None:
+    text = FORMAT_DOC.read_text(encoding="utf-8")
+    examples = "\n".join(_toml_examples(text + (FORMAT_DOC.parent / "authoring-packs.md").read_text(encoding="utf-8")))
+    fields: set[str] = set()
+    for table in re.findall(r"^\| field \|.*?\n\n", text, re.S | re.M):
+        fields |= set(re.findall(r"^\| `\[*([a-z_.]+)\]*` \|", table, re.M))
+    assert {"starter_error", "abi", "helpers", "tests.properties"} <= fields
+    missing = [f for f in sorted(fields)
+               if not re.search(rf"(^|[{{,\s]){re.escape(f)}\s*=|\[\[?{re.escape(f)}\]\]?", examples, re.M)]
+    assert not missing, f"pack-format.md documents fields no ```toml example shows: {missing}"
+
+
+def test_the_every_field_example_loads(tmp_path: Path) -> None:
+    section = FORMAT_DOC.read_text(encoding="utf-8").split("## Every field, once", 1)[1]
+    spec, manifest_tail = _toml_examples(section)[:2]
+    header = MANIFEST.split("[[course]]", 1)[0]
+    write_pack(tmp_path, **{
+        "pack.toml": header + manifest_tail + '\n[[course]]\nlesson = "templates"\nfile = "lessons/t.md"\n',
+        "lessons/t.md": LESSON, "lessons/intro.md": None,
+        "exercises/double/exercise.toml": None, "exercises/double/starter.rs": None,
+        "exercises/double/solution.rs": None,
+        "shared/bits.rs": "pub fn unused() {}\n",
+        "exercises/week1/add_one/exercise.toml": spec,
+        "exercises/week1/add_one/starter.rs": "fn add_one(x: u64) -> u64 { x }\n",
+    })
+    exercise = load_pack(tmp_path).exercises["add_one"]
+    assert exercise.starter_error == "E0133" and exercise.tests.helpers is not None
