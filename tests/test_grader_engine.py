@@ -65,6 +65,7 @@ def test_builtin_reference_solutions_pass(exercise_id: str) -> None:
     assert {t.opt_level for t in result.tests} == {0, 3}
     assert result.checks and all(c.status is TestStatus.PASS for c in result.checks)
     assert "asm! begin" in result.assembly and "▶" in result.assembly
+    assert "asm! begin" in result.assembly_o3 and "▶" in result.assembly_o3, "the -O3 listing marks the blocks too"
     assert not result.cached and result.seed is not None
 
 
@@ -288,6 +289,7 @@ def test_an_unchanged_recheck_comes_from_the_cache(tmp_path: Path) -> None:
     assert not first.cached and second.cached
     strip = lambda r: {k: v for k, v in r.to_json().items() if k != "duration_ms"}  # noqa: E731
     assert strip(first) == strip(second) and second.assembly == first.assembly
+    assert second.assembly_o3 == first.assembly_o3 != ""
     entries = list((tmp_path / "cache" / "asm-tutor" / "results").glob("*.json"))
     assert len(entries) == 1
     changed = grade(exercise, source + "\n// edited\n")

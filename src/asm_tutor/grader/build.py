@@ -1,10 +1,11 @@
 """rustc, the one way the grader runs it: in the sandbox, under the compiler's limits, JSON messages.
 
 A check compiles the learner's file with the driver at -O0 and -O3, both at once (the
-engine runs them); the O0 build also emits the object file and the `.s` text the
-checks read (unoptimized code keeps the learner's functions as they wrote them, so
-plain Rust cannot pass for asm and the asm! blocks stay recognisable). The judge and
-a lesson's code blocks are compiled the same way.
+engine runs them); each build also emits the object file and the `.s` text. The checks
+read the O0 ones (unoptimized code keeps the learner's functions as they wrote them, so
+plain Rust cannot pass for asm and the asm! blocks stay recognisable); the O3 ones are
+for the learner's Assembly view, where some bugs only show. The judge and a lesson's
+code blocks are compiled the same way.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ CHECK_CRATE = "asm_tutor_check"
 class Build:
     opt_level: int
     binary: Path
-    object: Path | None  # O0 only
-    asm: Path | None  # O0 only
+    object: Path
+    asm: Path  # the `.s` text
     outcome: Outcome
 
     @property
@@ -80,12 +81,11 @@ def check_job(arch: str, work: Path, opt_level: int, edition: str, runtime: Runt
     """One of a check's two builds of `main.rs` (the driver's root, with the learner's file)."""
     binary = work / f"test_o{opt_level}"
     args = ["main.rs", "--crate-name", CHECK_CRATE, "--crate-type", "bin", "-C", f"opt-level={opt_level}"]
-    if opt_level == 0:
-        args += ["--emit", f"link={binary},obj={work / 'o0.o'},asm={work / 'o0.s'}"]
-        if arch in ("x86_64", "x86"):
-            args += ["-C", "llvm-args=-x86-asm-syntax=intel"]
-    else:
-        args += ["-o", str(binary)]
+    args += ["--emit", f"link={binary},obj={work / f'o{opt_level}.o'},asm={work / f'o{opt_level}.s'}",
+             # The two builds share the folder: their intermediate files must not share names.
+             "-C", f"extra-filename=-o{opt_level}"]
+    if arch in ("x86_64", "x86"):
+        args += ["-C", "llvm-args=-x86-asm-syntax=intel"]
     return rustc_job(runtime.paths, work, args, edition=edition, runtime=runtime)
 
 
@@ -93,7 +93,7 @@ def finished_build(work: Path, opt_level: int, outcome: Outcome) -> Build:
     return Build(
         opt_level=opt_level,
         binary=work / f"test_o{opt_level}",
-        object=work / "o0.o" if opt_level == 0 else None,
-        asm=work / "o0.s" if opt_level == 0 else None,
+        object=work / f"o{opt_level}.o",
+        asm=work / f"o{opt_level}.s",
         outcome=outcome,
     )

@@ -66,7 +66,8 @@ def load(entry_key: str) -> GradeResult | None:
     if data is None:
         return None
     try:
-        result = GradeResult.from_json(data["result"], assembly=data.get("assembly", ""))
+        result = GradeResult.from_json(data["result"], assembly=data.get("assembly", ""),
+                                       assembly_o3=data.get("assembly_o3", ""))
         for diag, rendered in zip(result.diagnostics, data.get("rendered", []), strict=False):
             diag.rendered = str(rendered)
     except (ValueError, KeyError, TypeError):
@@ -77,4 +78,5 @@ def load(entry_key: str) -> GradeResult | None:
 
 def store(entry_key: str, result: GradeResult) -> None:
     store_json(results_dir(), entry_key, {"result": result.to_json(), "assembly": result.assembly,
+                                          "assembly_o3": result.assembly_o3,
                                           "rendered": [d.rendered for d in result.diagnostics]})

@@ -290,10 +290,12 @@ pub mod {DRIVER_MODULE} {{
 """
     # The signature check and the learner's `main` come first, on known lines, so a
     # mismatch there is recognised. `main` is only taken by address: enough for rustc to
-    # compile it (and all it calls) as it would for the learner's program.
+    # compile it (and all it calls) as it would for the learner's program. So is the
+    # learner's function, through __FN: even at -O3, where every call to it may be inlined,
+    # it keeps a copy of its own for the Assembly view.
     signature_offset = header.count("\n") + 1
     source = header + f"""    static __FN: {fn_type} = super::{sig.name};
-    #[inline(never)] fn __main() {{ let __m: fn() -> _ = super::main; unsafe {{ ::std::ptr::read_volatile(&__m) }}; }}
+    #[inline(never)] fn __main() {{ let __m: fn() -> _ = super::main; unsafe {{ ::std::ptr::read_volatile(&__m); ::std::ptr::read_volatile(&__FN) }}; }}
     type __Args = {_tuple_type([kind.stored for kind in kinds])};
     type __Obs = {observed};
     const __TOTAL: usize = {len(cases)};

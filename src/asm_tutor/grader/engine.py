@@ -184,7 +184,8 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
             message = f"{message} {hint}"
     learner_diags = [d for d in diags if d.line is not None]
     return GradeResult(exercise=exercise.id, status=status, message=message, tests=tests, checks=check_results,
-                       diagnostics=learner_diags, assembly=assembly, sandbox=sandbox.status().tool)
+                       diagnostics=learner_diags, assembly=assembly, assembly_o3=got.listing_o3,
+                       sandbox=sandbox.status().tool)
 
 
 def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:

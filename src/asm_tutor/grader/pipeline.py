@@ -46,6 +46,7 @@ class Collected:
     view: checks.CodeView | None = None  # the learner's compiled code, from objdump's answer
     promises: list[BlockReport] = field(default_factory=list)  # what each asm! block promised, and broke
     hollow: CaseRun | None = None  # the -O0 cases again, the asm! blocks made no-ops
+    listing_o3: str = ""  # the learner's functions at -O3, for the Assembly view only
     cancelled: bool = False
 
 
@@ -98,6 +99,7 @@ class Pipeline:
         self.judging: dict[object, int | None] = {}  # judge job → opt level (None: expected values)
         self.judge_build: object | None = None
         self.objdump: object | None = None
+        self.objdump_o3: object | None = None
         self.symbols: object | None = None  # objdump -h -t of the -O0 program (for the hollow run)
         self.symbol_listing: str | None = None
         if self.judge_binary is None:
@@ -130,6 +132,8 @@ class Pipeline:
                 judge.read_expectations(outcome, self.got.judgement)
             else:
                 judge.read_holds(outcome, level, self.got.judgement)
+        elif handle is self.objdump_o3:
+            self.got.listing_o3 = self._listing_o3(outcome)
         elif handle is self.objdump:
             self.got.objdump = outcome
             self.got.view = self._view(outcome)
@@ -156,15 +160,27 @@ class Pipeline:
 
         self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source))
 
-    def _view(self, objdump: Outcome) -> checks.CodeView | None:
+    def _view(self, objdump: Outcome, opt_level: int = 0) -> checks.CodeView | None:
         from asm_tutor.grader import asm_blocks
 
-        build0 = self.got.builds.get(0)
-        if objdump.returncode != 0 or objdump.truncated or build0 is None:
+        build = self.got.builds.get(opt_level)
+        if objdump.returncode != 0 or objdump.truncated or build is None:
             return None
-        asm_text = build0.asm.read_text(encoding="utf-8", errors="replace") if build0.asm else ""
+        asm_text = build.asm.read_text(encoding="utf-8", errors="replace") if build.asm.is_file() else ""
         return checks.analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, self.exercise.function.name,
                               asm_blocks.naked_functions(self.source))
+
+    def _listing_o3(self, objdump: Outcome) -> str:
+        """The -O3 code, marked like the -O0 listing: what the optimizer made of the blocks."""
+        from asm_tutor.grader import asm_blocks, contract
+
+        view = self._view(objdump, 3)
+        if view is None:
+            return ""
+        # The promises are judged at -O0; here the reports only name each block's registers.
+        reports = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source)) \
+            if self.exercise.contract.promises else []
+        return checks.listing(view, reports)
 
     def _hollow(self) -> None:
         """Once the compiled code and the program's symbols are known: the cases again with the
@@ -185,7 +201,7 @@ class Pipeline:
     def _compiled(self, build: Build) -> None:
         self.got.builds[build.opt_level] = build
         if not build.ok:
-            for other in [*self.case_runs, self.objdump]:  # the check ends with the compiler's errors
+            for other in [*self.case_runs, self.objdump, self.objdump_o3]:  # the check ends with the compiler's errors
                 if other is not None:
                     self.runner.kill(other)
             return
@@ -197,8 +213,10 @@ class Pipeline:
                       self.learner_lines, confinement, env=self.runtime.env())
         self.got.runs.append(run)
         self.case_runs[self.runner.start(run.job())] = run
-        if build.object is not None:
-            job = checks.objdump_job(self.toolchain.arch, build.object, folder(self.work / "objdump"))
+        job = checks.objdump_job(self.toolchain.arch, build.object, folder(self.work / f"objdump_o{build.opt_level}"))
+        if build.opt_level != 0:
+            self.objdump_o3 = self.runner.start(job) if job is not None else None
+        else:
             if job is None:
                 self.got.objdump_missing = True
             else:

@@ -74,8 +74,10 @@ class GradeResult:
     duration_ms: int = 0
     seed: int | None = None
     cached: bool = False
-    # Disassembly of the learner's functions from the O0 build, for the assembly view.
+    # Disassembly of the learner's functions from the O0 build (the one the checks read) and
+    # from the O3 build, for the assembly view.
     assembly: str = ""
+    assembly_o3: str = ""
     sandbox: str = ""  # the sandbox the learner's code ran in; "" when it ran unconfined
 
     @property
@@ -101,7 +103,7 @@ class GradeResult:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], assembly: str = "") -> GradeResult:
+    def from_json(cls, data: dict[str, Any], assembly: str = "", assembly_o3: str = "") -> GradeResult:
         return cls(
             exercise=data["exercise"],
             status=Status(data["status"]),
@@ -112,5 +114,6 @@ class GradeResult:
             diagnostics=[Diagnostic(**d) for d in data["diagnostics"]],
             duration_ms=data["duration_ms"],
             assembly=assembly,
+            assembly_o3=assembly_o3,
             sandbox=data.get("sandbox") or "",
         )
