@@ -112,3 +112,21 @@ def test_check_records_the_attempt_and_draft_unless_no_save(capsys: pytest.Captu
     record = ProgressStore.open("ada").exercise("asm_basics", "times_nine")
     assert record.status is ExerciseStatus.PASSED and record.checks == 2
     assert record.draft == solution.read_text()
+
+
+def test_failure_table_names_big_values_and_says_a_long_reason_once(capsys: pytest.CaptureFixture[str]) -> None:
+    starter = builtin_pack_dir() / "exercises" / "max_u64" / "starter.rs"
+    assert main(["check", "max_u64", str(starter), "--seed", "3"]) == 1
+    out = capsys.readouterr().out
+    assert "u64::MAX" in out and "18446744073709551615" not in out
+    assert main(["check", "times_nine", str(FIXTURES / "tn_crash.rs"), "--seed", "11"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("SIGSEGV") == 1 and "(as above)" in out
+    assert "not run: not run" not in out
+
+
+def test_the_seed_is_only_offered_when_there_are_random_cases(capsys: pytest.CaptureFixture[str]) -> None:
+    starter = builtin_pack_dir() / "exercises" / "write_byte" / "x86_64" / "starter.rs"
+    assert main(["check", "write_byte", str(starter)]) == 1
+    out = capsys.readouterr().out
+    assert "Tests:" in out and "--seed" not in out

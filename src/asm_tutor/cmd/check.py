@@ -110,6 +110,7 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
     from rich.table import Table
 
     from asm_tutor.grader.result import Status, TestStatus
+    from asm_tutor.values import short
 
     colour = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "yellow"}[result.status]
     mark = {Status.PASS: "✓", Status.FAIL: "✗", Status.ERROR: "!"}[result.status]
@@ -124,25 +125,31 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
         summary = f"{len(passed)} of {len(result.tests)} test runs passed (each case at " + \
             " and ".join(f"-O{level}" for level in levels) + ")"
         console.print(f"\n[bold]Tests[/]: {summary}")
-        # One row per failing case; the same failure at both levels is one row.
+        # One row per failing case; the same failure at both levels is one row. Properties first:
+        # there are few of them and each says something the numbered cases do not.
+        display = exercise.tests.display
         rows: dict[tuple[str, str, str, str, str], list[int]] = {}
-        for test in bad:
+        for test in sorted(bad, key=lambda t: not t.name.startswith("property")):
             if test.status is not TestStatus.NOT_RUN:
-                rows.setdefault((test.name, test.input, test.expected, test.actual,
-                                 test.message or test.status.value), []).append(test.opt_level)
+                rows.setdefault((test.name, short(test.input, display), short(test.expected, display),
+                                 short(test.actual, display), test.message or test.status.value), []).append(test.opt_level)
         if rows:
             table = Table(pad_edge=False)
             for column in ("case", "opt", "input", "expected", "actual", "what happened"):
                 table.add_column(column, overflow="fold")
+            said = ""
             for (name, text_input, expected, actual, why), opt_levels in list(rows.items())[:MAX_FAILURE_ROWS]:
+                # A long explanation (a crash, a time-out) is said once, not on every row it applies to.
+                shown, said = ("〃 (as above)" if why == said and len(why) > 20 else why), why
                 table.add_row(escape(name), ", ".join(f"-O{level}" for level in opt_levels), escape(text_input),
-                              escape(expected), escape(actual), escape(why))
+                              escape(expected), escape(actual), escape(shown))
             console.print(table)
         if len(rows) > MAX_FAILURE_ROWS:
             console.print(f"  … and {len(rows) - MAX_FAILURE_ROWS} more failing case(s).")
         not_run = [t for t in bad if t.status is TestStatus.NOT_RUN]
         if not_run:
-            console.print(f"  {len(not_run)} run(s) not run: {escape(not_run[0].message)}")
+            why = not_run[0].message.removeprefix("not run: ")
+            console.print(f"  {len(not_run)} run(s) not run: {escape(why)}", soft_wrap=True)
 
     if result.checks:
         console.print("\n[bold]Checks on the compiled code[/]")
@@ -174,8 +181,8 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
                       soft_wrap=True)
     if result.seed is None:
         return  # the file was refused before any grading
-    footer = [f"seed {result.seed} (reproduce with --seed {result.seed})",
-              "from the cache" if result.cached else f"{result.duration_ms} ms"]
+    footer = [f"seed {result.seed} (reproduce with --seed {result.seed})"] if exercise.tests.random else []
+    footer.append("from the cache" if result.cached else f"{result.duration_ms} ms")
     console.print("\n[dim]" + escape(" · ".join(footer)) + "[/]")
 
 

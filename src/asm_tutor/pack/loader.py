@@ -23,6 +23,7 @@ from asm_tutor.pack.model import (
     FORMAT_VERSION,
     SOURCE_KINDS,
     CheckKind,
+    Display,
     ContractSpec,
     CourseItem,
     Difficulty,
@@ -488,6 +489,9 @@ class _PackReader:
         random = table.get("random", int, default=0,
                            check=lambda v: None if 0 <= v <= MAX_RANDOM_CASES else f"must be between 0 and {MAX_RANDOM_CASES}")
         seed = table.get("seed", int, default=None)
+        display = table.get("display", str, default=Display.DECIMAL.value,
+                            check=lambda v: None if v in {d.value for d in Display} else
+                            f"`{v}` is not one of {', '.join(d.value for d in Display)}")
         helpers, helpers_path = self.helpers(table)
         cases_raw = table.get("cases", list, default=[])
         properties = self.properties(table, table.get("properties", list, default=[]))
@@ -519,7 +523,7 @@ class _PackReader:
             self.generated_values(table, function, random=bool(random), edge=bool(edge) and "edge" in table.data)
         return TestSpec(cases=tuple(cases), reference=reference, edge=bool(edge), random=random or 0,
                         seed=seed, properties=properties, helpers=helpers,
-                        helpers_path=helpers_path)
+                        helpers_path=helpers_path, display=Display(display or Display.DECIMAL))
 
     def helpers(self, table: _Table) -> tuple[str, Path | None]:
         """The Rust file `helpers` names (a path inside the pack): its text and path; ("", None)

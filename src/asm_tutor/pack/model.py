@@ -109,6 +109,13 @@ class Property:
         return self.arch is None or self.arch == arch
 
 
+class Display(StrEnum):
+    """How an exercise's values are shown to the learner (`[tests] display`)."""
+
+    DECIMAL = "decimal"
+    HEX = "hex"  # for exercises about bits: rotations, shifts, masks
+
+
 @dataclass(frozen=True)
 class TestSpec:
     cases: tuple[TestCase, ...]
@@ -122,6 +129,7 @@ class TestSpec:
     # call: the text of the pack file `[tests] helpers` names, or "".
     helpers: str = ""
     helpers_path: Path | None = None
+    display: Display = Display.DECIMAL
 
     def properties_for(self, arch: str) -> tuple[Property, ...]:
         return tuple(p for p in self.properties if p.applies_to(arch))
