@@ -210,11 +210,15 @@ async def test_watch_mode_rechecks_when_the_file_changes_on_disk() -> None:
         await wait_for_check(pilot, view)
         assert view.source == view.solution()
         assert view.results.result is not None and view.results.result.passed
-        assert "watching times_nine.rs" in str(view.query_one("#exercise-title", Static).render())
+        banner = view.query_one("#watch-banner", Static)
+        assert banner.display and path.name in str(banner.render()) and "ctrl+t stops" in str(banner.render())
         assert ProgressStore.open("learner").exercise(app.ctx.pack, "times_nine").passed
+        # Typing in the built-in editor meanwhile is not taken, and the banner shows why.
+        await pilot.press("x")
+        assert view.source == view.solution() and banner.has_class("-flash")
         await pilot.press("ctrl+t")
         await pilot.pause()
-        assert not view.editor.read_only
+        assert not view.editor.read_only and not banner.display
 
 
 async def test_a_crash_is_explained_in_plain_words() -> None:

@@ -196,3 +196,19 @@ def test_exercise_with_a_compile_error(snap_compare, pack_dir: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(pack_dir), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_exercise_with_wrong_answers(snap_compare, pack_dir: Path) -> None:
+    try:
+        detect()
+    except ToolchainError:
+        pytest.skip("needs the real rustc")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        view = await check_add_one(pilot, lambda solution: solution.replace("add {v}, 1", "add {v}, 2"))
+        assert view.results.result is not None and not view.results.result.passed
+        view.editor.move_cursor((0, 0))
+        pilot.app.set_focus(None)
+        await settle(pilot)
+
+    assert snap_compare(make_app(pack_dir), terminal_size=(80, 24), run_before=run_before)

@@ -8,7 +8,9 @@ about storage: it posts messages (Checked, DraftChanged) and the screen records 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,6 +25,7 @@ from asm_tutor.grader.result import GradeResult
 from asm_tutor.pack.model import Exercise, Pack
 from asm_tutor.toolchain import Toolchain
 from asm_tutor.tui.components.assembly_view import AssemblyView
+from asm_tutor.tui.components.code_editor import CodeEditor
 from asm_tutor.tui.components.hints_panel import HintsPanel
 from asm_tutor.tui.components.results_panel import ResultsPanel
 
@@ -68,7 +71,7 @@ class ExerciseView(Vertical):
         # The text last loaded or saved: the editor differs from it only when the learner edited.
         # (TextArea.Changed arrives later as a message, so a flag set around load_text cannot tell.)
         self._baseline = ""
-        self.watching: str | None = None  # the work file's name while watch mode is on
+        self.watching: Path | None = None  # the work file while watch mode is on
         self._checked_source = ""
         self._place_index = -1  # which compiler message ctrl+g went to last
 
@@ -76,7 +79,8 @@ class ExerciseView(Vertical):
         yield Static(id="exercise-title")
         # The Rust grammar's highlight query takes a while to prepare: set it when the first
         # exercise opens (load), not while the first screen is being built.
-        yield TextArea.code_editor(id="editor")
+        yield Static(id="watch-banner")
+        yield CodeEditor.code_editor(id="editor")
         with TabbedContent(id="exercise-tabs"):
             with TabPane("Prompt", id="tab-prompt"):
                 yield Markdown(id="prompt")
@@ -160,8 +164,30 @@ class ExerciseView(Vertical):
         state = "✓ passed" if self.passed else self.exercise.difficulty.value
         line = f"{self.exercise.title} · {state}"
         if self.watching:
-            line += f" · watching {self.watching}"
+            line += " · watching your file"
         self.query_one("#exercise-title", Static).update(line)
+
+    def set_watching(self, path: Path | None) -> None:
+        """Watch mode on (`path`: the file the learner edits elsewhere) or off. While on, the file
+        is the one source of truth: the editor is read-only and a banner says where the file is."""
+        self.watching = path
+        self.editor.read_only = path is not None
+        banner = self.query_one("#watch-banner", Static)
+        banner.display = path is not None
+        if path is not None:
+            shown = f"~/{path.relative_to(Path.home())}" if path.is_relative_to(Path.home()) else str(path)
+            banner.update(Text.assemble(("Watching ", "bold"), (shown, "bold underline"), "\nEdit it in your own "
+                                        "editor and save: each save is checked here. The editor below is "
+                                        "read-only meanwhile; ctrl+t stops watching."))
+        self.update_title()
+
+    def on_code_editor_typed_while_read_only(self, event: CodeEditor.TypedWhileReadOnly) -> None:
+        event.stop()
+        if self.watching is not None:
+            banner = self.query_one("#watch-banner", Static)
+            banner.remove_class("-flash")
+            banner.add_class("-flash")  # draws the eye to why the key did nothing
+            self.set_timer(1.5, lambda: banner.remove_class("-flash"))
 
     def set_text(self, text: str) -> None:
         """Replace the editor's text with code that is already saved (a draft, the starter, a file)."""
@@ -244,9 +270,11 @@ class ExerciseView(Vertical):
             if result.passed:
                 self.passed = True
                 self.update_title()
-            self.results.show_result(result, can_compare=result.passed and self.pack.solutions)
+            tests = self.exercise.tests
+            self.results.show_result(result, can_compare=result.passed and self.pack.solutions,
+                                     display=tests.display, seeded=tests.random > 0)
             self._place_index = -1
-            self.query_one(AssemblyView).show(result.assembly)
+            self.query_one(AssemblyView).show({0: result.assembly, 3: result.assembly_o3})
             self.post_message(self.Checked(self.exercise, self._checked_source, result))
         elif event.state is WorkerState.ERROR:
             self._worker = None
@@ -284,4 +312,15 @@ class ExerciseView(Vertical):
         return self.hints.reveal_next()
 
     def show_assembly(self) -> None:
-        self.query_one(TabbedContent).active = "tab-assembly"
+        """The Assembly tab; when it is open already, its other optimization level."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "tab-assembly":
+            self.query_one(AssemblyView).switch_level()
+        tabs.active = "tab-assembly"
+
+    def switch_pane(self) -> None:
+        """From the editor to the open tab (its tab bar: arrows switch tabs), and back."""
+        if self.editor.has_focus:
+            self.query_one(TabbedContent).query_one("ContentTabs").focus()
+        else:
+            self.editor.focus()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -12,6 +13,8 @@ from textual.widgets import DataTable, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from asm_tutor.grader.result import Diagnostic, GradeResult, Status, TestResult, TestStatus
+from asm_tutor.pack.model import Display
+from asm_tutor.values import short
 
 _TEST_MARKS = {
     TestStatus.PASS: ("✓", "green"),
@@ -23,12 +26,41 @@ _LEVEL_STYLES = {"error": "bold red", "warning": "bold yellow"}
 
 
 _CALL_RE = re.compile(r"^[A-Za-z_]\w*\((.*)\)$", re.S)
+_COLUMNS = ("Test", "Opt", "Arguments", "Expected", "Actual")
+_CELL_PADDING = 1  # DataTable's default, on each side of every column
+_TEST_WIDTH = 16  # wide enough for "✗ example 12" and "✗ random 123"; longer names wrap
+_OPT_WIDTH = 3
 
 
 def _arguments(call: str) -> str:
     """`times_nine(6)` -> `6`: the function's name is the same on every row and costs columns."""
     match = _CALL_RE.match(call)
     return match.group(1) if match else call
+
+
+def column_widths(available: int, natural: tuple[int, int, int, int, int]) -> list[int]:
+    """Widths for the five columns so that all of them fit in `available` cells: Test and Opt
+    as narrow as they can be, the three value columns sharing the rest (none wider than it
+    needs, each at least 8). Values wider than their column wrap onto more lines."""
+    test = min(natural[0], _TEST_WIDTH)
+    opt = _OPT_WIDTH
+    room = available - test - opt - 2 * _CELL_PADDING * len(natural)
+    wanted = list(natural[2:])
+    widths = [0, 0, 0]
+    open_columns = [0, 1, 2]
+    while open_columns:  # water-filling: a column that needs less than its share gives the rest away
+        share = max(room // len(open_columns), 8)
+        narrow = [k for k in open_columns if wanted[k] <= share]
+        if not narrow:
+            for k in open_columns:
+                widths[k] = share
+            widths[open_columns[0]] += max(room - share * len(open_columns), 0)
+            break
+        for k in narrow:
+            widths[k] = wanted[k]
+            room -= wanted[k]
+            open_columns.remove(k)
+    return [test, opt, *widths]
 
 
 def _diagnostic_prompt(diag: Diagnostic) -> Text:
@@ -60,6 +92,9 @@ class ResultsPanel(VerticalScroll):
         self.result: GradeResult | None = None
         self._ordered_diagnostics: list[Diagnostic] = []
         self._ordered_tests: list[TestResult] = []
+        self._display = Display.DECIMAL
+        self._table_width = 0  # the width the table's columns were last laid out for
+        self._summary = ""
 
     def compose(self) -> ComposeResult:
         yield Static("Press F5 (or ctrl+r) to check your code.", id="results-summary")
@@ -75,7 +110,6 @@ class ResultsPanel(VerticalScroll):
         yield DataTable(id="tests", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#tests", DataTable).add_columns("Test", "Opt", "Arguments", "Expected", "Actual")
         self.clear()
 
     def _sections(self, *, diagnostics: bool, checks: bool, tests: bool) -> None:
@@ -93,10 +127,16 @@ class ResultsPanel(VerticalScroll):
         self.query_one("#results-spinner").display = False
 
     def set_summary(self, message: str, verdict: str) -> None:
+        self._summary = message
         summary = self.query_one("#results-summary", Static)
         summary.update(Text(message))  # not markup: it may quote the learner's own text
         summary.set_class(verdict == "pass", "-pass")
         summary.set_class(verdict in ("fail", "error"), "-fail")
+
+    def add_to_summary(self, words: str) -> None:
+        """One more sentence after the verdict (e.g. where F9 goes after a pass)."""
+        self._summary = f"{self._summary} {words}"
+        self.query_one("#results-summary", Static).update(Text(self._summary))
 
     def show_running(self) -> None:
         self.set_summary("Checking… (Escape cancels)", "")
@@ -105,10 +145,14 @@ class ResultsPanel(VerticalScroll):
     def stop_running(self) -> None:
         self.query_one("#results-spinner").display = False
 
-    def show_result(self, result: GradeResult, *, can_compare: bool) -> None:
+    def show_result(self, result: GradeResult, *, can_compare: bool, display: Display = Display.DECIMAL,
+                    seeded: bool = True) -> None:
+        """`display`: how the exercise's values read best; `seeded`: it has random cases, so the
+        seed that drew them is worth saying on a failure."""
         self.result = result
+        self._display = display
         self.stop_running()
-        self.set_summary(self._verdict(result, can_compare), result.status.value)
+        self.set_summary(self._verdict(result, can_compare, seeded), result.status.value)
 
         diagnostics = self.query_one(DiagnosticList)
         diagnostics.clear_options()
@@ -129,49 +173,86 @@ class ResultsPanel(VerticalScroll):
                 lines.append(f" — {check.message}", "red")
         checks.update(lines)
 
-        table = self.query_one("#tests", DataTable)
-        table.clear()
         # Failures first: they are what the learner needs; passing cases follow in spec order.
         self._ordered_tests = sorted(result.tests, key=lambda t: t.status is TestStatus.PASS)
-        for test in self._ordered_tests:
-            symbol, style = _TEST_MARKS[test.status]
-            name = Text.assemble((symbol, style), " ", test.name)
-            table.add_row(name, f"-O{test.opt_level}", _arguments(test.input), test.expected, test.actual)
+        self._fill_table()
         self._sections(diagnostics=bool(ordered), checks=bool(result.checks), tests=bool(result.tests))
         self._show_test_detail(0)
         self.scroll_home(animate=False)
 
-    @classmethod
-    def _verdict(cls, result: GradeResult, can_compare: bool) -> str:
+    def _cells(self, test: TestResult) -> tuple[Text, str, str, str, str]:
+        symbol, style = _TEST_MARKS[test.status]
+        return (Text.assemble((symbol, style), " ", test.name, overflow="fold"), f"-O{test.opt_level}",
+                short(_arguments(test.input), self._display), short(test.expected, self._display),
+                short(test.actual, self._display))
+
+    def _fill_table(self) -> None:
+        """The test table laid out for the panel's width: every column on screen, long values
+        wrapped in their cell. Built afresh each time, so no width is kept from another exercise."""
+        table = self.query_one("#tests", DataTable)
+        cursor = table.cursor_row
+        rows = [self._cells(test) for test in self._ordered_tests]
+        natural = tuple(max([len(_COLUMNS[k]), *(cell_len(str(row[k])) for row in rows)]) for k in range(len(_COLUMNS)))
+        # The panel's width less its scrollbar and the table's own.
+        self._table_width = self.size.width
+        widths = column_widths(max(self._table_width - 2, 40), natural)  # type: ignore[arg-type]
+        table.clear(columns=True)
+        for label, width in zip(_COLUMNS, widths, strict=True):
+            table.add_column(label, width=width)
+        for row in rows:
+            table.add_row(*(Text(cell, overflow="fold") if isinstance(cell, str) else cell for cell in row), height=None)
+        if rows:
+            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1), animate=False)
+
+    def on_resize(self) -> None:
+        if self.result is not None and self._ordered_tests and self.size.width != self._table_width:
+            self._fill_table()
+
+    def _verdict(self, result: GradeResult, can_compare: bool, seeded: bool) -> str:
         unconfined = ""
         if not result.sandbox and (result.tests or result.diagnostics):
             from asm_tutor.grader.sandbox import status
 
             unconfined = f"\nNot sandboxed: {status().problem or 'the code ran unconfined'}."
-        return cls._outcome(result, can_compare) + unconfined
+        return self._outcome(result, can_compare, seeded) + unconfined
 
-    @staticmethod
-    def _outcome(result: GradeResult, can_compare: bool) -> str:
+    def _outcome(self, result: GradeResult, can_compare: bool, seeded: bool) -> str:
         if result.status is Status.PASS:
             extra = " F4 compares your code with the reference solution." if can_compare else ""
             return f"✓ Passed. {result.message}{extra}"
         message = result.message or "It did not pass."
-        if result.status is Status.FAIL and result.seed is not None:
+        if result.status is Status.FAIL and result.seed is not None and seeded:
             # Only on failure: the seed is what reproduces it; on a pass it is noise.
             message += f" (random cases used seed {result.seed})"
-        first = next((t for t in result.tests if t.status is TestStatus.ERROR), None)
-        if first is not None and first.message:
-            # A crash, a time-out or a panic is explained in plain words; a wrong answer is in the table.
-            message += f"\nFirst: {first.name} at -O{first.opt_level}, {first.input}: {first.message}"
+        # The first failure in words, where it is on screen at once: a crash, a time-out or a panic
+        # explained, a wrong answer with what came back (the table below has the rest).
+        first = next((t for t in result.tests if t.status is TestStatus.ERROR), None) or \
+            next((t for t in result.tests if t.status is TestStatus.FAIL), None)
+        words = self.describe(first, self._display) if first is not None else ""
+        if words:
+            message += f"\nFirst: {words}"
         return f"✗ {message}"
 
     def _show_test_detail(self, row: int) -> None:
+        """The highlighted case in words, above the table: what it was called with, what came back."""
         detail = self.query_one("#test-detail", Static)
         tests = self._ordered_tests
         test = tests[row] if 0 <= row < len(tests) else None
-        explained = test is not None and bool(test.message)
-        detail.update(Text(f"{test.name} at -O{test.opt_level}: {test.message}", "italic") if test and explained else "")
-        detail.display = explained
+        words = self.describe(test, self._display) if test is not None else ""
+        detail.update(Text(words, "italic"))
+        detail.display = bool(words)
+
+    @staticmethod
+    def describe(test: TestResult, display: Display) -> str:
+        """e.g. "example 1 at -O3: max_u64(17, 42) returned 17; expected 42." ("" for a pass)."""
+        if test.status is TestStatus.PASS:
+            return ""
+        where = f"{test.name} at -O{test.opt_level}"
+        call = short(test.input, display)
+        if not (test.status is TestStatus.FAIL and test.actual and test.expected):
+            return f"{where}{', ' + call if call else ''}: {test.message}" if test.message else ""
+        more = "" if test.message in ("", "Wrong answer.") else f" {test.message}"
+        return f"{where}: {call} returned {short(test.actual, display)}; expected {short(test.expected, display)}.{more}"
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

@@ -16,11 +16,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Header
+from textual.widgets import ContentSwitcher, Header
 
 from asm_tutor.learner_file import POLL_SECONDS, FileWatch, LearnerFileError, read_learner_file, work_file, write_work_file
 from asm_tutor.pack.model import CourseItem, Exercise, ItemKind, Pack
 from asm_tutor.progress.model import ExerciseRecord, PackProgress
+from asm_tutor.tui.components.footer import CourseFooter
 from asm_tutor.tui.components.home import HomeView
 from asm_tutor.tui.components.sidebar import CourseSidebar
 from asm_tutor.tui.messages import OpenItem
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 # Below this width the sidebar steps aside once an item is open: code needs the columns.
 NARROW = 100
-EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch"})
+EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "switch_pane"})
 
 
 class CourseScreen(Screen[None]):
@@ -58,6 +59,9 @@ class CourseScreen(Screen[None]):
         Binding("ctrl+q", "app.quit", "Quit", id="quit", priority=True),
         Binding("ctrl+o", "external_editor", "Editor", id="external_editor"),
         Binding("ctrl+t", "watch", "Watch", id="watch"),
+        # Escape stays in the editor (CodeEditor): this is the keyboard's way out and back (priority:
+        # TextArea would take F6 for "select line").
+        Binding("f6", "switch_pane", "Editor/results", id="switch_pane", show=False, priority=True),
     ]
 
     def __init__(self, pack: Pack) -> None:
@@ -80,7 +84,7 @@ class CourseScreen(Screen[None]):
             # without them, and without importing the editor's machinery (~60 ms at start-up).
             with ContentSwitcher(initial="home", id="main"):
                 yield HomeView(self.pack, id="home")
-        yield Footer(compact=True)
+        yield CourseFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.pack.title
@@ -90,11 +94,10 @@ class CourseScreen(Screen[None]):
 
     def on_resize(self) -> None:
         wide = self.size.width >= NARROW
-        # At 80 columns the palette hint would push Quit out of the footer; the home page and
-        # the header's ⭘ button still lead to the palette.
-        self.query_one(Footer).show_command_palette = wide
         if wide and self._sidebar_stepped_aside:
             self._set_sidebar(True)
+        elif not wide and self.current is not None and self.query_one(CourseSidebar).display:
+            self._step_sidebar_aside()
 
     @property
     def exercise_view(self) -> ExerciseView:
@@ -149,10 +152,8 @@ class CourseScreen(Screen[None]):
     def show_home(self) -> None:
         self._leave_exercise()
         self.current = None
-        last = self._progress.last
-        place = CourseItem(last.kind, last.id) if last is not None and self._exists(CourseItem(last.kind, last.id)) else None
         first = self.pack.course[0] if self.pack.course else None
-        self.query_one(HomeView).show(place, first, self.app.startup_notices())
+        self.query_one(HomeView).show(self._resume_point(), first, self.app.startup_notices())
         self.query_one(ContentSwitcher).current = "home"
         self._set_sidebar(True)
         self.query_one("#home-continue").focus()
@@ -160,6 +161,22 @@ class CourseScreen(Screen[None]):
 
     def _exists(self, item: CourseItem) -> bool:
         return item in self.pack.course
+
+    def _resume_point(self) -> CourseItem | None:
+        """Where "Continue" goes: the last item opened if it is not done yet, else the next item
+        that is not (a passed exercise or a read lesson is done), wrapping round to the start;
+        None on a first start."""
+        last = self._progress.last
+        if last is None or not self._exists(CourseItem(last.kind, last.id)):
+            return None
+        course = self.pack.course
+        start = course.index(CourseItem(last.kind, last.id))
+        return next((item for item in course[start:] + course[:start] if not self._done(item)), course[start])
+
+    def _done(self, item: CourseItem) -> bool:
+        if item.kind is ItemKind.LESSON:
+            return self._progress.lesson_read(item.id)
+        return self._record(item.id).passed
 
     async def open_item(self, item: CourseItem) -> None:
         if not self._exists(item):
@@ -184,8 +201,7 @@ class CourseScreen(Screen[None]):
             view.load(self.pack.exercises[item.id], record.draft, hints_revealed=record.hints, passed=record.passed)
             view.editor.focus()
         if self.size.width < NARROW:
-            self._set_sidebar(False)
-            self._sidebar_stepped_aside = True
+            self._step_sidebar_aside()
         self.query_one(CourseSidebar).select(item)
         self.app.store.set_last(self.pack, item.kind, item.id)
         self._after_store_change()
@@ -215,6 +231,10 @@ class CourseScreen(Screen[None]):
         index = self.pack.course.index(self.current) + delta
         return self.pack.course[index] if 0 <= index < len(self.pack.course) else None
 
+    def _step_sidebar_aside(self) -> None:
+        self._set_sidebar(False)
+        self._sidebar_stepped_aside = True
+
     def _set_sidebar(self, shown: bool) -> None:
         self.query_one(CourseSidebar).display = shown
         self._sidebar_stepped_aside = False
@@ -237,10 +257,11 @@ class CourseScreen(Screen[None]):
         self.exercise_view.mark_saved(event.source)  # the check below saves the code it checked
         self.app.store.record_check(self.pack, event.exercise.id, event.result.passed, draft=event.source)
         self._after_store_change()
-        if event.result.passed:
+        if event.result.passed and not was_passed:
+            # In the results, not a toast: a toast would sit over them for seconds.
             following = self._step(1)
-            then = f" F9 goes on to {self.pack.item_title(following)}." if following else " That was the last item of the course."
-            self.notify(f"{event.exercise.title} passed!" + ("" if was_passed else then), title="✓ Passed", timeout=8)
+            self.exercise_view.results.add_to_summary(
+                f"F9 goes on to {self.pack.item_title(following)}." if following else "That was the last item of the course.")
         self.refresh_bindings()
 
     # -- actions
@@ -279,6 +300,9 @@ class CourseScreen(Screen[None]):
 
     def action_assembly(self) -> None:
         self.exercise_view.show_assembly()
+
+    def action_switch_pane(self) -> None:
+        self.exercise_view.switch_pane()
 
     def action_solution(self) -> None:
         view = self.exercise_view
@@ -419,11 +443,7 @@ class CourseScreen(Screen[None]):
             return
         self._watch = FileWatch(path)
         self._watch_timer = self.set_interval(POLL_SECONDS, self._poll_watch)
-        # One source of truth while watching: the file. Typing here would be overwritten.
-        view.editor.read_only = True
-        view.watching = path.name
-        view.update_title()
-        self.notify(f"Watching {path}: edit it in your editor and save; every save is checked. ctrl+t stops.", timeout=15)
+        view.set_watching(path)  # one source of truth while watching: the file
 
     def _poll_watch(self) -> None:
         if self._watch is None or not self._watch.changed():
@@ -445,7 +465,4 @@ class CourseScreen(Screen[None]):
             self._watch_timer.stop()
         self._watch = None
         self._watch_timer = None
-        view = self.exercise_view
-        view.editor.read_only = False
-        view.watching = None
-        view.update_title()
+        self.exercise_view.set_watching(None)
