@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from asm_tutor.grader.checks import PROMISE, UNDECODABLE
-from asm_tutor.grader.param_types import UNSIGNED
+from asm_tutor.pack.param_types import UNSIGNED
 from asm_tutor.grader.result import CheckResult, TestResult, TestStatus
 from asm_tutor.pack.model import Param
 

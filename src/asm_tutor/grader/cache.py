@@ -19,7 +19,7 @@ from asm_tutor.memo import load_json, store_json
 from asm_tutor.paths import cache_dir
 
 if TYPE_CHECKING:
-    from asm_tutor.grader.engine import Request
+    from asm_tutor.grader.request import Request
 
 
 @functools.cache

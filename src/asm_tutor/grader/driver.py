@@ -40,7 +40,7 @@ import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 
-from asm_tutor.grader.param_types import FLOATS, SIGNED, UNSIGNED, ParamType, invoke, observed_shape, observed_type
+from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, ParamType, invoke, observed_shape, observed_type
 from asm_tutor.pack.model import Exercise, Param
 
 MAIN_RS = """extern crate asm_tutor_rt;

@@ -17,11 +17,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asm_tutor.grader import cache
+from asm_tutor.grader.request import Request
 from asm_tutor.grader.result import Diagnostic, GradeResult, Status
 from asm_tutor.learner_file import MAX_SOURCE_BYTES
 from asm_tutor.pack.model import Exercise, Lesson
@@ -95,19 +95,6 @@ def hidden_tests_problem(exercise: Exercise, *, edition: str = "2021", toolchain
             return None
         return judge.build_now(generate(exercise, toolchain.arch).judge, toolchain, edition, test_runtime,
                                Path(temp), cancel)
-
-
-@dataclass(frozen=True)
-class Request:
-    """What one check grades, and everything its answer depends on."""
-
-    exercise: Exercise
-    source: str
-    edition: str
-    toolchain: Toolchain
-    seed: int
-    lessons: dict[str, Lesson]
-    prefetch: tuple[str, ...] = ()  # not part of the answer: what to import while waiting
 
 
 def _grade(request: Request, cancel: threading.Event | None, use_cache: bool) -> GradeResult:

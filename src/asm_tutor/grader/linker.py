@@ -81,9 +81,14 @@ def _library_dirs(cc: str) -> list[str]:
     raise ValueError("cc lists no library folders")
 
 
-def _links_and_runs(compiler: Path, flags: tuple[str, ...], std_dylib_dir: Path) -> bool:
-    from asm_tutor.grader.runtime import program_env
+def program_env(std_dylib_dir: Path | None) -> dict[str, str] | None:
+    """The variables for a program built with `-C prefer-dynamic` against that std (None: static)."""
+    if std_dylib_dir is None:
+        return None
+    return {"LD_LIBRARY_PATH": str(std_dylib_dir)}
 
+
+def _links_and_runs(compiler: Path, flags: tuple[str, ...], std_dylib_dir: Path) -> bool:
     with tempfile.TemporaryDirectory(prefix="asm-tutor-link-") as folder:
         (Path(folder) / "probe.rs").write_text(_PROBE, encoding="utf-8")
         build = Job([str(compiler), "probe.rs", "-C", "prefer-dynamic", *flags, "-o", "probe"],

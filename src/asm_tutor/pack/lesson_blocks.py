@@ -54,10 +54,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from asm_tutor.grader.build import rustc_job
+from asm_tutor.grader.linker import program_env
 from asm_tutor.grader.pipeline import folder
 from asm_tutor.grader.processes import Job, run_jobs
 from asm_tutor.grader.runner import test_limits
-from asm_tutor.grader.runtime import program_env, toolchain_paths
+from asm_tutor.grader.runtime import toolchain_paths
 from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
 from asm_tutor.pack.model import ARCHES
 from asm_tutor.paths import cache_dir

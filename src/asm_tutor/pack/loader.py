@@ -546,7 +546,7 @@ class _PackReader:
     def generated_values(table: _Table, function: Signature, *, random: bool, edge: bool) -> None:
         """Random cases (and edge cases asked for by name) need values the tests can make up for
         every parameter; say so rather than silently adding none."""
-        from asm_tutor.grader.param_types import GENERATED, ParamType
+        from asm_tutor.pack.param_types import GENERATED, ParamType
 
         kinds = [(p, ParamType.parse(p.type)) for p in function.params]
         for key, wanted, blocked in (
