@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.atomic import atomic_write
-from asm_tutor.grader import artifacts
-from asm_tutor.grader.linker import direct_flags, program_env
+from asm_tutor.grader import artifacts, linker
 from asm_tutor.grader.processes import Job, Limits, run_jobs
 from asm_tutor.toolchain import Toolchain, ToolchainError
 
@@ -86,7 +85,7 @@ class Runtime:
 
     def env(self) -> dict[str, str] | None:
         """The variables a test program needs beyond the clean environment, or None."""
-        return program_env(self.paths.std_dylib_dir)
+        return linker.program_env(self.paths.std_dylib_dir)
 
 
 _lock = threading.Lock()
@@ -168,7 +167,7 @@ def _find_paths(toolchain: Toolchain) -> ToolchainPaths:
     std_dir = _std_dylib_dir(sysroot, toolchain)
     if std_dir is None:
         return ToolchainPaths(compiler, sysroot, None)
-    flags = ("-C", "prefer-dynamic", *direct_flags(compiler, sysroot, toolchain.host, std_dir))
+    flags = ("-C", "prefer-dynamic", *linker.direct_flags(compiler, sysroot, toolchain.host, std_dir))
     return ToolchainPaths(compiler, sysroot, std_dir, flags)
 
 
