@@ -16,6 +16,10 @@ ARCHES = ("x86_64", "aarch64")
 ANY_ARCH = "*"
 
 
+# The Rust editions a pack (and a lesson block) may compile with.
+EDITIONS = ("2015", "2018", "2021", "2024")
+
+
 class ItemKind(StrEnum):
     LESSON = "lesson"
     EXERCISE = "exercise"
