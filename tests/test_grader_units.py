@@ -21,7 +21,8 @@ from asm_tutor.grader.disasm import (
 )
 from asm_tutor.grader.driver import MAX_EDGE_CASES, CaseKind, edge_combinations, edge_values, generate
 from asm_tutor.pack.param_types import Kind, ParamType, invoke, observed_type
-from asm_tutor.grader.processes import OUTPUT_CAP, Job, Limits, describe_signal, run_jobs
+from asm_tutor.grader.jobs import OUTPUT_CAP, Job, Limits
+from asm_tutor.grader.processes import describe_signal, run_jobs
 from asm_tutor.pack.model import Param
 
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from asm_tutor.context import Context
-    from asm_tutor.grader.result import GradeResult
     from asm_tutor.pack.model import Exercise
 
 POLL_SECONDS = 0.2

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from asm_tutor.grader.processes import Job, Limits, Outcome
+from asm_tutor.grader.jobs import Job, Limits
+from asm_tutor.grader.processes import Outcome
 from asm_tutor.grader.runtime import CRATE as RUNTIME_CRATE
 from asm_tutor.grader.runtime import Runtime, ToolchainPaths
 from asm_tutor.grader.sandbox import Confinement

@@ -19,7 +19,7 @@ from pathlib import Path
 from asm_tutor.grader.asm_blocks import AsmBlock, find_blocks
 from asm_tutor.grader.contract import LESSONS, BlockReport
 from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
-from asm_tutor.grader.processes import Job, Limits
+from asm_tutor.grader.jobs import Job, Limits
 from asm_tutor.grader.result import CheckResult, TestStatus
 from asm_tutor.grader.sandbox import Confinement
 from asm_tutor.pack.model import SOURCE_KINDS, CheckKind, Exercise, InstructionCheck, Lesson

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from asm_tutor.grader.disasm import Function
 from asm_tutor.grader.driver import CaseKind
-from asm_tutor.grader.processes import Job, Limits
+from asm_tutor.grader.jobs import Job, Limits
 from asm_tutor.grader.result import CheckResult, TestStatus
 from asm_tutor.grader.runner import CaseRun
 from asm_tutor.grader.sandbox import Confinement

@@ -21,7 +21,8 @@ from pathlib import Path
 from asm_tutor.grader import artifacts
 from asm_tutor.grader.build import rustc_job
 from asm_tutor.grader.driver import ORIGIN
-from asm_tutor.grader.processes import CHANNEL_FD, Job, Outcome, describe_signal, run_jobs
+from asm_tutor.grader.jobs import CHANNEL_FD, Job
+from asm_tutor.grader.processes import Outcome, describe_signal, run_jobs
 from asm_tutor.grader.runner import CaseRun, test_limits
 from asm_tutor.grader.runtime import Runtime
 from asm_tutor.grader.sandbox import Confinement, prepare_work_folder

@@ -16,7 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from asm_tutor.grader.processes import Job, Limits, run_jobs
+from asm_tutor.grader.jobs import Job, Limits
+from asm_tutor.grader.processes import run_jobs
 
 # The start files `cc` links into a position-independent executable, in its order.
 START_FILES = ("Scrt1.o", "crti.o", "crtbeginS.o", "crtendS.o", "crtn.o")

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asm_tutor.grader.driver import CaseInfo
-from asm_tutor.grader.processes import CHANNEL_FD, Job, Limits, Outcome, describe_signal
+from asm_tutor.grader.jobs import CHANNEL_FD, Job, Limits
+from asm_tutor.grader.processes import Outcome, describe_signal
 from asm_tutor.grader.sandbox import Confinement
 from asm_tutor.grader.text import printable
 

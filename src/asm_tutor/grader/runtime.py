@@ -23,7 +23,8 @@ from pathlib import Path
 
 from asm_tutor.atomic import atomic_write
 from asm_tutor.grader import artifacts, linker
-from asm_tutor.grader.processes import Job, Limits, run_jobs
+from asm_tutor.grader.jobs import Job, Limits
+from asm_tutor.grader.processes import run_jobs
 from asm_tutor.toolchain import Toolchain, ToolchainError
 
 CRATE = "asm_tutor_rt"

@@ -13,7 +13,7 @@ a pack's lesson code all run confined. Inside they see:
 
 The PID namespace dies with the job's first process, so nothing started inside
 outlives the check. Resource limits are not set here but by the grader before the
-sandbox starts (processes.py), so a program cannot refuse them.
+sandbox starts (jobs.py), so a program cannot refuse them.
 
 When the tutor runs as root (containers, CI), the job runs as `nobody` inside the
 sandbox: the kernel does not apply the process-count limit to root, and nobody owns

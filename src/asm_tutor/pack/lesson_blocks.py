@@ -32,7 +32,8 @@ surrounding program with hidden lines.
 Expected output: a fence with the info string `output` straight after a Rust block
 (blank lines between are fine) states what the program prints on stdout. The program
 is run with a time limit and must print exactly that, trailing whitespace aside.
-Readers see `output` blocks as plain `text`.
+Readers see `output` blocks as plain `text` under an "Output:" line, and a
+`compile_fail` block under a line that says it does not compile.
 
 Other fences (`text`, `asm`, `toml`, `sh`, a bare fence) are shown as written and not
 checked. An unknown tag in a Rust block is an error: a typo must not switch a check off.
@@ -54,9 +55,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from asm_tutor.grader.build import rustc_job
+from asm_tutor.grader.jobs import Job
 from asm_tutor.grader.linker import program_env
 from asm_tutor.grader.pipeline import folder
-from asm_tutor.grader.processes import Job, run_jobs
+from asm_tutor.grader.processes import run_jobs
 from asm_tutor.grader.runner import test_limits
 from asm_tutor.grader.runtime import toolchain_paths
 from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
@@ -343,9 +345,25 @@ def parse_blocks(markdown: str, origin: str = "") -> list[CodeBlock]:
     return blocks
 
 
+OUTPUT_LABEL = "**Output:**"
+
+
+def _compile_fail_label(info: str) -> str | None:
+    """The line shown above a block that must not compile, with the error it expects; None for others."""
+    block = CodeBlock(line=0, info=info, source="", shown="")
+    _apply_tags(block, split_info(info)[1:])
+    if not block.compile_fail:
+        return None
+    expected = list(block.error_codes)
+    if block.error_text is not None:  # never holds a backtick (see the module notes), so inline code is safe
+        expected.append(f"rustc says `{block.error_text}`")
+    return "**✗ Does not compile**" + (f" ({'; '.join(expected)})" if expected else "") + ":"
+
+
 def display_markdown(markdown: str) -> str:
     """The lesson as the reader shows it: hidden lines gone, Rust info strings reduced to
-    `rust` (so highlighting works), `output` blocks shown as `text`."""
+    `rust` (so highlighting works), `output` blocks shown as `text`. A line above an `output`
+    block and above a `compile_fail` block says what it is: in a terminal both look like code."""
     lines = markdown.splitlines()
     out: list[str] = []
     i = 0
@@ -355,6 +373,13 @@ def display_markdown(markdown: str) -> str:
             continue  # shown exactly as written
         start = fence.line - 1
         out.extend(lines[i:start])
+        label = OUTPUT_LABEL if lang == "output" else _compile_fail_label(fence.info)
+        if label is not None:
+            # A paragraph of its own (a blank line keeps it out of any paragraph above);
+            # the fence may follow it directly.
+            if out and out[-1].strip():
+                out.append("")
+            out.append(fence.indent + label)
         if lang == "rust":
             out.append(f"{fence.indent}{fence.marker}rust")
             out.extend(fence.indent + code for hidden, code in map(_unhide, fence.body) if not hidden)
