@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from asm_tutor.grader.crate import CHECK_CRATE, ROOT_FILE, RUNTIME_CRATE
 from asm_tutor.grader.jobs import Job, Limits
 from asm_tutor.grader.processes import Outcome
-from asm_tutor.grader.runtime import CRATE as RUNTIME_CRATE
 from asm_tutor.grader.runtime import Runtime, ToolchainPaths
 from asm_tutor.grader.sandbox import Confinement
 
@@ -26,7 +26,6 @@ COMPILER_FILE_SIZE = 256 << 20
 COMPILER_PROCESSES = 64  # its threads, the linker and the linker's helpers
 # -O3 first: its compile is the longer one, the one a check waits for.
 OPT_LEVELS = (3, 0)
-CHECK_CRATE = "asm_tutor_check"
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def rustc_job(paths: ToolchainPaths, work: Path, args: Sequence[str], *, edition
 def check_job(arch: str, work: Path, opt_level: int, edition: str, runtime: Runtime) -> Job:
     """One of a check's two builds of `main.rs` (the driver's root, with the learner's file)."""
     binary = work / f"test_o{opt_level}"
-    args = ["main.rs", "--crate-name", CHECK_CRATE, "--crate-type", "bin", "-C", f"opt-level={opt_level}"]
+    args = [ROOT_FILE, "--crate-name", CHECK_CRATE, "--crate-type", "bin", "-C", f"opt-level={opt_level}"]
     args += ["--emit", f"link={binary},obj={work / f'o{opt_level}.o'},asm={work / f'o{opt_level}.s'}",
              # The two builds share the folder: their intermediate files must not share names.
              "-C", f"extra-filename=-o{opt_level}"]

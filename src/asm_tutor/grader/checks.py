@@ -19,14 +19,12 @@ from pathlib import Path
 from asm_tutor.grader.asm_blocks import AsmBlock, find_blocks
 from asm_tutor.grader.contract import LESSONS, BlockReport
 from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
+from asm_tutor.grader.crate import DRIVER_PATH, LEARNER_PREFIX
 from asm_tutor.grader.jobs import Job, Limits
 from asm_tutor.grader.result import CheckResult, TestStatus
 from asm_tutor.grader.sandbox import Confinement
 from asm_tutor.pack.model import SOURCE_KINDS, CheckKind, Exercise, InstructionCheck, Lesson
 
-CRATE = "asm_tutor_check"
-LEARNER_PREFIX = f"{CRATE}::learner::"
-DRIVER_PATH = f"{LEARNER_PREFIX}__asm_tutor_driver"
 USES_ASM = "uses asm!"
 PROMISE = "promise"
 PROMISES_KEPT = "asm! keeps its promises"

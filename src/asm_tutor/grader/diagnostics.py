@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from asm_tutor.grader.crate import LEARNER_FILE, ROOT_FILE
 from asm_tutor.grader.result import Diagnostic
 from asm_tutor.pack.model import ErrorHint, Signature
 
-LEARNER_FILE = "solution.rs"
 _NOISE = re.compile(r"^(aborting due to|For more information about|Some errors have detailed explanations"
                     r"|\d+ warnings? emitted|due to multiple output types)")
 # AT&T syntax in an Intel-syntax template: `%rax`-style registers or `$5`-style immediates.
@@ -121,7 +121,7 @@ def _is_learner(span: dict[str, Any], source_map: SourceMap) -> bool:
 def _in_driver(spans: list[dict[str, Any]], source_map: SourceMap) -> bool:
     for span in spans:
         name = str(span.get("file_name", ""))
-        if name == "main.rs" or name.endswith("/main.rs"):
+        if name == ROOT_FILE or name.endswith("/" + ROOT_FILE):
             return True
         if (name == LEARNER_FILE or name.endswith("/" + LEARNER_FILE)) and \
                 int(span.get("line_start", 0)) > source_map.learner_lines:

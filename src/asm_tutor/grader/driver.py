@@ -40,14 +40,10 @@ import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 
+from asm_tutor.grader.crate import DRIVER_MODULE
 from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, ParamType, invoke, observed_shape, observed_type
 from asm_tutor.pack.model import Exercise, Param
 
-MAIN_RS = """extern crate asm_tutor_rt;
-#[path = "solution.rs"] mod learner;
-fn main() { learner::__asm_tutor_driver::run() }
-"""
-DRIVER_MODULE = "__asm_tutor_driver"
 MAX_EDGE_CASES = 64
 # Ends each line of the judge that holds the pack's code (a reference, an expected value, a
 # property), naming the exercise.toml field it came from: a compile error there is the pack's.

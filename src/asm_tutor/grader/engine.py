@@ -125,8 +125,9 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
 
 def _build_and_run(request: Request, cancel: threading.Event | None, work: Path) -> GradeResult:
     from asm_tutor.grader import advice, diagnostics, runtime, sandbox, verdict
-    from asm_tutor.grader.diagnostics import LEARNER_FILE, SourceMap
-    from asm_tutor.grader.driver import MAIN_RS, generate
+    from asm_tutor.grader.crate import LEARNER_FILE, MAIN_RS, ROOT_FILE
+    from asm_tutor.grader.diagnostics import SourceMap
+    from asm_tutor.grader.driver import generate
     from asm_tutor.grader.pipeline import Pipeline, evaluate_checks
 
     exercise, source, edition, toolchain, seed = (request.exercise, request.source, request.edition,
@@ -136,7 +137,7 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
     learner_text = source if source.endswith("\n") else source + "\n"
     learner_lines = learner_text.count("\n")
     sandbox.prepare_work_folder(work)
-    (work / "main.rs").write_text(MAIN_RS, encoding="utf-8")
+    (work / ROOT_FILE).write_text(MAIN_RS, encoding="utf-8")
     (work / LEARNER_FILE).write_text(learner_text + driver.source, encoding="utf-8", errors="replace")
     source_map = SourceMap(
         learner_lines=learner_lines, display_name=f"{exercise.id}.rs", temp_dir=str(work),

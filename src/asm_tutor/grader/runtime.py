@@ -23,14 +23,14 @@ from pathlib import Path
 
 from asm_tutor.atomic import atomic_write
 from asm_tutor.grader import artifacts, linker
+from asm_tutor.grader.crate import RUNTIME_CRATE
 from asm_tutor.grader.jobs import Job, Limits
 from asm_tutor.grader.processes import run_jobs
 from asm_tutor.toolchain import Toolchain, ToolchainError
 
-CRATE = "asm_tutor_rt"
 _BUILD_TIME_LIMIT = 120.0
 
-SOURCE_FILE = Path(__file__).with_name("rust") / f"{CRATE}.rs"
+SOURCE_FILE = Path(__file__).with_name("rust") / f"{RUNTIME_CRATE}.rs"
 
 _PATHS_FILE = "toolchain-paths.json"  # beside the cached rlib: what toolchain_paths() found
 
@@ -113,7 +113,7 @@ def _key(toolchain: Toolchain) -> str:
 def prepare(toolchain: Toolchain, work: Path, cancel: threading.Event | None) -> Runtime | None:
     """The runtime for this rustc: from the cache, else built now. None when cancelled."""
     key = _key(toolchain)
-    name = f"lib{CRATE}.rlib"
+    name = f"lib{RUNTIME_CRATE}.rlib"
     with _lock:  # one build at a time; the others then find it ready
         found = artifacts.find("runtime", key, name)
         if found is not None:
@@ -181,8 +181,8 @@ def _std_dylib_dir(sysroot: Path, toolchain: Toolchain) -> Path | None:
 
 
 def _build(toolchain: Toolchain, folder: Path, cancel: threading.Event | None) -> Path | None:
-    out = folder / f"lib{CRATE}.rlib"
-    argv = [str(toolchain_paths(toolchain).compiler), str(SOURCE_FILE), "--crate-type", "rlib", "--crate-name", CRATE, "--edition",
+    out = folder / f"lib{RUNTIME_CRATE}.rlib"
+    argv = [str(toolchain_paths(toolchain).compiler), str(SOURCE_FILE), "--crate-type", "rlib", "--crate-name", RUNTIME_CRATE, "--edition",
             "2018", "-C", "opt-level=3", "-C", "codegen-units=1", "-C", "debuginfo=0", "-o", str(out)]
     (outcome,) = run_jobs([Job(argv, Limits(wall_time=_BUILD_TIME_LIMIT), cwd=folder, separate_stderr=True)], cancel)
     if outcome.cancelled:
