@@ -39,11 +39,7 @@ class TutorApp(App[None]):
         self.store: ProgressStore = ctx.progress
         self.toolchain: Toolchain | None = None
         self.toolchain_problem: str | None = None
-        try:
-            self.toolchain = require_grading_toolchain(self.settings.rustc)
-        except ToolchainError as err:
-            # Lessons still work without rustc; checking says why it cannot run.
-            self.toolchain_problem = f"Checking exercises needs rustc: {err}"
+        self.detect_toolchain()
         self.course_screen: CourseScreen | None = None
         self._notices: list[str] = []
 
@@ -54,6 +50,17 @@ class TutorApp(App[None]):
         self.course_screen = CourseScreen(self.ctx.pack)
         self.push_screen(self.course_screen)
         self.log.info(f"asm-tutor ready in {(time.perf_counter() - self._started) * 1000:.0f} ms")
+
+    def detect_toolchain(self) -> Toolchain | None:
+        """The rustc to grade with, asked again before each check: a `rustup update` (or a rustc
+        installed) while the tutor runs is seen at the next check. Cheap when nothing changed:
+        the answer is kept while rustc's files and rustup's settings keep their stat."""
+        try:
+            self.toolchain, self.toolchain_problem = require_grading_toolchain(self.settings.rustc), None
+        except ToolchainError as err:
+            # Lessons still work without rustc; checking says why it cannot run.
+            self.toolchain, self.toolchain_problem = None, f"Checking exercises needs rustc: {err}"
+        return self.toolchain
 
     def startup_notices(self) -> list[str]:
         """What the home page says is wrong: kept for the session, as the store hands its notices out once."""

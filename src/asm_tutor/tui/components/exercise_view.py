@@ -8,6 +8,7 @@ about storage: it posts messages (Checked, DraftChanged) and the screen records 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -57,11 +58,14 @@ class ExerciseView(Vertical):
             self.exercise = exercise
             self.source = source
 
-    def __init__(self, pack: Pack, toolchain: Toolchain | None, toolchain_problem: str | None, *, id: str | None = None) -> None:
+    def __init__(self, pack: Pack, detect_toolchain: Callable[[], tuple[Toolchain | None, str | None]], *,
+                 id: str | None = None) -> None:
+        """`detect_toolchain`: the rustc to grade with (or why there is none), asked before each check."""
         super().__init__(id=id)
         self.pack = pack
+        self._detect_toolchain = detect_toolchain
+        toolchain, self.toolchain_problem = detect_toolchain()
         self.toolchain = toolchain
-        self.toolchain_problem = toolchain_problem
         self.exercise: Exercise | None = None
         self.arch = toolchain.arch if toolchain else None
         self.passed = False
@@ -226,6 +230,8 @@ class ExerciseView(Vertical):
     def start_check(self) -> None:
         if self.exercise is None:
             return
+        self.toolchain, self.toolchain_problem = self._detect_toolchain()
+        self.arch = self.toolchain.arch if self.toolchain else None
         problem = self.problem
         if problem is not None:
             self.results.clear(problem)

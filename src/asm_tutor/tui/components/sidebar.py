@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,8 +15,9 @@ from asm_tutor.pack.model import CourseItem, ItemKind, Pack
 from asm_tutor.tui.messages import OpenItem
 
 
-class Mark:
-    """What a sidebar line shows before the title. Text marks, so colour is never the only signal."""
+class ItemState(Enum):
+    """Where the learner is with an item, as the line's mark before its title: text marks, so
+    colour is never the only signal."""
 
     UNREAD = ("·", "dim")
     READ = ("✓", "green")
@@ -23,15 +25,14 @@ class Mark:
     ATTEMPTED = ("◐", "yellow")
     PASSED = ("●", "green")
 
+    @property
+    def mark(self) -> tuple[str, str]:
+        """(symbol, style)"""
+        return self.value
+
 
 def item_key(item: CourseItem) -> str:
     return f"{item.kind.value}:{item.id}"
-
-
-def _mark(item: CourseItem, status: str) -> tuple[str, str]:
-    if item.kind is ItemKind.LESSON:
-        return Mark.READ if status == "read" else Mark.UNREAD
-    return {"passed": Mark.PASSED, "attempted": Mark.ATTEMPTED}.get(status, Mark.NOT_STARTED)
 
 
 class CourseList(OptionList):
@@ -41,7 +42,7 @@ class CourseList(OptionList):
 class CourseSidebar(Vertical):
     """Lessons flush left, the exercises that practise them indented beneath."""
 
-    def __init__(self, pack: Pack, state_of: Callable[[CourseItem], str], *, saving: Callable[[], bool],
+    def __init__(self, pack: Pack, state_of: Callable[[CourseItem], ItemState], *, saving: Callable[[], bool],
                  id: str | None = None) -> None:
         super().__init__(id=id)
         self.pack = pack
@@ -59,7 +60,7 @@ class CourseSidebar(Vertical):
         self._update_summary()
 
     def _prompt(self, item: CourseItem) -> Text:
-        symbol, style = _mark(item, self._state_of(item))
+        symbol, style = self._state_of(item).mark
         indent = "" if item.kind is ItemKind.LESSON else "  "
         return Text.assemble(indent, (symbol, style), " ", self.pack.item_title(item))
 
@@ -76,8 +77,8 @@ class CourseSidebar(Vertical):
     def _update_summary(self) -> None:
         exercises = [i for i in self.pack.course if i.kind is ItemKind.EXERCISE]
         lessons = [i for i in self.pack.course if i.kind is ItemKind.LESSON]
-        passed = sum(self._state_of(i) == "passed" for i in exercises)
-        read = sum(self._state_of(i) == "read" for i in lessons)
+        passed = sum(self._state_of(i) is ItemState.PASSED for i in exercises)
+        read = sum(self._state_of(i) is ItemState.READ for i in lessons)
         summary = f"{passed}/{len(exercises)} exercises passed\n{read}/{len(lessons)} lessons read"
         if not self._saving():
             summary += "\n⚠ progress is not being saved"  # the reason is on the home page

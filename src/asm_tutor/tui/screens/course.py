@@ -20,18 +20,21 @@ from textual.widgets import ContentSwitcher, Header
 
 from asm_tutor.learner_file import POLL_SECONDS, FileWatch, LearnerFileError, read_learner_file, work_file, write_work_file
 from asm_tutor.pack.model import CourseItem, Exercise, ItemKind, Pack
-from asm_tutor.progress.model import ExerciseRecord, PackProgress
+from asm_tutor.progress.model import ExerciseRecord, ExerciseStatus, PackProgress
 from asm_tutor.tui.components.footer import CourseFooter
 from asm_tutor.tui.components.home import HomeView
-from asm_tutor.tui.components.sidebar import CourseSidebar
+from asm_tutor.tui.components.sidebar import CourseSidebar, ItemState
 from asm_tutor.tui.messages import OpenItem
 from asm_tutor.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
+    from asm_tutor.toolchain import Toolchain
     from asm_tutor.tui.app import TutorApp
     from asm_tutor.tui.components.exercise_view import ExerciseView
     from asm_tutor.tui.components.lesson_reader import LessonReader
 
+_EXERCISE_STATES = {ExerciseStatus.NOT_STARTED: ItemState.NOT_STARTED, ExerciseStatus.ATTEMPTED: ItemState.ATTEMPTED,
+                    ExerciseStatus.PASSED: ItemState.PASSED}
 # Below this width the sidebar steps aside once an item is open: code needs the columns.
 NARROW = 100
 EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "switch_pane"})
@@ -110,8 +113,12 @@ class CourseScreen(Screen[None]):
         from asm_tutor.tui.components.exercise_view import ExerciseView
 
         if not self.query("#exercise"):
-            await self._join_switcher(ExerciseView(self.pack, self.app.toolchain, self.app.toolchain_problem, id="exercise"))
+            await self._join_switcher(ExerciseView(self.pack, self._toolchain, id="exercise"))
         return self.exercise_view
+
+    def _toolchain(self) -> tuple[Toolchain | None, str | None]:
+        toolchain = self.app.detect_toolchain()
+        return toolchain, self.app.toolchain_problem
 
     async def _lesson_reader(self) -> LessonReader:
         from asm_tutor.tui.components.lesson_reader import LessonReader
@@ -133,10 +140,10 @@ class CourseScreen(Screen[None]):
     def _reload_progress(self) -> None:
         self._progress = self.app.store.pack_progress(self.pack.id)
 
-    def state_of(self, item: CourseItem) -> str:
+    def state_of(self, item: CourseItem) -> ItemState:
         if item.kind is ItemKind.LESSON:
-            return "read" if self._progress.lesson_read(item.id) else "unread"
-        return self._progress.exercise(item.id).status.value
+            return ItemState.READ if self._progress.lesson_read(item.id) else ItemState.UNREAD
+        return _EXERCISE_STATES[self._progress.exercise(item.id).status]
 
     def _record(self, exercise_id: str) -> ExerciseRecord:
         return self._progress.exercise(exercise_id)
