@@ -14,6 +14,7 @@ from grader_helpers import processes_under
 
 from asm_tutor.grader.engine import CANCELLED, grade, host_arch
 from asm_tutor.grader.result import GradeResult, Status, TestStatus
+from asm_tutor.kept import forget_all
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.paths import builtin_pack_dir
 
@@ -450,16 +451,14 @@ def test_each_way_of_dying_is_explained_on_its_case(fixture: str, words: str) ->
 # -- the prebuilt runtime and judges -------------------------------------------------------------
 
 def test_the_runtime_and_the_judge_are_built_once_into_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asm_tutor.grader import artifacts
-
-    monkeypatch.setattr(artifacts, "_known", {})
+    forget_all()
     exercise = PACK.exercises["times_nine"]
     assert run("times_nine", "tn_helper.rs").status is Status.PASS
     cache = tmp_path / "cache" / "asm-tutor"
     (rlib,) = (cache / "runtime").glob("*/libasm_tutor_rt.rlib")
     (judge,) = (cache / "judge").glob("*/judge")
     built_at = rlib.stat().st_mtime_ns, judge.stat().st_mtime_ns
-    monkeypatch.setattr(artifacts, "_known", {})  # as a new process would: found in the cache
+    forget_all()  # as a new process would: found in the cache
     assert grade(exercise, exercise.solution(ARCH), use_cache=False).status is Status.PASS
     assert (rlib.stat().st_mtime_ns, judge.stat().st_mtime_ns) == built_at
     assert not list(cache.glob("*/*/.build-*"))  # no half-built leftovers
@@ -467,10 +466,7 @@ def test_the_runtime_and_the_judge_are_built_once_into_the_cache(tmp_path: Path,
 
 def test_without_a_writable_cache_the_runtime_and_judge_are_built_for_the_check(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asm_tutor.grader import artifacts, runtime
-
-    monkeypatch.setattr(artifacts, "_known", {})
-    monkeypatch.setattr(runtime, "_paths", {})
+    forget_all()
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder should be", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
@@ -493,22 +489,20 @@ def test_the_shared_std_is_found_and_handed_to_the_test_binaries(tmp_path: Path)
 
 
 def test_checks_link_statically_when_the_toolchain_ships_no_shared_std(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asm_tutor.grader import artifacts, runtime
+    from asm_tutor.grader import runtime
 
     monkeypatch.setattr(runtime, "_std_dylib_dir", lambda sysroot, toolchain: None)
-    monkeypatch.setattr(artifacts, "_known", {})  # as a new process: the cache of this test only
-    monkeypatch.setattr(runtime, "_paths", {})  # forget what earlier tests found
+    forget_all()  # as a new process: the cache of this test only
     result = run("times_nine", "seed_times_nine.rs")
     assert result.status is Status.PASS, result.message
     assert [p.std_dylib_dir for p in runtime._paths.values()] == [None]  # it did link statically
 
 
 def test_checks_link_through_cc_when_rust_lld_cannot_be_used_directly(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asm_tutor.grader import artifacts, linker, runtime
+    from asm_tutor.grader import linker, runtime
 
     monkeypatch.setattr(linker, "direct_flags", lambda *args: ())
-    monkeypatch.setattr(artifacts, "_known", {})  # as a new process: the cache of this test only
-    monkeypatch.setattr(runtime, "_paths", {})
+    forget_all()  # as a new process: the cache of this test only
     result = run("max_u64", "seed_max_u64.rs")
     assert result.status is Status.PASS, result.message
     assert [p.link_flags for p in runtime._paths.values()] == [("-C", "prefer-dynamic")]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor import memo
+from asm_tutor.kept import Kept
 from asm_tutor.paths import rustc_override
 from asm_tutor.stamp import stamp
 
@@ -126,7 +127,7 @@ def fingerprint(rustc: Path) -> Fingerprint:
 
 
 _probe_lock = threading.Lock()  # a caller arriving while the warm-up probes waits for its answer
-_probed: dict[Path, tuple[Fingerprint, Toolchain]] = {}  # rustc → its answer, and what it depended on
+_probed: Kept[Path, Toolchain] = Kept("rustc → which toolchain it is, while its fingerprint() holds")
 
 
 def detect(configured: str | None = None) -> Toolchain:
@@ -134,10 +135,10 @@ def detect(configured: str | None = None) -> Toolchain:
     so a long-running tutor notices a `rustup update` or a new default toolchain."""
     rustc = find_rustc(configured)
     with _probe_lock:
-        current = fingerprint(rustc)
         known = _probed.get(rustc)
-        if known is not None and known[0] == current:
-            return known[1]
+        if known is not None:
+            return known
+        current = fingerprint(rustc)
         # The last process's answer, if nothing it depended on changed: `rustc -vV` costs a
         # one-shot command ~15 ms (rustup's proxy, then rustc loading its compiler library).
         where, key = memo.folder("toolchains"), memo.key_of("toolchain", str(rustc), current)
@@ -148,8 +149,7 @@ def detect(configured: str | None = None) -> Toolchain:
             toolchain = _probe(rustc)
         if not kept:
             memo.store_json(where, key, {**vars(toolchain), "rustc": str(toolchain.rustc)})
-        _probed[rustc] = (current, toolchain)
-        return toolchain
+        return _probed.put(rustc, toolchain, lambda: fingerprint(rustc))
 
 
 def warm_up() -> None:
@@ -157,7 +157,7 @@ def warm_up() -> None:
     that come before grading instead of adding to them. Problems surface on the real call.
     A process that has asked before (the TUI, `asm-tutor watch`) skips it: its
     answer is re-validated by the real call in a fraction of a millisecond."""
-    if _probed:
+    if _probed.values():
         return
 
     def probe() -> None:

@@ -14,27 +14,25 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
+from asm_tutor.kept import Kept
 from asm_tutor.paths import cache_dir
 
-_lock = threading.Lock()
-_known: dict[tuple[str, str, str], Path] = {}  # (kind, key, name) → a file found or published
+_known: Kept[tuple[str, str, str], Path] = Kept("(kind, key, name) → a file found or published")
+
+
+def _remember(kind: str, key: str, name: str, path: Path) -> Path:
+    return _known.put((kind, key, name), path, path.is_file)  # while the file is there
 
 
 def find(kind: str, key: str, name: str) -> Path | None:
     """The artifact, if it was built before (by this process or another)."""
-    with _lock:
-        known = _known.get((kind, key, name))
-        if known is not None and known.is_file():
-            return known
+    known = _known.get((kind, key, name))
+    if known is not None:
+        return known
     path = cache_dir() / kind / key / name
-    if path.is_file():
-        with _lock:
-            _known[(kind, key, name)] = path
-        return path
-    return None
+    return _remember(kind, key, name, path) if path.is_file() else None
 
 
 def staging(kind: str, key: str, fallback: Path) -> Path:
@@ -61,9 +59,7 @@ def publish(kind: str, key: str, built: Path) -> Path:
     except OSError:
         return built
     shutil.rmtree(built.parent, ignore_errors=True)
-    with _lock:
-        _known[(kind, key, built.name)] = final
-    return final
+    return _remember(kind, key, built.name, final)
 
 
 def discard(folder: Path) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.atomic import atomic_write
+from asm_tutor.kept import Kept
 from asm_tutor.grader import artifacts, linker
 from asm_tutor.grader.crate import RUNTIME_CRATE
 from asm_tutor.grader.jobs import Job, Limits
@@ -90,7 +91,7 @@ class Runtime:
 
 
 _lock = threading.Lock()
-_paths: dict[str, ToolchainPaths] = {}  # key → the toolchain's parts, found by this process
+_paths: Kept[str, ToolchainPaths] = Kept("toolchain key → the toolchain's parts, found by this process")
 
 
 class RuntimeBuildError(ToolchainError):
@@ -119,8 +120,7 @@ def prepare(toolchain: Toolchain, work: Path, cancel: threading.Event | None) ->
         if found is not None:
             recorded = _paths.get(key) or _recorded_paths(found.parent)
             if recorded is not None:
-                _paths[key] = recorded
-                return Runtime(found, recorded)
+                return Runtime(found, _paths.put(key, recorded))
         folder = artifacts.staging("runtime", key, work)
         built: Path | None = None
         try:
@@ -148,9 +148,7 @@ def toolchain_paths(toolchain: Toolchain) -> ToolchainPaths:
     """The toolchain's compiler, shared std and link flags, once per process (prepare() also keeps
     them on disk)."""
     key = _key(toolchain)
-    if key not in _paths:
-        _paths[key] = _find_paths(toolchain)
-    return _paths[key]
+    return _paths.get(key) or _paths.put(key, _find_paths(toolchain))
 
 
 def _find_paths(toolchain: Toolchain) -> ToolchainPaths:

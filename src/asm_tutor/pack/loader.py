@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from asm_tutor import memo
+from asm_tutor.kept import Kept
 from asm_tutor.pack.exercise_spec import ExerciseReader
 from asm_tutor.pack.model import EDITIONS, FORMAT_VERSION, CourseItem, Exercise, ItemKind, Lesson, Pack
 from asm_tutor.pack.problems import PackError, Problem
@@ -129,8 +130,8 @@ class _PackReader(ExerciseReader):
         return Lesson(id=lesson_id, title=title, path=path)
 
 
-# Packs loaded by this process: what they were read from, and the stat of its files.
-_loaded: dict[Path, tuple[tuple[Path, ...], tuple[tuple[str, Stamp | None], ...], Pack]] = {}
+# Packs loaded by this process, while the files they were read from keep their stat.
+_loaded: Kept[Path, Pack] = Kept("pack folder → the pack read from it")
 # A file stamped this close to the moment it was read may change again without a new
 # stamp (file systems stamp coarsely): such a load is not kept (git's "racy" rule).
 _RACY_NS = 2_000_000_000
@@ -155,20 +156,20 @@ def load_pack(root: Path) -> Pack:
     ~8 ms to parse and validate it), the pack loaded before is returned.
     """
     known = _loaded.get(root)
-    if known is not None and _stats(known[0]) == known[1]:
-        return known[2]
+    if known is not None:
+        return known
     # A one-shot command finds the pack the last process loaded (~1 ms instead of ~10).
     where, key = memo.folder("packs"), memo.key_of("pack", str(root.resolve()))
     kept = memo.load_object(where, key)
     if isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[2], Pack) and _stats(kept[0]) == kept[1]:
-        _loaded[root] = kept
-        return kept[2]
+        inputs, _stamps, pack = kept
+        return _loaded.put(root, pack, lambda: _stats(inputs))
     read_at = time.time_ns()
     reader = _PackReader(root)
     pack = reader.load()
     inputs = tuple(reader.inputs)
     stats = _stats(inputs)
     if all(found is not None and found[2] < read_at - _RACY_NS for _path, found in stats):
-        _loaded[root] = (inputs, stats, pack)
-        memo.store_object(where, key, _loaded[root])
+        _loaded.put(root, pack, lambda: _stats(inputs))
+        memo.store_object(where, key, (inputs, stats, pack))
     return pack
