@@ -9,7 +9,9 @@ from pathlib import Path
 
 from asm_tutor.pack.model import ItemKind
 from asm_tutor.progress.model import ExerciseStatus
-from asm_tutor.progress.store import ProgressStore, parse_progress, salvage_toml
+from asm_tutor.progress.recovery import parse_progress
+from asm_tutor.progress.salvage import salvage_toml
+from asm_tutor.progress.store import ProgressStore
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from asm_tutor import atomic
-from asm_tutor.progress.store import ProgressStore, parse_progress
+from asm_tutor.progress.recovery import parse_progress
+from asm_tutor.progress.store import ProgressStore
 
 
 @dataclass(frozen=True)

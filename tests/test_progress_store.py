@@ -12,15 +12,17 @@ import pytest
 
 from asm_tutor.errors import UserError
 from asm_tutor.pack.model import ItemKind
+from asm_tutor.progress.file_format import dump_progress, progress_from_toml
 from asm_tutor.progress.model import (
     ExerciseRecord,
     ExerciseStatus,
     Progress,
     merge_exercise,
-    progress_from_toml,
 )
 from asm_tutor.progress.profile import resolve_profile, sanitise
-from asm_tutor.progress.store import ProgressError, ProgressStore, dump_progress, parse_progress
+from asm_tutor.progress.recovery import parse_progress
+from asm_tutor.progress.store import ProgressStore
+from asm_tutor.progress.transfer import ProgressError
 
 
 @dataclass(frozen=True)

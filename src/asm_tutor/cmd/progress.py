@@ -260,7 +260,7 @@ def _export(args: argparse.Namespace, store: ProgressStore) -> int:
 def _import(args: argparse.Namespace, store: ProgressStore) -> int:
     from rich.markup import escape
 
-    from asm_tutor.progress.model import SCHEMA
+    from asm_tutor.progress.file_format import SCHEMA
     from asm_tutor.report import stderr, stdout
 
     summary = store.import_(args.file)

@@ -15,12 +15,12 @@ Schema 1 (the first tutor, one built-in course and no pack ids):
     last_attempt = "2026-01-05T10:00:00+00:00"   # ISO strings, not TOML datetimes
     solved_at = "2026-01-05T10:02:00+00:00"
 
-Schema 2 is the current layout, described in `asm_tutor.progress.model`. A file
+Schema 2 is the current layout, described in `asm_tutor.progress.file_format`. A file
 without a `schema` key is recognised by its shape. A file from a newer tutor is
 never rewritten: `NewerSchemaError` tells the store to leave it alone.
 
 Each step is a pure function of the parsed table, so it can be tested on its own.
-Values are passed through as found; type checking is the model's job.
+Values are passed through as found; type checking is the file format's job.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from asm_tutor.progress.model import SCHEMA, parse_time
+from asm_tutor.progress.file_format import SCHEMA, parse_time
 
 # Schema 1 files predate pack ids: all of their records belong to the built-in course.
 V1_PACK_ID = "asm_basics"
@@ -59,7 +59,7 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     latest = None
     for exercise_id, old in raw_exercises.items():
         if not isinstance(old, dict):
-            exercises[exercise_id] = old  # the model reports it
+            exercises[exercise_id] = old  # progress_from_toml reports it
             continue
         new: dict[str, Any] = {}
         attempts = old.get("attempts", 0)
@@ -89,7 +89,7 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
             latest = max(latest, new["last_attempt"]) if latest else new["last_attempt"]
         for key, value in old.items():
             if key not in {"attempts", "solved", "hints", "solution_viewed", "draft", "last_attempt", "solved_at"}:
-                new[key] = value  # unknown: the model reports it
+                new[key] = value  # unknown: progress_from_toml reports it
         exercises[exercise_id] = new
     lessons: dict[str, Any] = {}
     read = data.get("lessons_read", [])

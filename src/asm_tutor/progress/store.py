@@ -1,16 +1,13 @@
-"""The progress store: one TOML file per profile, safe against crashes, races and damage.
+"""The progress store: one profile's progress and the operations the tutor does on it.
 
-Every change goes through `ProgressStore.update(fn)`: take the profile's lock
-(`fcntl.flock` on `<profile>.lock`), re-read the file, apply `fn` to what is on
-disk now, write the result atomically, release. Two tutors open at once
-therefore never lose each other's updates: each applies its change to the
-other's latest state.
-
-A damaged file (bad TOML, wrong types) is kept aside as
-`<profile>.corrupt-<time>.toml`, what can be recovered is kept, and a sentence
-saying so lands in `notices`. A folder that cannot be written gives a disabled
-store: it still answers questions and applies changes in memory for the
-session, but writes nothing, and `disabled_reason` says why.
+A check, a draft, a hint, a lesson read, where the learner is, a reset, an
+import or export: each is a method of `ProgressStore`. Every change goes
+through `ProgressStore.update(fn)`, one `Transaction` on what is on disk now,
+so it is safe against crashes and races; a damaged file met on the way is
+recovered (`asm_tutor.progress.recovery`) and a sentence saying so lands in
+`notices`. A folder that cannot be written gives a disabled store: it still
+answers questions and applies changes in memory for the session, but writes
+nothing, and `disabled_reason` says why.
 """
 
 from __future__ import annotations
@@ -18,39 +15,20 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import re
-import shutil
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-import tomli_w
-
-from asm_tutor.atomic import atomic_write, file_lock, remove_stale_temps
-from asm_tutor.errors import UserError
 from asm_tutor.pack.model import ItemKind
-from asm_tutor.progress.migrate import NewerSchemaError, migrate
-from asm_tutor.progress.model import (
-    SCHEMA,
-    ExerciseRecord,
-    ExerciseStatus,
-    LessonRecord,
-    PackProgress,
-    Place,
-    Progress,
-    merge_progress,
-    now,
-    progress_from_toml,
-    progress_to_toml,
-)
+from asm_tutor.progress.migrate import NewerSchemaError
+from asm_tutor.progress.model import ExerciseRecord, ExerciseStatus, LessonRecord, PackProgress, Place, Progress, now
 from asm_tutor.progress.profile import resolve_profile
+from asm_tutor.progress.recovery import read_progress_file
+from asm_tutor.progress.transaction import Transaction
+from asm_tutor.progress.transfer import ImportSummary, ProgressError, merge_in, read_import, write_export
 
 T = TypeVar("T")
-SALVAGE_LOOKAHEAD = 8
-_HEADER = re.compile(r"^\s*\[")
 
 
 class PackLike(Protocol):
@@ -61,10 +39,6 @@ class PackLike(Protocol):
 
 
 PackRef = PackLike | str  # a loaded Pack (id and version are recorded) or just a pack id
-
-
-class ProgressError(UserError):
-    """A progress operation the user asked for cannot be done; the message says why."""
 
 
 def default_folder() -> Path:
@@ -86,144 +60,6 @@ def _clean_text(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-
-
-def dump_progress(progress: Progress) -> bytes:
-    """The TOML bytes for `progress`; drafts as readable multi-line strings when that round-trips."""
-    data = progress_to_toml(progress)
-    text = tomli_w.dumps(data, multiline_strings=True)
-    try:
-        exact = tomllib.loads(text) == data
-    except tomllib.TOMLDecodeError:
-        exact = False
-    if not exact:  # e.g. a "\r\n" inside a draft: the escaped single-line form keeps every byte
-        text = tomli_w.dumps(data)
-    return text.encode("utf-8")
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _deep_merge(into: dict[str, Any], other: dict[str, Any]) -> None:
-    for key, value in other.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _deep_merge(into[key], value)
-        else:
-            into[key] = value
-
-
-def salvage_toml(text: str) -> dict[str, Any]:
-    """The parts of broken TOML that still parse, table by table.
-
-    The text is cut at each line that looks like a table header; each piece (joined
-    with the next few when a header-looking line sits inside a multi-line string)
-    that parses on its own is kept.
-    """
-    lines = text.splitlines(keepends=True)
-    starts = [0] + [i for i, line in enumerate(lines) if i and _HEADER.match(line)]
-    chunks = ["".join(lines[a:b]) for a, b in zip(starts, starts[1:] + [len(lines)], strict=True)]
-    out: dict[str, Any] = {}
-    i = 0
-    while i < len(chunks):
-        for j in range(i + 1, min(i + SALVAGE_LOOKAHEAD, len(chunks)) + 1):
-            try:
-                part = tomllib.loads("".join(chunks[i:j]))
-            except tomllib.TOMLDecodeError:
-                continue
-            _deep_merge(out, part)
-            i = j
-            break
-        else:
-            i += 1
-    return out
-
-
-@dataclass
-class _Loaded:
-    progress: Progress
-    damage: str | None = None  # why the file could not be read as it is
-    problems: list[str] = field(default_factory=list)
-    from_schema: int = SCHEMA
-    exists: bool = False
-
-    @property
-    def needs_fix(self) -> bool:
-        return bool(self.damage or self.problems or self.from_schema < SCHEMA)
-
-
-def parse_progress(raw: bytes) -> _Loaded:
-    """Bytes of a progress file (any schema) → what could be read. Raises NewerSchemaError."""
-    damage = None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", "replace")
-        damage = "it is not UTF-8 text"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        damage = damage or f"it is not valid TOML: {err}"
-        data = salvage_toml(text)
-    data, found = migrate(data)
-    progress, problems = progress_from_toml(data)
-    return _Loaded(progress, damage, problems, found, exists=True)
-
-
-def read_progress_file(path: Path) -> _Loaded:
-    """Read and parse `path`; a missing file is empty progress. OSError if it cannot be read."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return _Loaded(Progress())
-    return parse_progress(raw)
-
-
-def _recovered(progress: Progress) -> str:
-    exercises = sum(len(p.exercises) for p in progress.packs.values())
-    lessons = sum(len(p.lessons) for p in progress.packs.values())
-    if not exercises and not lessons:
-        return "nothing in it could be recovered"
-    return (
-        f"{exercises} exercise record{'s' * (exercises != 1)} and {lessons} lesson mark{'s' * (lessons != 1)} "
-        "were recovered from it"
-    )
-
-
-def _aside_name(path: Path, label: str) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    stem = path.name.removesuffix(".toml")
-    candidate = path.with_name(f"{stem}.{label}-{stamp}.toml")
-    n = 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{stem}.{label}-{stamp}-{n}.toml")
-    return candidate
-
-
-def _keep_aside(path: Path, label: str) -> Path:
-    """A copy of `path` under a new name. A hard link when possible: instant and atomic."""
-    target = _aside_name(path, label)
-    try:
-        os.link(path, target)
-    except OSError:
-        shutil.copy2(path, target)
-    return target
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass
-class ImportSummary:
-    source: Path
-    added: int = 0  # exercise and lesson records new to this profile
-    updated: int = 0  # records that changed when merged
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)  # values in the file that were skipped
-    from_schema: int = SCHEMA
-
-
-# --------------------------------------------------------------------------- the store
 
 
 class ProgressStore:
@@ -310,24 +146,6 @@ class ProgressStore:
 
     # ---- the one write path
 
-    def _load_locked(self) -> tuple[Progress, bool]:
-        """Under the lock: the state on disk with damage kept aside and old schemas upgraded."""
-        loaded = read_progress_file(self.path)
-        if loaded.damage or loaded.problems:
-            aside = _keep_aside(self.path, "corrupt")
-            reason = loaded.damage or _problem_summary(loaded.problems)
-            self.notices.append(
-                f"Your progress file {self.path} was damaged ({reason}); it was kept as {aside} "
-                f"and {_recovered(loaded.progress)}."
-            )
-        elif loaded.from_schema < SCHEMA:
-            backup = _keep_aside(self.path, f"schema{loaded.from_schema}")
-            self.notices.append(
-                f"Your progress file was upgraded from schema {loaded.from_schema} to {SCHEMA}; "
-                f"the old file was kept as {backup}."
-            )
-        return loaded.progress, loaded.needs_fix
-
     def update(self, fn: Callable[[Progress], T]) -> T:
         """Apply `fn` to the latest state and save it: lock, re-read, apply, atomic write, unlock.
 
@@ -337,31 +155,17 @@ class ProgressStore:
         """
         if not self.enabled:
             return fn(self._state)
-        applied = False
-        state = self._state
+        change = Transaction(fn)
         try:
-            with file_lock(self.lock_path):
-                remove_stale_temps(self.path)
-                state, needs_fix = self._load_locked()
-                before = progress_to_toml(state)
-                result = fn(state)
-                applied = True
-                if needs_fix or progress_to_toml(state) != before:
-                    state.profile = self.profile
-                    state.updated = now()
-                    atomic_write(self.path, dump_progress(state))
+            change.run(self.path, self.lock_path, self.profile, self.notices)
         except NewerSchemaError as err:
             self._disable_newer(err)
         except OSError as err:
             self._disable(f"Progress is off: saving to {self.path} failed ({_why(err)}); this session's progress is not saved.")
-        else:
-            self._state = state
-            return result
-        # The write did not happen: keep the change for this session only.
-        if applied:
-            self._state = state
-            return result
-        return fn(self._state)
+        if change.applied is None:  # the file could not be read: change this session's state only
+            return fn(self._state)
+        self._state, result = change.applied  # saved, or (when the write failed) kept for this session
+        return result
 
     # ---- reading
 
@@ -508,10 +312,7 @@ class ProgressStore:
         path = Path(path)
         state = self._state.copy()
         state.profile = self.profile
-        try:
-            atomic_write(path, dump_progress(state), mode=0o644)
-        except OSError as err:
-            raise ProgressError(f"Cannot write {path} ({_why(err)}); choose a file in a folder you can write to.") from err
+        write_export(path, state)
         return path
 
     def import_(self, path: Path) -> ImportSummary:
@@ -521,40 +322,11 @@ class ProgressStore:
         draft is kept, read marks are kept. Nothing already here is lost.
         """
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as err:
-            raise ProgressError(f"Cannot read {path} ({_why(err)}); check the file name.") from err
-        try:
-            loaded = parse_progress(raw)
-        except NewerSchemaError as err:
-            raise ProgressError(
-                f"{path} was written by a newer asm-tutor (schema {err.found}); update asm-tutor to import it."
-            ) from err
-        if loaded.damage:
-            raise ProgressError(f"{path} is not a usable progress file ({loaded.damage}); nothing was imported.")
+        loaded = read_import(path)
         if not self.enabled:
             raise ProgressError(f"{self.disabled_reason} Nothing was imported.")
         summary = ImportSummary(source=path, problems=loaded.problems, from_schema=loaded.from_schema)
-        incoming = loaded.progress
-
-        def apply(state: Progress) -> None:
-            merged = merge_progress(state, incoming)
-            for pack_id, pack in incoming.packs.items():
-                old = state.packs.get(pack_id) or PackProgress(id=pack_id)
-                new = merged.packs[pack_id]
-                for kind in ("exercises", "lessons"):
-                    old_records, new_records = getattr(old, kind), getattr(new, kind)
-                    for item_id in getattr(pack, kind):
-                        if item_id not in old_records:
-                            summary.added += 1
-                        elif old_records[item_id] != new_records[item_id]:
-                            summary.updated += 1
-                        else:
-                            summary.unchanged += 1
-            state.packs = merged.packs
-
-        self.update(apply)
+        self.update(lambda state: merge_in(state, loaded.progress, summary))
         if not self.enabled:
             raise ProgressError(f"{self.disabled_reason}")
         return summary
@@ -562,9 +334,3 @@ class ProgressStore:
 
 def _why(err: OSError) -> str:
     return err.strerror or str(err)
-
-
-def _problem_summary(problems: list[str]) -> str:
-    shown = "; ".join(problems[:3])
-    more = len(problems) - 3
-    return shown + (f"; and {more} more" if more > 0 else "")
