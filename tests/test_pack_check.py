@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from asm_tutor.cli import main
-from asm_tutor.pack.check import Aspect, Finding, Outcome, PackCheckReport, check_pack
-from asm_tutor.pack.scaffold import new_pack
+from asm_tutor.authoring.check import check_pack
+from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport
+from asm_tutor.authoring.scaffold import new_pack
 from asm_tutor.toolchain import detect
 
 TEST_PACK = Path(__file__).parent / "packs" / "cours_fr"

@@ -19,7 +19,7 @@ from asm_tutor.pack.registry import (
     install_pack,
     installed_packs,
 )
-from asm_tutor.pack.scaffold import FILES, default_id, new_pack
+from asm_tutor.authoring.scaffold import FILES, default_id, new_pack
 from asm_tutor.paths import installed_packs_dir
 
 TEST_PACK = Path(__file__).parent / "packs" / "cours_fr"
@@ -235,7 +235,7 @@ def test_the_pack_command_imports_no_textual(tmp_path: Path) -> None:
     probe = (
         "import sys\nfrom asm_tutor.cli import main\n"
         f"main(['pack', 'list'])\nmain(['pack', 'new', {str(tmp_path / 'p')!r}])\n"
-        "import asm_tutor.pack.check, asm_tutor.pack.registry\n"
+        "import asm_tutor.authoring.check, asm_tutor.pack.registry\n"
         "print('TEXTUAL:' + ','.join(m for m in sys.modules if m.split('.')[0] == 'textual'))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)

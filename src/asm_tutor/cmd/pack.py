@@ -1,6 +1,6 @@
 """`asm-tutor pack new|check|install|export|list`: write, check and hand out a course.
 
-The work is done headlessly in `asm_tutor.pack.scaffold`, `.check`, `.registry` and `.export`;
+The work is done headlessly in `asm_tutor.authoring` (scaffold, check, export) and `asm_tutor.pack.registry`;
 this module parses arguments and renders with Rich.
 """
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _new(args: argparse.Namespace, ctx: Context) -> int:
-    from asm_tutor.pack.scaffold import new_pack
+    from asm_tutor.authoring.scaffold import new_pack
     from asm_tutor.report import stdout
 
     dest = Path(args.dir)
@@ -93,7 +93,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
 
     warm_up()  # overlaps `rustc -vV` with loading the pack
 
-    from asm_tutor.pack.check import check_pack
+    from asm_tutor.authoring.check import check_pack
     from asm_tutor.pack.locate import resolve_pack_dir
     from asm_tutor.report import print_pack_problems, stderr, stdout
     from asm_tutor.toolchain import require_grading_toolchain
@@ -149,7 +149,7 @@ def _render(report, console) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
     from rich.text import Text
 
-    from asm_tutor.pack.check import Outcome
+    from asm_tutor.authoring.check_report import Outcome
 
     table = Table(
         title=f"pack check: {report.title} ({report.pack_id} {report.version}) with {report.rustc}",
@@ -201,7 +201,7 @@ def _install(args: argparse.Namespace, ctx: Context) -> int:
         raise UserError(f"{args.dir} is not a folder; give the path of a pack folder (one with a pack.toml).", 2)
     console = stdout()
     if args.check:
-        from asm_tutor.pack.check import check_pack
+        from asm_tutor.authoring.check import check_pack
 
         report = check_pack(src)
         if not report.ok:
@@ -238,7 +238,7 @@ def _install(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _export(args: argparse.Namespace, ctx: Context) -> int:
-    from asm_tutor.pack.export import export_handout
+    from asm_tutor.authoring.export import export_handout
     from asm_tutor.pack.locate import resolve_pack_dir
     from asm_tutor.report import stdout
 

@@ -356,7 +356,7 @@ def _compile_fail_label(info: str) -> str | None:
         return None
     expected = list(block.error_codes)
     if block.error_text is not None:  # never holds a backtick (see the module notes), so inline code is safe
-        expected.append(f"rustc says `{block.error_text}`")
+        expected.append(f"rustc says “`{block.error_text}`”")
     return "**✗ Does not compile**" + (f" ({'; '.join(expected)})" if expected else "") + ":"
 
 

@@ -1,7 +1,7 @@
 """`asm-tutor pack check`: everything the loader validates, then the pack against the real rustc.
 
-Headless: this module returns a `PackCheckReport` (plain data, enums for outcomes, a
-JSON form) and renders nothing; `asm_tutor.cmd.pack` draws the table. What is checked:
+Headless: this module returns a `PackCheckReport` (check_report.py: plain data, enums
+for outcomes, a JSON form) and renders nothing; `asm_tutor.cmd.pack` draws the table. What is checked:
 
 - the pack loads (every loader problem, each with file, line and field);
 - every exercise's hidden tests build (its judge, from the reference, expected values and
@@ -27,126 +27,17 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.pack.model import Exercise, ItemKind, Lesson, Pack
-from asm_tutor.pack.problems import PackError, Problem, find_key_line
+from asm_tutor.pack.problems import PackError, find_key_line
 from asm_tutor.toolchain import Toolchain, ToolchainError
 
 DEFAULT_WORKERS = 2
 HINT_LEVELS = 3
-REPORT_VERSION = 1
-
-
-class Outcome(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"  # a problem: `pack check` exits non-zero
-    WARN = "warn"  # worth a look; does not fail the check
-    SKIPPED = "skipped"  # not checked: by the author's choice (`ignore=`, `min_rustc=`), or after a problem above
-    NOT_CHECKABLE = "not_checkable"  # needs another architecture than this host's
-
-
-class Aspect(StrEnum):
-    """What a finding is about."""
-
-    PACK = "pack"  # the pack loads
-    HINTS = "hints"
-    TESTS = "tests"  # the hidden tests build from the pack's reference, cases and properties
-    SOLUTION = "solution"
-    STARTER = "starter"
-    CODE_BLOCK = "code_block"
-    LESSON = "lesson"  # a lesson with no Rust code blocks
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One row of the report: an item of the pack, what was checked, and how it went."""
-
-    item: str  # "exercise ecart", "lesson registres", "pack"
-    aspect: Aspect
-    checked: str  # in words, e.g. "solution passes its hidden tests (x86_64)"
-    outcome: Outcome
-    detail: str = ""
-    file: str | None = None  # relative to the pack root, forward slashes
-    line: int | None = None
-    field: str | None = None  # the spec field concerned, e.g. "hints", "starter_passes"
-    arch: str | None = None
-    duration_ms: int = 0
-    cached: bool = False
-
-    @property
-    def is_problem(self) -> bool:
-        return self.outcome is Outcome.FAIL
-
-    def location(self) -> str:
-        if self.file is None:
-            return ""
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-    def __str__(self) -> str:
-        """`file:line: field: detail`, the form a problem is listed in."""
-        parts = [p for p in (self.location(), self.field) if p]
-        parts.append(self.detail or self.checked)
-        return ": ".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "item": self.item, "aspect": self.aspect.value, "checked": self.checked,
-            "outcome": self.outcome.value, "detail": self.detail, "file": self.file,
-            "line": self.line, "field": self.field, "arch": self.arch,
-            "duration_ms": self.duration_ms, "cached": self.cached,
-        }
-
-
-@dataclass
-class PackCheckReport:
-    root: Path
-    pack_id: str | None = None
-    title: str | None = None
-    version: str | None = None
-    host_arch: str | None = None
-    rustc: str | None = None  # e.g. "rustc 1.95.0 (x86_64-unknown-linux-gnu)"
-    load_problems: list[Problem] = field(default_factory=list)  # non-empty: the pack did not load
-    findings: list[Finding] = field(default_factory=list)
-    duration_s: float = 0.0
-    use_cache: bool = True
-
-    @property
-    def loaded(self) -> bool:
-        return not self.load_problems
-
-    @property
-    def problems(self) -> list[Finding]:
-        return [f for f in self.findings if f.is_problem]
-
-    @property
-    def ok(self) -> bool:
-        return self.loaded and not self.problems
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for f in self.findings if f.outcome is outcome)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": REPORT_VERSION,
-            "root": str(self.root),
-            "pack": {"id": self.pack_id, "title": self.title, "version": self.version},
-            "host_arch": self.host_arch,
-            "rustc": self.rustc,
-            "ok": self.ok,
-            "load_problems": [
-                {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
-                for p in self.load_problems
-            ],
-            "findings": [f.to_json() for f in self.findings],
-            "counts": {o.value: self.count(o) for o in Outcome},
-            "duration_s": round(self.duration_s, 2),
-            "use_cache": self.use_cache,
-        }
 
 
 # -- the checks ------------------------------------------------------------------------------
