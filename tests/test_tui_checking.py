@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, OptionList, Static
-from tui_helpers import wait_for_check
+from tui_helpers import wait_for_check, wait_until
 
 from asm_tutor.context import Context
 from asm_tutor.grader.result import Status
@@ -161,26 +160,26 @@ def rustc_children() -> list[int]:
     return found
 
 
-async def test_escape_cancels_a_running_check_and_stops_rustc() -> None:
+async def test_escape_cancels_a_running_check_and_stops_rustc(builds: Path) -> None:
+    """Escape is pressed only once the check is running and its rustc is compiling the code, which
+    keeps it busy until it is stopped (SLOW_TO_COMPILE), so the cancel never races the check's end.
+    The grader's own end is waited for too: it removes its build folder (in `builds`) when it returns."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         _, view = await open_exercise(app, "times_nine")
         view.editor.load_text(view.solution() + SLOW_TO_COMPILE)
         await pilot.press("f5")
-        deadline = time.monotonic() + 20
-        while not rustc_children():
-            assert time.monotonic() < deadline, f"rustc never started {view.checking} {view.results.result}"
-            await pilot.pause(0.01)
+        await wait_until(pilot, lambda: view.checking and rustc_children(),
+                         lambda: f"the check is running rustc (checking: {view.checking}, result: {view.results.result})",
+                         limit=60)
         await pilot.press("escape")  # the editor has focus, and Escape still reaches the check
         await pilot.pause()
         assert not view.checking
         assert "cancelled" in str(view.query_one("#results-summary", Static).render()).lower()
-        deadline = time.monotonic() + 3
-        while rustc_children():
-            assert time.monotonic() < deadline, "rustc was left running after the cancel"
-            await pilot.pause(0.05)
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: not rustc_children(), "rustc stopped after the cancel", limit=3)
+        await wait_until(pilot, lambda: not any(builds.iterdir()), "the cancelled grader returned and removed its folder")
+        await pilot.pause()  # anything the cancelled check might still have posted
         record = ProgressStore.open("learner").exercise(app.ctx.pack, "times_nine")
         assert record.checks == 0, "a cancelled check is not an attempt"
         assert view.results.result is None, "the cancelled check's result is not shown"
@@ -203,10 +202,7 @@ async def test_watch_mode_rechecks_when_the_file_changes_on_disk() -> None:
         assert view.editor.read_only, "while watching, the file is the one place to edit"
         # The learner saves in their own editor.
         path.write_text(view.solution(), encoding="utf-8")
-        deadline = time.monotonic() + 10
-        while not view.checking and view.results.result is None:
-            assert time.monotonic() < deadline, "the change on disk was not noticed"
-            await pilot.pause(0.1)
+        await wait_until(pilot, lambda: view.checking or view.results.result is not None, "the change on disk was noticed")
         await wait_for_check(pilot, view)
         assert view.source == view.solution()
         assert view.results.result is not None and view.results.result.passed

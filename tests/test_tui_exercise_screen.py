@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Footer, Static
-from tui_helpers import wait_for_check
+from tui_helpers import wait_for_check, wait_for_idle_screen, wait_until
 
 from asm_tutor.context import Context
 from asm_tutor.grader.engine import host_arch
@@ -94,7 +94,8 @@ async def test_a_resize_lays_the_table_out_again() -> None:
         view = await open_exercise(pilot, "mul_u128")
         await check(pilot, view)
         await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: app.screen.size.width == 80, "the screen took the new size")
+        await wait_for_idle_screen(pilot)  # the sidebar steps aside, the panel widens, the table is refilled
         assert table_fits(view)
         assert not app.screen.query_one(CourseSidebar).display, "at 80 columns the sidebar steps aside"
 
@@ -172,8 +173,10 @@ async def test_the_footer_never_draws_the_palette_key_over_other_keys(size: tupl
         await pilot.pause()
         view = await open_exercise(pilot, "times_nine")
         view.checking = True  # the most keys the footer shows: Cancel check too
-        await pilot.pause(0.2)
         footer = app.screen.query_one(Footer)
+        await wait_until(pilot, lambda: any("cancel" in str(getattr(w, "description", "")).lower() for w in footer.children),
+                         "the footer offers Cancel check")
+        await wait_for_idle_screen(pilot)  # and the keys have their places
         keys = [w for w in footer.children if not w.has_class(PALETTE_CLASS)]
         palette = [w for w in footer.children if w.has_class(PALETTE_CLASS)]
         if palette:

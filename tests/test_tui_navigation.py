@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, ContentSwitcher, Markdown, OptionList, Static
+from tui_helpers import wait_for_palette_matches, wait_until
 
 from asm_tutor.context import Context
 from asm_tutor.pack.model import CourseItem, ItemKind
@@ -33,8 +34,21 @@ def course(app: TutorApp) -> CourseScreen:
     return screen
 
 
+def pack_shown(app: TutorApp) -> str | None:
+    screen = app.screen
+    return screen.pack.id if isinstance(screen, CourseScreen) else None
+
+
 def store() -> ProgressStore:
     return ProgressStore.open("learner")
+
+
+async def wait_for_lesson_layout(pilot: Pilot[None], screen: CourseScreen) -> None:
+    """Until the open lesson has been laid out (a long one can scroll) and what that set off has run:
+    a read reported too early (before the layout) would be in the store by then."""
+    scroll = screen.query_one("#lesson-scroll")
+    await wait_until(pilot, lambda: scroll.max_scroll_y > 0, "the lesson was laid out taller than the screen")
+    await pilot.pause()
 
 
 async def test_first_start_welcomes_and_starts_the_course() -> None:
@@ -96,11 +110,10 @@ async def test_lesson_is_read_only_once_scrolled_to_its_end() -> None:
         screen = course(app)
         lesson = app.ctx.pack.course[0]
         await screen.open_item(lesson)
-        await pilot.pause(0.3)
+        await wait_for_lesson_layout(pilot, screen)
         assert not store().lesson_read(app.ctx.pack, lesson.id), "a long lesson is not read on opening"
         await pilot.press("end")
-        await pilot.pause(0.3)
-        assert store().lesson_read(app.ctx.pack, lesson.id)
+        await wait_until(pilot, lambda: store().lesson_read(app.ctx.pack, lesson.id), "the lesson was marked read at its end")
         marks = str(screen.query_one(OptionList).get_option(f"lesson:{lesson.id}").prompt)
         assert marks.startswith("✓")
 
@@ -176,10 +189,14 @@ async def test_draft_autosaves_after_a_pause_in_typing() -> None:
         await pilot.pause()
         screen = course(app)
         await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
-        await pilot.pause(1.3)
+        await pilot.pause()
+        view = screen.query_one(ExerciseView)
+        # The autosave saves exactly what take_unsaved() hands over: after opening, nothing.
+        assert view.take_unsaved() is None, "opening is not editing"
         assert store().draft(app.ctx.pack, "times_nine") is None, "opening is not editing"
         await pilot.press(*"// typed")
-        await pilot.pause(1.5)
+        await wait_until(pilot, lambda: store().draft(app.ctx.pack, "times_nine") is not None,
+                         "the draft was saved after a pause in typing")
         draft = store().draft(app.ctx.pack, "times_nine")
         assert draft is not None and draft.startswith("// typed")
 
@@ -230,13 +247,13 @@ async def test_solution_before_passing_needs_a_confirmation_and_is_recorded() ->
 
 
 async def open_from_palette(pilot: Pilot[None], text: str) -> None:
-    """Type `text` into the command palette and take its first match."""
+    """Type `text` into the command palette, take its first match, and wait until the palette is gone."""
     await pilot.press("ctrl+p")
     await pilot.pause()
     await pilot.press(*text)
-    await pilot.pause(0.5)
+    await wait_for_palette_matches(pilot)
     await pilot.press("enter")
-    await pilot.pause(0.5)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CourseScreen), "the palette closed")
 
 
 async def test_palette_jumps_to_an_exercise() -> None:
@@ -244,7 +261,8 @@ async def test_palette_jumps_to_an_exercise() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await open_from_palette(pilot, "Who made")
-        assert course(app).current == CourseItem(ItemKind.EXERCISE, "cpu_vendor")
+        await wait_until(pilot, lambda: course(app).current == CourseItem(ItemKind.EXERCISE, "cpu_vendor"),
+                         lambda: f"the palette opened cpu_vendor (open: {course(app).current})")
 
 
 async def test_a_long_lesson_opened_from_the_palette_is_not_read_yet() -> None:
@@ -254,7 +272,9 @@ async def test_a_long_lesson_opened_from_the_palette_is_not_read_yet() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await open_from_palette(pilot, "Pitfalls")
-        assert course(app).current == CourseItem(ItemKind.LESSON, "pitfalls")
+        await wait_until(pilot, lambda: course(app).current == CourseItem(ItemKind.LESSON, "pitfalls"),
+                         lambda: f"the palette opened pitfalls (open: {course(app).current})")
+        await wait_for_lesson_layout(pilot, course(app))
         assert not store().lesson_read(app.ctx.pack, "pitfalls")
 
 
@@ -292,23 +312,13 @@ async def test_palette_switches_to_an_installed_pack_and_back() -> None:
         await pilot.pause()
         await course(app).open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
         await pilot.press(*"// before switching")
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Switch pack")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause(0.5)
-        assert course(app).pack.id == "cours_fr"
+        await open_from_palette(pilot, "Switch pack")
+        await wait_until(pilot, lambda: pack_shown(app) == "cours_fr", "switched to cours_fr")
         assert store().draft(app.ctx.pack, "times_nine") is None  # a different pack's record
         draft = ProgressStore.open("learner").draft("asm_basics", "times_nine")
         assert draft is not None and draft.startswith("// before switching"), "leaving a pack saves the draft"
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Switch pack")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await pilot.pause(0.5)
-        assert course(app).pack.id == "asm_basics"
+        await open_from_palette(pilot, "Switch pack")
+        await wait_until(pilot, lambda: pack_shown(app) == "asm_basics", "switched back to asm_basics")
 
 
 async def test_an_unwritable_data_folder_leaves_progress_off_but_the_app_running(

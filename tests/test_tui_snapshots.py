@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
-from tui_helpers import wait_for_check
+from tui_helpers import wait_for_check, wait_for_idle_screen
 
 from asm_tutor.context import Context
 from asm_tutor.pack.model import CourseItem, ItemKind
@@ -139,7 +139,7 @@ async def settle(pilot: Pilot[None]) -> None:
     # The editor's cursor blinks on a timer: hold it still so the picture does not depend on when it is taken.
     for editor in pilot.app.screen.query(TextArea):
         editor.cursor_blink = False
-    await pilot.pause(0.2)
+    await wait_for_idle_screen(pilot)
 
 
 def test_home_first_start(snap_compare, pack_dir: Path) -> None:
