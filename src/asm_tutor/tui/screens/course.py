@@ -7,18 +7,15 @@ screen records them, then refreshes the sidebar marks.
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header
 
-from asm_tutor.learner_file import POLL_SECONDS, FileWatch, LearnerFileError, read_learner_file, work_file, write_work_file
 from asm_tutor.pack.model import CourseItem, Exercise, ItemKind, Pack
 from asm_tutor.progress.model import ExerciseRecord, ExerciseStatus, PackProgress
 from asm_tutor.tui.components.footer import CourseFooter
@@ -26,6 +23,7 @@ from asm_tutor.tui.components.home import HomeView
 from asm_tutor.tui.components.sidebar import CourseSidebar, ItemState
 from asm_tutor.tui.messages import OpenItem
 from asm_tutor.tui.screens.confirm import ConfirmScreen
+from asm_tutor.tui.screens.own_editor import OwnEditor
 
 if TYPE_CHECKING:
     from asm_tutor.toolchain import Toolchain
@@ -72,8 +70,7 @@ class CourseScreen(Screen[None]):
         self.pack = pack
         self.current: CourseItem | None = None
         self._progress = PackProgress(id=pack.id)
-        self._watch: FileWatch | None = None
-        self._watch_timer: Timer | None = None
+        self._own_editor = OwnEditor(self)
         self._sidebar_stepped_aside = False  # hidden for lack of width, not by the learner
 
     # -- layout
@@ -218,7 +215,7 @@ class CourseScreen(Screen[None]):
         """Save the draft and stop anything running for the exercise being left."""
         if not self.on_exercise:
             return
-        self._stop_watch()
+        self._own_editor.stop_watching()
         view = self.exercise_view
         view.cancel_check(quietly=True)
         self._save_unsaved()
@@ -400,76 +397,10 @@ class CourseScreen(Screen[None]):
         elif self.on_exercise:
             self.exercise_view.editor.focus()
 
-    # -- your own editor
+    # -- your own editor (own_editor.py)
 
     def action_external_editor(self) -> None:
-        view = self.exercise_view
-        exercise = view.exercise
-        if exercise is None:
-            return
-        command = self.app.settings.editor_command()
-        if command is None:
-            self.notify("Set $VISUAL or $EDITOR (or `editor` in settings.toml) to use your own editor; "
-                        "ctrl+t watches the draft file for changes instead.", severity="warning", timeout=10)
-            return
-        path = work_file(self.pack.id, exercise.id)
-        try:
-            write_work_file(path, view.source)
-            with self.app.suspend():
-                subprocess.run([*command, str(path)], check=False)
-            text = read_learner_file(path)
-        except SuspendNotSupported:
-            self.notify("This terminal cannot hand over to another program; use ctrl+t to watch the file instead.",
-                        severity="warning")
-            return
-        except LearnerFileError as err:  # refused before it is read, and not kept as the draft
-            self.notify(str(err), severity="error", timeout=10)
-            return
-        except OSError as err:
-            self.notify(f"Could not run {command[0]}: {err.strerror or err}", severity="error")
-            return
-        if text != view.source:
-            view.set_text(text)
-            self.app.store.save_draft(self.pack, exercise.id, text)
-            self.notify("Your edits are in. F5 checks them.")
+        self._own_editor.open()
 
     def action_watch(self) -> None:
-        if self._watch is not None:
-            self._stop_watch()
-            self.notify("Stopped watching; the editor is yours again.")
-            return
-        view = self.exercise_view
-        exercise = view.exercise
-        if exercise is None:
-            return
-        path = work_file(self.pack.id, exercise.id)
-        try:
-            write_work_file(path, view.source)
-        except OSError as err:
-            self.notify(f"Could not write {path}: {err.strerror or err}", severity="error")
-            return
-        self._watch = FileWatch(path)
-        self._watch_timer = self.set_interval(POLL_SECONDS, self._poll_watch)
-        view.set_watching(path)  # one source of truth while watching: the file
-
-    def _poll_watch(self) -> None:
-        if self._watch is None or not self._watch.changed():
-            return
-        view = self.exercise_view
-        try:
-            text = read_learner_file(self._watch.path)
-        except LearnerFileError as err:
-            if self._watch.path.exists():  # gone: mid-save, and the next poll sees the finished file
-                self.notify(str(err), severity="error", timeout=10)
-            return
-        if view.exercise is not None:
-            view.set_text(text)
-            self.app.store.save_draft(self.pack, view.exercise.id, text)
-            view.start_check()
-
-    def _stop_watch(self) -> None:
-        if self._watch_timer is not None:
-            self._watch_timer.stop()
-        self._watch = None
-        self._watch_timer = None
-        self.exercise_view.set_watching(None)
+        self._own_editor.toggle_watch()
