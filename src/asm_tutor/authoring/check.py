@@ -30,7 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport
+from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport, failure, first_line, pass_detail
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.pack.model import Exercise, ItemKind, Lesson, Pack
 from asm_tutor.pack.problems import PackError, find_key_line
@@ -178,9 +178,9 @@ class _Checker:
         passed = result.status is Status.PASS
         if kind == "solution":
             if passed:
-                return Finding(item, aspect, what, Outcome.PASS, self.pass_detail(result), file=rel,
+                return Finding(item, aspect, what, Outcome.PASS, pass_detail(result), file=rel,
                                arch=arch, duration_ms=ms, cached=cached)
-            line, field_, detail = self.failure(exercise, result)
+            line, field_, detail = failure(exercise, result, self.rel(exercise.spec_path), self.spec_line)
             return Finding(item, aspect, what, Outcome.FAIL, detail, file=rel, line=line, field=field_,
                            arch=arch, duration_ms=ms, cached=cached)
         # The starter.
@@ -188,7 +188,7 @@ class _Checker:
             if passed:
                 return Finding(item, aspect, what, Outcome.PASS, "passes, as intended", file=rel,
                                arch=arch, duration_ms=ms, cached=cached)
-            _line, _field, detail = self.failure(exercise, result)
+            _line, _field, detail = failure(exercise, result, self.rel(exercise.spec_path), self.spec_line)
             return Finding(item, aspect, what, Outcome.FAIL,
                            f"`starter_passes = true`, but the starter does not pass: {detail}",
                            file=self.rel(exercise.spec_path), line=self.spec_line(exercise, "starter_passes"),
@@ -204,9 +204,9 @@ class _Checker:
         spec = self.rel(exercise.spec_path)
         if exercise.starter_error is None:
             if compiled:
-                return Finding(item, aspect, what, Outcome.PASS, f"fails: {_first_line(result.message)}", file=rel,
+                return Finding(item, aspect, what, Outcome.PASS, f"fails: {first_line(result.message)}", file=rel,
                                arch=arch, duration_ms=ms, cached=cached)
-            first = errors[0].message if errors else _first_line(result.message)
+            first = errors[0].message if errors else first_line(result.message)
             at = f" (line {errors[0].line})" if errors and errors[0].line else ""
             return Finding(item, aspect, what, Outcome.FAIL,
                            f"the starter does not compile: {first}{at}. A starter should compile and give a wrong "
@@ -219,59 +219,10 @@ class _Checker:
             return Finding(item, aspect, what, Outcome.PASS, f"does not compile, as intended ({wanted})", file=rel,
                            arch=arch, duration_ms=ms, cached=cached)
         got = (f"it fails with another error: {errors[0].message}" if errors else
-               "it compiles" if compiled else _first_line(result.message))
+               "it compiles" if compiled else first_line(result.message))
         return Finding(item, aspect, what, Outcome.FAIL, f'`starter_error = "{wanted}"`, but {got}',
                        file=spec, line=self.spec_line(exercise, "starter_error"), field="starter_error", arch=arch,
                        duration_ms=ms, cached=cached)
-
-    @staticmethod
-    def pass_detail(result: Any) -> str:
-        tests = len(getattr(result, "tests", []) or [])
-        checks = len(getattr(result, "checks", []) or [])
-        return f"{tests} test(s), {checks} check(s)"
-
-    def failure(self, exercise: Exercise, result: Any) -> tuple[int | None, str | None, str]:
-        """(line in the source, spec field, words) for a result that is not a pass."""
-        from asm_tutor.grader.result import TestStatus
-
-        parts = [_first_line(result.message)] if result.message else []
-        line: int | None = None
-        field_: str | None = None
-        errors = [d for d in result.diagnostics if d.level == "error"]
-        if errors:
-            first = errors[0]
-            line = first.line
-            code = f"[{first.code}]" if first.code else ""
-            at = f" (line {first.line})" if first.line else ""
-            parts.append(f"error{code}: {first.message}{at}")
-        failed_tests = [t for t in result.tests if t.status in (TestStatus.FAIL, TestStatus.ERROR)]
-        if failed_tests:
-            t = failed_tests[0]
-            head = f"test `{t.name}` at opt-level {t.opt_level}"
-            if t.message:
-                head += f": {_first_line(t.message).rstrip('.')}"
-            bits = [head]
-            if t.input:
-                bits.append(f"input {t.input}")
-            if t.expected or t.actual:
-                bits.append(f"expected {t.expected}, got {t.actual}")
-            parts.append(", ".join(bits))
-            field_ = "tests"
-        failed_checks = [c for c in result.checks if c.status is not TestStatus.PASS]
-        if failed_checks:
-            c = failed_checks[0]
-            index = next((i for i, chk in enumerate(exercise.checks) if chk.name == c.name), None)
-            where = ""
-            if index is not None:
-                spec_line = self.spec_line(exercise, "name", "checks", index)
-                where = f" ({self.rel(exercise.spec_path)}:{spec_line} checks[{index}])" if spec_line else f" (checks[{index}])"
-                field_ = field_ or f"checks[{index}]"
-            parts.append(f"check `{c.name}` failed{where}: {_first_line(c.message)}")
-        seed = getattr(result, "seed", None)
-        if failed_tests and seed is not None:
-            parts.append(f"seed {seed}")
-        unique = list(dict.fromkeys(p.rstrip(".") for p in parts if p))
-        return line, field_, "; ".join(unique) or f"status {result.status.value}"
 
     # -- lessons --
 
@@ -358,11 +309,6 @@ def _field_code(exercise: Exercise, field_: str, arch: str) -> str:
         case = spec.cases[index]
         return f"args = {list(case.args)}" + (f", expected = {case.expected}" if case.expected is not None else "")
     return ""
-
-
-def _first_line(text: str) -> str:
-    text = (text or "").strip()
-    return text.splitlines()[0] if text else ""
 
 
 def check_pack(

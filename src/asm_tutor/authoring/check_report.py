@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+from asm_tutor.pack.model import Exercise
 from asm_tutor.pack.problems import Problem
 
 REPORT_VERSION = 1
@@ -120,3 +122,63 @@ class PackCheckReport:
             "duration_s": round(self.duration_s, 2),
             "use_cache": self.use_cache,
         }
+
+
+# -- a grade result, in the words of a report ---------------------------------------------
+
+
+def pass_detail(result: Any) -> str:
+    tests = len(getattr(result, "tests", []) or [])
+    checks = len(getattr(result, "checks", []) or [])
+    return f"{tests} test(s), {checks} check(s)"
+
+
+def failure(exercise: Exercise, result: Any, spec: str,
+            spec_line: Callable[..., int | None]) -> tuple[int | None, str | None, str]:
+    """(line in the source, spec field, words) for a result that is not a pass; `spec` is the
+    exercise.toml's path as shown, `spec_line(exercise, key, table, index)` finds a line in it."""
+    from asm_tutor.grader.result import TestStatus
+
+    parts = [first_line(result.message)] if result.message else []
+    line: int | None = None
+    field_: str | None = None
+    errors = [d for d in result.diagnostics if d.level == "error"]
+    if errors:
+        first = errors[0]
+        line = first.line
+        code = f"[{first.code}]" if first.code else ""
+        at = f" (line {first.line})" if first.line else ""
+        parts.append(f"error{code}: {first.message}{at}")
+    failed_tests = [t for t in result.tests if t.status in (TestStatus.FAIL, TestStatus.ERROR)]
+    if failed_tests:
+        t = failed_tests[0]
+        head = f"test `{t.name}` at opt-level {t.opt_level}"
+        if t.message:
+            head += f": {first_line(t.message).rstrip('.')}"
+        bits = [head]
+        if t.input:
+            bits.append(f"input {t.input}")
+        if t.expected or t.actual:
+            bits.append(f"expected {t.expected}, got {t.actual}")
+        parts.append(", ".join(bits))
+        field_ = "tests"
+    failed_checks = [c for c in result.checks if c.status is not TestStatus.PASS]
+    if failed_checks:
+        c = failed_checks[0]
+        index = next((i for i, chk in enumerate(exercise.checks) if chk.name == c.name), None)
+        where = ""
+        if index is not None:
+            found = spec_line(exercise, "name", "checks", index)
+            where = f" ({spec}:{found} checks[{index}])" if found else f" (checks[{index}])"
+            field_ = field_ or f"checks[{index}]"
+        parts.append(f"check `{c.name}` failed{where}: {first_line(c.message)}")
+    seed = getattr(result, "seed", None)
+    if failed_tests and seed is not None:
+        parts.append(f"seed {seed}")
+    unique = list(dict.fromkeys(p.rstrip(".") for p in parts if p))
+    return line, field_, "; ".join(unique) or f"status {result.status.value}"
+
+
+def first_line(text: str) -> str:
+    text = (text or "").strip()
+    return text.splitlines()[0] if text else ""
