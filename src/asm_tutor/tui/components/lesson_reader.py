@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Markdown
+from textual.widgets._markdown import MarkdownTableContent  # not exported; its cells are what we size
 
 from asm_tutor.pack.lesson_blocks import display_markdown
 from asm_tutor.pack.model import CourseItem, ItemKind, Lesson, Pack
 from asm_tutor.tui.messages import OpenItem
+
+CELL_PADDING = 2  # MarkdownTableContent's cells have `padding: 0 1`
+COLUMN_GUTTER = 1  # and `grid-gutter: 1 1`, where the keylines go
+
+
+def fit_columns(natural: list[int], minimum: list[int], room: int) -> list[int] | None:
+    """Widths for the columns of a table wider than `room` (all in cells): each column keeps its
+    natural width up to a common limit, and the wider ones share what is left equally, never below
+    their minimum (e.g. the longest word). None when the table fits, or when not even the minimums do.
+
+    Textual shrinks a table column by column from the left, each to its longest word, so a
+    header on the left ends up one word a line while the last column stays wide."""
+    if sum(natural) <= room or sum(minimum) > room:
+        return None
+    limit = max(natural)
+    while sum(max(low, min(width, limit)) for width, low in zip(natural, minimum)) > room:
+        limit -= 1  # ends: at limit 0 every column is at its minimum, which fits
+    widths = [max(low, min(width, limit)) for width, low in zip(natural, minimum)]
+    spare = room - sum(widths)  # fewer cells than columns held at the limit: one each, from the left
+    for index, (width, fitted) in enumerate(zip(natural, widths)):
+        if spare and fitted < width:
+            widths[index] += 1
+            spare -= 1
+    return widths
+
+
+def _table_columns(table: MarkdownTableContent) -> list[list[Content]]:
+    """The cells of each column, its header first."""
+    return [[header, *(row[index] for row in table.rows if index < len(row))]
+            for index, header in enumerate(table.headers)]
+
+
+def _longest_word(cells: list[Content]) -> int:
+    return max((cell_len(word) for cell in cells for word in cell.plain.split()), default=0)
+
+
+def _two_line_width(header: Content) -> int:
+    """The narrowest width at which the header takes at most two lines."""
+    width = max(_longest_word([header]), 1)
+    while len(header.wrap(width)) > 2:
+        width += 1
+    return width
 
 
 class LessonReader(Vertical):
@@ -61,6 +106,7 @@ class LessonReader(Vertical):
             text = raw
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         await self.query_one("#lesson-text", Markdown).update(text)
+        self.call_after_refresh(self._fit_tables)  # once the new tables have a width
         scroll.scroll_home(animate=False)
         practise = self.pack.exercises_for_lesson(lesson.id)
         self._targets = {}
@@ -81,6 +127,20 @@ class LessonReader(Vertical):
     def practice(self) -> CourseItem | None:
         """The first exercise that practises the open lesson, if any."""
         return self._targets.get("lesson-practise")
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_tables)
+
+    def _fit_tables(self) -> None:
+        for table in self.query(MarkdownTableContent):
+            columns = _table_columns(table)
+            natural = [max(cell.cell_length for cell in column) + CELL_PADDING for column in columns]
+            words = [_longest_word(column) + CELL_PADDING for column in columns]
+            headers = [max(low, _two_line_width(column[0]) + CELL_PADDING) for low, column in zip(words, columns)]
+            room = table.content_region.width - COLUMN_GUTTER * (len(columns) - 1)
+            # Headers of at most two lines if there is room for that, else at least whole words.
+            widths = fit_columns(natural, headers, room) or fit_columns(natural, words, room)
+            table.styles.grid_columns = " ".join(map(str, widths)) if widths else "auto"
 
     def _check_end(self, *_: object) -> None:
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
