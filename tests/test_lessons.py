@@ -7,13 +7,8 @@ import textwrap
 
 import pytest
 
-from asm_tutor.pack.lesson_blocks import (
-    BlockStatus,
-    display_markdown,
-    parse_blocks,
-    split_info,
-    verify_block,
-)
+from asm_tutor.authoring.lesson_blocks import BlockStatus, verify_block
+from asm_tutor.pack.lesson_text import display_markdown, parse_blocks, split_info
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.paths import builtin_pack_dir
 from asm_tutor.toolchain import Toolchain, ToolchainError, detect

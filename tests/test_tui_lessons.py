@@ -15,7 +15,7 @@ from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownFence
 
 from asm_tutor.context import Context
-from asm_tutor.pack.lesson_blocks import OUTPUT_LABEL, display_markdown
+from asm_tutor.pack.lesson_text import OUTPUT_LABEL, display_markdown
 from asm_tutor.pack.model import CourseItem, ItemKind
 from asm_tutor.tui.app import TutorApp
 from asm_tutor.tui.components.lesson_reader import LessonReader, MarkdownTableContent, fit_columns

@@ -228,12 +228,12 @@ class _Checker:
 
     def lesson_blocks(self, lesson: Lesson) -> list[tuple[str, Any]]:
         """[(info, block)] for the lesson's Rust blocks."""
-        from asm_tutor.pack.lesson_blocks import parse_blocks
+        from asm_tutor.pack.lesson_text import parse_blocks
 
         return [(b.info, b) for b in parse_blocks(lesson.text(), self.rel(lesson.path))]
 
     def block(self, lesson: Lesson, block: Any) -> Finding:
-        from asm_tutor.pack.lesson_blocks import BlockStatus, verify_block
+        from asm_tutor.authoring.lesson_blocks import BlockStatus, verify_block
 
         item = f"lesson {lesson.id}"
         rel = self.rel(lesson.path)

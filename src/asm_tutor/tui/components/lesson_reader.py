@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import Button, Markdown
 from textual.widgets._markdown import MarkdownTableContent  # not exported; its cells are what we size
 
-from asm_tutor.pack.lesson_blocks import display_markdown
+from asm_tutor.pack.lesson_text import display_markdown
 from asm_tutor.pack.model import CourseItem, ItemKind, Lesson, Pack
 from asm_tutor.tui.messages import OpenItem
 
