@@ -3,14 +3,28 @@
 The one entry point is `asm_tutor.grader.engine.grade()` (with `host_arch()`); the result
 model and its JSON form live in `asm_tutor.grader.result`. The modules, one job each:
 
-    driver       the generated test driver (Rust) appended to the learner's file
+    engine       grade(): the request, the cache, the pipeline, the result
+    request      what one check grades (the cache's key is made from it)
+    crate        the generated crate's layout: its files, crate and module names
+    driver       the hidden-test driver (Rust) appended to the learner's file
+    judge        the exercise's judge: expected values from the pack's reference alone
+    runtime      the test programs' fixed half (rust/asm_tutor_rt.rs), prebuilt per rustc
+    linker       linking with rust-lld directly where that works
     build        the rustc command lines for the two builds
-    sandbox      running processes with limits, side by side, killable as a group
-    runner       one test binary's run: the driver's report lines → TestResults
+    pipeline     the jobs of one check, each started as soon as what it needs is there
+    jobs         a job: command, limits, sandbox; processes runs jobs side by side
+    sandbox      bubblewrap: no network, nothing outside the work folder
+    runner       one test program's run: its report lines → values per case
+    verdict      values against the judge's → TestResults and the outcome
     diagnostics  rustc's JSON → Diagnostics in the learner's file, with hints
     disasm       objdump and `.s` parsing, symbol demangling, asm! region alignment
-    checks       the instruction checks and the assembly listing
-    cache        results by (source, spec, edition, seed, rustc, grader)
+    asm_blocks   the learner's asm! blocks as written (tree-sitter): operands, options
+    isa, contract  each block's promises against the instructions it compiled to
+    checks       the instruction checks and the assembly listings
+    hollow       the cases again with the asm! blocks made no-ops
+    advice       plain-words explanations of crashes and likely mistakes
+    artifacts, cache  built files and results kept between checks
+    text         the learner's text made safe to show
 
 Nothing here imports Textual, and this package imports nothing eagerly.
 """
