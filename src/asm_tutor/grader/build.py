@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asm_tutor.grader.crate import CHECK_CRATE, ROOT_FILE, RUNTIME_CRATE
 from asm_tutor.grader.jobs import Job, Limits
 from asm_tutor.grader.processes import Outcome
-from asm_tutor.grader.runtime import Runtime, ToolchainPaths
 from asm_tutor.grader.sandbox import Confinement
+
+if TYPE_CHECKING:  # the runtime builds itself with rustc_job(): only its types here
+    from asm_tutor.grader.runtime import Runtime, ToolchainPaths
 
 COMPILE_TIME_LIMIT = 60.0
 COMPILER_MEMORY = 2 << 30  # 2 GiB: far more than any exercise needs, far less than the machine

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -22,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.atomic import atomic_write
-from asm_tutor.kept import Kept
 from asm_tutor.grader import artifacts, linker
+from asm_tutor.grader.build import rustc_job
 from asm_tutor.grader.crate import RUNTIME_CRATE
-from asm_tutor.grader.jobs import Job, Limits
 from asm_tutor.grader.processes import run_jobs
+from asm_tutor.grader.sandbox import prepare_work_folder
+from asm_tutor.kept import Kept
 from asm_tutor.toolchain import Toolchain, ToolchainError
 
 _BUILD_TIME_LIMIT = 120.0
@@ -180,9 +182,11 @@ def _std_dylib_dir(sysroot: Path, toolchain: Toolchain) -> Path | None:
 
 def _build(toolchain: Toolchain, folder: Path, cancel: threading.Event | None) -> Path | None:
     out = folder / f"lib{RUNTIME_CRATE}.rlib"
-    argv = [str(toolchain_paths(toolchain).compiler), str(SOURCE_FILE), "--crate-type", "rlib", "--crate-name", RUNTIME_CRATE, "--edition",
-            "2018", "-C", "opt-level=3", "-C", "codegen-units=1", "-C", "debuginfo=0", "-o", str(out)]
-    (outcome,) = run_jobs([Job(argv, Limits(wall_time=_BUILD_TIME_LIMIT), cwd=folder, separate_stderr=True)], cancel)
+    prepare_work_folder(folder)
+    shutil.copyfile(SOURCE_FILE, folder / SOURCE_FILE.name)  # what the sandboxed rustc may read
+    args = [SOURCE_FILE.name, "--crate-type", "rlib", "--crate-name", RUNTIME_CRATE, "-C", "opt-level=3", "-o", str(out)]
+    job = rustc_job(toolchain_paths(toolchain), folder, args, edition="2018", timeout=_BUILD_TIME_LIMIT, json=False)
+    (outcome,) = run_jobs([job], cancel)
     if outcome.cancelled:
         return None
     if outcome.returncode != 0 or not out.is_file():
