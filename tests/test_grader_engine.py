@@ -282,6 +282,7 @@ def test_seed_is_reported_and_reproduces_the_same_cases() -> None:
     assert other.seed == (first.seed or 0) + 1
 
 
+@pytest.mark.own_cache
 def test_an_unchanged_recheck_comes_from_the_cache(tmp_path: Path) -> None:
     exercise = PACK.exercises["max_u64"]
     source = exercise.solution(ARCH)
@@ -298,6 +299,7 @@ def test_an_unchanged_recheck_comes_from_the_cache(tmp_path: Path) -> None:
     assert not grade(exercise, source, seed=12345).cached  # another seed is another result
 
 
+@pytest.mark.own_cache
 def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path) -> None:
     exercise = PACK.exercises["times_nine"]
     source = exercise.solution(ARCH)
@@ -450,6 +452,7 @@ def test_each_way_of_dying_is_explained_on_its_case(fixture: str, words: str) ->
 
 # -- the prebuilt runtime and judges -------------------------------------------------------------
 
+@pytest.mark.own_cache
 def test_the_runtime_and_the_judge_are_built_once_into_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     forget_all()
     exercise = PACK.exercises["times_nine"]
@@ -488,6 +491,7 @@ def test_the_shared_std_is_found_and_handed_to_the_test_binaries(tmp_path: Path)
     assert env is not None and env["LD_LIBRARY_PATH"].split(os.pathsep)[0] == str(prepared.paths.std_dylib_dir)
 
 
+@pytest.mark.own_cache  # the result and the runtime of another link would be found
 def test_checks_link_statically_when_the_toolchain_ships_no_shared_std(monkeypatch: pytest.MonkeyPatch) -> None:
     from asm_tutor.grader import runtime
 
@@ -498,6 +502,7 @@ def test_checks_link_statically_when_the_toolchain_ships_no_shared_std(monkeypat
     assert [p.std_dylib_dir for p in runtime._paths.values()] == [None]  # it did link statically
 
 
+@pytest.mark.own_cache  # the result and the runtime of another link would be found
 def test_checks_link_through_cc_when_rust_lld_cannot_be_used_directly(monkeypatch: pytest.MonkeyPatch) -> None:
     from asm_tutor.grader import linker, runtime
 

@@ -104,6 +104,7 @@ def test_a_mistake_in_the_packs_helpers_is_blamed_on_them(tmp_path: Path) -> Non
     assert spec[problem.line - 1].startswith("helpers =") and "cannot find value `m`" in problem.detail
 
 
+@pytest.mark.own_cache
 def test_a_lesson_block_that_passed_is_not_compiled_again_until_it_changes(tmp_path: Path) -> None:
     copy = tmp_path / "cours_fr"
     shutil.copytree(TEST_PACK, copy)
