@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "contract"
 PACK = load_pack(builtin_pack_dir())
 SEED = 64
 EXERCISE = {"tn": "times_nine", "mx": "max_u64", "cv": "cpu_vendor", "rc": "read_cycle_counter", "call": "repair_call",
-            "nk": "naked_sum3"}
+            "nk": "naked_sum3", "fb": "fill_bytes"}
 x86_only = pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm")
 
 
@@ -70,6 +70,7 @@ def failed(result: GradeResult) -> dict[str, str]:
     ("tn_in_written.rs", "promise: in", ["`shl rdi, 1` (your `shl {x}, 1`) changes {x} (rdi)", "in and out"]),
     ("tn_lateout_early.rs", "promise: lateout", ["`mov rax, rdi` (your `mov {o}, {x}`) writes {o} before",
                                                  "out versus lateout"]),
+    ("fb_std_no_cld.rs", "promise: the direction flag is clear at the end", ["`std`", "End the block with `cld`"]),
 ])
 def test_a_broken_promise_fails_with_the_promise_the_instruction_and_the_lesson(
         fixture: str, check: str, words: list[str]) -> None:
@@ -112,6 +113,7 @@ def test_decorative_asm_fails_when_the_cases_pass_without_it(fixture: str) -> No
     "tn_ok_inout.rs", "tn_ok_lateout_lea.rs", "tn_ok_scratch.rs", "tn_ok_add_chain.rs",
     "mx_ok_cmova.rs", "mx_ok_cmovae.rs", "mx_ok_cmovc.rs",
     "cv_ok_push_pop.rs", "cv_ok_rsi.rs", "cv_ok_buffer.rs",
+    "fb_ok_backwards.rs",  # std and cld under preserves_flags: the direction flag is not one it promises
 ])
 def test_a_correct_alternative_passes(fixture: str) -> None:
     result = run(fixture)

@@ -9,7 +9,8 @@ memory operands. Then:
 
 - `preserves_flags`: no instruction writes the flags;
 - flags are not inputs: no instruction tests a flag before one of the same block set
-  it (straight-line order; DF aside, which every block starts with clear);
+  it (straight-line order; DF aside, which every block starts with clear, and must
+  leave clear: a `std` needs its `cld`);
 - `nomem`: none touches memory (the stack included); `readonly`: none writes it;
 - `nostack`: no push, pop, call or return, no change to the stack pointer, no use
   of the memory below it (the red zone);
@@ -146,6 +147,15 @@ def _check_block(isa: Isa, report: BlockReport, instructions: list[Instruction])
         if d.call and not block.clobber_abis:
             breach("clobber_abi", "call", d, f"{d.shown} runs a function, which may change every register the "
                    "calling convention lets it: add `clobber_abi(\"C\")` to the operands.")
+    direction_set = None  # the `std` after which no `cld` came
+    for d in decoded:
+        if d.mnemonic in ("std", "cld"):
+            direction_set = d if d.mnemonic == "std" else None
+    if direction_set is not None:
+        breach("the direction flag is clear at the end", "flags", direction_set,
+               f"{direction_set.shown} sets the direction flag and the block does not clear it again, but Rust "
+               "requires it clear when a block ends: string instructions in the code after it (a `memcpy`) "
+               "would run backwards. End the block with `cld`.")
     _registers(isa, block, decoded, uses, breach)
     _lateout(block, decoded, uses, breach)
     return report

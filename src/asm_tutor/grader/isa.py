@@ -173,7 +173,9 @@ class X86(Isa):
         read, write = insn.regs_access()
         reads = {self.full(insn.reg_name(r)) for r in read}
         writes = {self.full(insn.reg_name(r)) for r in write} | _X86_EXTRA_WRITES.get(insn.mnemonic, set())
-        flags = "rflags" in writes or bool(insn.eflags & _x86_flag_writes())
+        # The direction flag is not one preserves_flags promises (Rust's rules: DF is clear on
+        # entry and must be clear on exit, which contract.py checks): `cld`/`std` keep the promise.
+        flags = insn.mnemonic not in ("cld", "std") and ("rflags" in writes or bool(insn.eflags & _x86_flag_writes()))
         flags_read = bool(insn.eflags & _x86_flag_reads())
         operands: list[Op] = []
         memory_read = memory_write = below_sp = False
