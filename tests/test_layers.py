@@ -3,6 +3,7 @@
     front        cli, cmd/, tui/, context, report, values     what the learner and the instructor use
     authoring    authoring/                                   pack check, lesson-block verification, scaffold, export
     progress     progress/                                    the learner's progress file
+    trace        trace/                                       steps through a check's case in an emulator
     grader       grader/                                      builds, runs and judges a learner's file
     toolchain    toolchain                                    which rustc, and whether it can grade
     pack         pack/                                        the course as data: model, loader, registry
@@ -27,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("pack", ("asm_tutor.pack", "asm_tutor.pack.*")),
     ("toolchain", ("asm_tutor.toolchain",)),
     ("grader", ("asm_tutor.grader", "asm_tutor.grader.*")),
+    ("trace", ("asm_tutor.trace", "asm_tutor.trace.*")),
     ("progress", ("asm_tutor.progress", "asm_tutor.progress.*")),
     ("authoring", ("asm_tutor.authoring", "asm_tutor.authoring.*")),
     ("front", ("asm_tutor.values", "asm_tutor.report", "asm_tutor.context", "asm_tutor.cli", "asm_tutor.__main__",

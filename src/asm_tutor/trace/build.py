@@ -1,0 +1,62 @@
+"""The program a trace emulates: the check's own build of the learner's file, at one level.
+
+The same crate a check builds (the learner's file with the hidden-test driver appended),
+compiled by the same job (grader/build.py) and read the same way: objdump on the object
+and the `.s` text say which instructions came from which asm! block (checks.analyse), the
+contract checker says which register each placeholder became (contract.check). The
+driver keeps a copy of the required function even at -O3 (its `__FN`), so the linked
+program always has it to emulate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from asm_tutor.errors import UserError
+from asm_tutor.grader import asm_blocks, checks, contract, runtime
+from asm_tutor.grader.build import check_job, finished_build
+from asm_tutor.grader.contract import BlockReport
+from asm_tutor.grader.crate import LEARNER_FILE, MAIN_RS, ROOT_FILE
+from asm_tutor.grader.driver import generate
+from asm_tutor.grader.pipeline import folder
+from asm_tutor.grader.processes import run_jobs
+from asm_tutor.pack.model import Exercise
+from asm_tutor.toolchain import Toolchain
+
+
+@dataclass
+class Built:
+    binary: Path  # the linked test program
+    view: checks.CodeView  # the learner's functions in the object, asm! instructions marked
+    reports: list[BlockReport]  # per asm! block: which register each placeholder became
+
+    @property
+    def symbol(self) -> str:
+        return self.view.functions[0].symbol
+
+
+def build(exercise: Exercise, source: str, toolchain: Toolchain, edition: str, opt_level: int, work: Path) -> Built:
+    """Build in `work` (which the caller removes); UserError when it does not compile."""
+    folder(work)
+    learner_text = source if source.endswith("\n") else source + "\n"
+    (work / ROOT_FILE).write_text(MAIN_RS, encoding="utf-8")
+    (work / LEARNER_FILE).write_text(learner_text + generate(exercise, toolchain.arch).source, encoding="utf-8",
+                                     errors="replace")
+    test_runtime = runtime.prepare(toolchain, work, None)
+    assert test_runtime is not None  # only a cancel makes it None
+    (outcome,) = run_jobs([check_job(toolchain.arch, work, opt_level, edition, test_runtime)])
+    built = finished_build(work, opt_level, outcome)
+    if not built.ok:
+        raise UserError(f"Your file does not compile at -O{opt_level}: run `asm-tutor check` to see why.")
+    job = checks.objdump_job(toolchain.arch, built.object, folder(work / "objdump"))
+    if job is None:
+        raise UserError(checks.OBJDUMP_MISSING)
+    (dump,) = run_jobs([job])
+    asm_text = built.asm.read_text(encoding="utf-8", errors="replace") if built.asm.is_file() else ""
+    view = checks.analyse(dump.output.decode("utf-8", errors="replace"), asm_text, exercise.function.name,
+                          asm_blocks.naked_functions(source)) if dump.returncode == 0 else None
+    if view is None:
+        raise UserError(f"`{exercise.function.name}` was not found in the compiled code at -O{opt_level}.")
+    reports = contract.check(toolchain.arch, view.functions, asm_blocks.find_blocks(source))
+    return Built(built.binary, view, reports)
