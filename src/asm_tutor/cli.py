@@ -23,6 +23,7 @@ COMMANDS = (
     "pack",
     "check",
     "watch",
+    "trace",
 )
 
 
