@@ -9,12 +9,12 @@ to write: nothing of the learner's home, no network. Where there is no sandbox (
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from asm_tutor.errors import UserError
@@ -28,20 +28,18 @@ WORKER_MEMORY = 2 << 30  # address space: unicorn reserves its translation buffe
 WORKER_OUTPUT = 64 << 20  # a trace at its step limit is a few MB of JSON
 
 
-def _package_dir(module: ModuleType) -> Path:
-    return Path(module.__file__ or ".").resolve().parent
+def _package_dir(name: str) -> Path:
+    """Where a package is installed, found without importing it (unicorn takes a while to load)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(f"The trace needs the Python package `{name}`; install the tutor's dependencies again.")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
 def visible_paths() -> tuple[Path, ...]:
     """What the worker must read: the interpreter, the standard library, its packages."""
-    import capstone
-    import elftools
-    import unicorn
-
-    import asm_tutor
-
     places = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent,
-              *(_package_dir(m) for m in (asm_tutor, unicorn, capstone, elftools))}
+              *(_package_dir(name) for name in ("asm_tutor", "unicorn", "capstone", "elftools"))}
     return tuple(sorted(places))
 
 
