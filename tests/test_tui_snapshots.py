@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
-from tui_helpers import wait_for_check, wait_for_idle_screen
+from tui_helpers import wait_for_check, wait_for_idle_screen, wait_until
 
 from asm_tutor.context import Context
 from asm_tutor.pack.model import CourseItem, ItemKind
@@ -209,6 +209,23 @@ def test_exercise_with_wrong_answers(snap_compare, pack_dir: Path) -> None:
         assert view.results.result is not None and not view.results.result.passed
         view.editor.move_cursor((0, 0))
         pilot.app.set_focus(None)
+        await settle(pilot)
+
+    assert snap_compare(make_app(pack_dir), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_trace_of_a_wrong_answer(snap_compare, pack_dir: Path) -> None:
+    try:
+        detect()
+    except ToolchainError:
+        pytest.skip("needs the real rustc")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        from asm_tutor.tui.screens.trace import TraceScreen
+
+        view = await check_add_one(pilot, lambda solution: solution.replace("add {v}, 1", "add {v}, 2"))
+        view.trace_case()  # the first failing case: add_one(0) at -O0
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TraceScreen), "the trace was shown", limit=30)
         await settle(pilot)
 
     assert snap_compare(make_app(pack_dir), terminal_size=(80, 24), run_before=run_before)

@@ -34,6 +34,8 @@ class CourseCommands(Provider):
         if screen.on_exercise:
             help_text = "Replace your draft with the starter (asks first)"
             found.append(("Reset exercise to starter code", screen.action_reset, help_text))
+            found.append(("Trace the first failing case", screen.exercise_view.trace_case,
+                          "Step through the last check's first failing case, register by register"))
         found.append(("Home", screen.show_home, "The start page"))
         for info in self.tutor.switchable_packs():
             if info.id != screen.pack.id:

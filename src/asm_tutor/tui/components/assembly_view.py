@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
 
@@ -48,6 +49,13 @@ class AssemblyView(VerticalScroll):
 
     level: reactive[int] = reactive(0)
 
+    class Trace(Message):
+        """Step through the first failing case at this level (the Trace button)."""
+
+        def __init__(self, opt_level: int) -> None:
+            super().__init__()
+            self.opt_level = opt_level
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._listings: dict[int, str] | None = None
@@ -56,6 +64,7 @@ class AssemblyView(VerticalScroll):
         with Horizontal(id="assembly-levels"):
             for level in LEVELS:
                 yield Button(f"-O{level}", id=f"assembly-o{level}", compact=True)
+            yield Button("Trace a failing case", id="assembly-trace", compact=True)
         yield Static(_NO_CHECK, id="assembly-text")
 
     def show(self, listings: dict[int, str] | None) -> None:
@@ -72,7 +81,10 @@ class AssemblyView(VerticalScroll):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.level = int((event.button.id or "assembly-o0").removeprefix("assembly-o"))
+        if event.button.id == "assembly-trace":
+            self.post_message(self.Trace(self.level))
+        else:
+            self.level = int((event.button.id or "assembly-o0").removeprefix("assembly-o"))
 
     def _show_listing(self) -> None:
         for level in LEVELS:

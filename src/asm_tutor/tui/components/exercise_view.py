@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from asm_tutor.grader.result import GradeResult
 from asm_tutor.pack.model import Exercise, Pack
 from asm_tutor.toolchain import Toolchain
+from asm_tutor.trace.model import Trace
 from asm_tutor.tui.components.assembly_view import AssemblyView
 from asm_tutor.tui.components.code_editor import CodeEditor
 from asm_tutor.tui.components.hints_panel import HintsPanel
@@ -266,6 +267,9 @@ class ExerciseView(Vertical):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        if worker.group == "trace":
+            self._traced(worker, event.state)
+            return
         if worker.group != "check" or worker is not self._worker:
             return  # a cancelled or superseded check: its result no longer matters
         if event.state is WorkerState.SUCCESS and worker.result is not None and self.exercise is not None:
@@ -304,6 +308,45 @@ class ExerciseView(Vertical):
         self.results.highlight(diag)
         self.go_to(diag.line or 1, diag.column or 1)
         return True
+
+    def on_assembly_view_trace(self, event: AssemblyView.Trace) -> None:
+        event.stop()
+        self.trace_case(None, event.opt_level)
+
+    def on_results_panel_trace_case(self, event: ResultsPanel.TraceCase) -> None:
+        event.stop()
+        self.trace_case(event.name, event.opt_level)
+
+    def trace_case(self, name: str | None = None, opt_level: int | None = None) -> None:
+        """Trace one case of the last check (None: its first failing one) in the emulator, then
+        show the trace; a case that cannot be traced says why."""
+        if self.exercise is None or self.toolchain is None:
+            self.notify(self.problem or "Check your code first (F5).", severity="warning")
+            return
+        if self.results.result is None:
+            self.notify("Check your code first (F5): a trace steps through one of its cases.", severity="warning")
+            return
+        self.notify("Tracing…", timeout=2)
+        self._trace(self.exercise, self._checked_source, name, opt_level, self.results.result.seed)
+
+    @work(thread=True, exclusive=True, group="trace", exit_on_error=False)
+    def _trace(self, exercise: Exercise, source: str, name: str | None, opt_level: int | None,
+               seed: int | None) -> Trace:
+        from asm_tutor.trace.trace import trace
+
+        return trace(exercise, source, edition=self.pack.edition, lessons=self.pack.lessons, seed=seed, case=name,
+                     opt_level=opt_level, toolchain=self.toolchain)
+
+    def _traced(self, worker: Worker[Trace], state: WorkerState) -> None:
+        from asm_tutor.errors import UserError
+        from asm_tutor.tui.screens.trace import TraceScreen
+
+        if state is WorkerState.SUCCESS and worker.result is not None:
+            self.app.push_screen(TraceScreen(worker.result))
+        elif state is WorkerState.ERROR:
+            error = worker.error
+            message = str(error) if isinstance(error, UserError) else f"The trace could not run: {error}"
+            self.notify(message, severity="warning", timeout=10)
 
     def on_results_panel_go_to(self, event: ResultsPanel.GoTo) -> None:
         event.stop()

@@ -79,6 +79,14 @@ class DiagnosticList(OptionList):
 
 
 class ResultsPanel(VerticalScroll):
+    class TraceCase(Message):
+        """Step through this case's run in the emulator (Enter on its row)."""
+
+        def __init__(self, name: str, opt_level: int) -> None:
+            super().__init__()
+            self.name = name
+            self.opt_level = opt_level
+
     class GoTo(Message):
         """Move the editor cursor to a place in the learner's file (1-based)."""
 
@@ -104,7 +112,8 @@ class ResultsPanel(VerticalScroll):
         yield DiagnosticList(id="diagnostics")
         yield Static("Checks on your compiled code", id="checks-title", classes="results-heading")
         yield Static(id="checks")
-        yield Static("Test cases", id="tests-title", classes="results-heading")
+        yield Static("Test cases — Enter on a row traces it, instruction by instruction",
+                     id="tests-title", classes="results-heading")
         # Above the table, so the highlighted case's explanation is on screen with it.
         yield Static(id="test-detail")
         yield DataTable(id="tests", cursor_type="row", zebra_stripes=True)
@@ -257,6 +266,12 @@ class ResultsPanel(VerticalScroll):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_test_detail(event.cursor_row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self._ordered_tests):
+            test = self._ordered_tests[event.cursor_row]
+            self.post_message(self.TraceCase(test.name, test.opt_level))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
