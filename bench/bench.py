@@ -55,6 +55,8 @@ asyncio.run(main())
 # before: read the file (safely), then grade() answers from the result cache.
 # "unconfined": the same as "once" without bubblewrap, to show what the sandbox costs;
 # "no contract": without the checks of the asm! block's promises (contract.py, hollow.py).
+# "trace": a trace of the first case right after its check (the TUI's Enter on a row):
+# the check answers from the cache, the function is rebuilt at one level and emulated.
 ENGINE_PROBE = """
 import sys, time
 from pathlib import Path
@@ -73,9 +75,15 @@ if mode == "no contract":
     from dataclasses import replace
     from asm_tutor.pack.model import ContractSpec
     exercise = replace(exercise, contract=ContractSpec(False, False, False))
-if mode in ("again", "watch"):  # the first grade fills the cache
-    grade(exercise, read_learner_file(path), edition=pack.edition, toolchain=toolchain)
+if mode in ("again", "watch", "trace"):  # the first grade fills the cache
+    grade(exercise, read_learner_file(path), edition=pack.edition, toolchain=toolchain, lessons=pack.lessons)
 start = time.perf_counter()
+if mode == "trace":
+    from asm_tutor.trace.trace import trace
+    found = trace(exercise, path.read_text(), edition=pack.edition, lessons=pack.lessons, toolchain=toolchain)
+    assert found.steps, found.stop.message
+    print(time.perf_counter() - start)
+    raise SystemExit(0)
 source = read_learner_file(path) if mode == "watch" else path.read_text()
 result = grade(exercise, source, edition=pack.edition, toolchain=toolchain)
 assert result.passed, result.message
@@ -186,6 +194,9 @@ def main() -> int:
     def engine_no_contract(i: int) -> float:
         return engine(i, "no contract")
 
+    def trace_after_check(i: int) -> float:
+        return engine(i, "trace")
+
     # The same course with the exercise's contract checks switched off (its [contract] table).
     plain_pack = work / "plain-pack"
     shutil.copytree(ROOT, plain_pack, ignore=shutil.ignore_patterns(".venv", ".git", "src", "tests", "bench", "docs"))
@@ -252,6 +263,7 @@ def main() -> int:
         Measure("asm-tutor check, unchanged (cache)", cached),
         Measure("asm-tutor watch: re-check of unchanged code", watch_again, "≤ 0.05x floor"),
         Measure("  re-check in-process (as in the TUI)", engine_again),
+        Measure("trace of a case after its check (in-process)", trace_after_check, "≤ 0.5 s"),
         Measure("rustlings-style: cargo build + cargo test", cargo_flow),
         Measure("TUI start to first screen (run_test)", tui, "≤ 0.6 s"),
         Measure("asm-tutor --version", version, "≤ 0.25 s"),
