@@ -85,7 +85,7 @@ if mode == "trace":
     print(time.perf_counter() - start)
     raise SystemExit(0)
 source = read_learner_file(path) if mode == "watch" else path.read_text()
-result = grade(exercise, source, edition=pack.edition, toolchain=toolchain)
+result = grade(exercise, source, edition=pack.edition, toolchain=toolchain, lessons=pack.lessons)
 assert result.passed, result.message
 print(time.perf_counter() - start)
 """
