@@ -154,6 +154,25 @@ def test_lesson_reader(snap_compare, pack_dir: Path) -> None:
     assert snap_compare(make_app(pack_dir), terminal_size=(80, 24), run_before=run_before)
 
 
+async def settle_unfocused(pilot: Pilot[None], view: ExerciseView) -> None:
+    view.editor.move_cursor((0, 0))
+    # No focus at all: whether the focused editor's cursor is drawn in the picture
+    # depended on what ran before in the same process (it failed one full run in three).
+    pilot.app.set_focus(None)
+    await settle(pilot)
+
+
+def _has_rustc() -> bool:
+    try:
+        detect()
+    except ToolchainError:
+        return False
+    return True
+
+
+needs_rustc = pytest.mark.skipif(not _has_rustc(), reason="needs the real rustc")
+
+
 async def check_add_one(pilot: Pilot[None], edit: Callable[[str], str]) -> ExerciseView:
     """Open the demo exercise, put `edit(reference solution)` in the editor and check it."""
     screen = pilot.app.screen
@@ -166,30 +185,18 @@ async def check_add_one(pilot: Pilot[None], edit: Callable[[str], str]) -> Exerc
     return view
 
 
+@needs_rustc
 def test_exercise_after_a_passing_check(snap_compare, pack_dir: Path) -> None:
-    try:
-        detect()
-    except ToolchainError:
-        pytest.skip("needs the real rustc")
-
     async def run_before(pilot: Pilot[None]) -> None:
         view = await check_add_one(pilot, lambda solution: solution)
         assert view.results.result is not None and view.results.result.passed, view.results.result
-        view.editor.move_cursor((0, 0))
-        # No focus at all: whether the focused editor's cursor is drawn in the picture
-        # depended on what ran before in the same process (it failed one full run in three).
-        pilot.app.set_focus(None)
-        await settle(pilot)
+        await settle_unfocused(pilot, view)
 
     assert snap_compare(make_app(pack_dir), terminal_size=(120, 40), run_before=run_before)
 
 
+@needs_rustc
 def test_exercise_with_a_compile_error(snap_compare, pack_dir: Path) -> None:
-    try:
-        detect()
-    except ToolchainError:
-        pytest.skip("needs the real rustc")
-
     async def run_before(pilot: Pilot[None]) -> None:
         await check_add_one(pilot, lambda solution: solution.replace("unsafe { asm!", "{ asm!"))
         await pilot.press("ctrl+g")
@@ -198,28 +205,18 @@ def test_exercise_with_a_compile_error(snap_compare, pack_dir: Path) -> None:
     assert snap_compare(make_app(pack_dir), terminal_size=(80, 24), run_before=run_before)
 
 
+@needs_rustc
 def test_exercise_with_wrong_answers(snap_compare, pack_dir: Path) -> None:
-    try:
-        detect()
-    except ToolchainError:
-        pytest.skip("needs the real rustc")
-
     async def run_before(pilot: Pilot[None]) -> None:
         view = await check_add_one(pilot, lambda solution: solution.replace("add {v}, 1", "add {v}, 2"))
         assert view.results.result is not None and not view.results.result.passed
-        view.editor.move_cursor((0, 0))
-        pilot.app.set_focus(None)
-        await settle(pilot)
+        await settle_unfocused(pilot, view)
 
     assert snap_compare(make_app(pack_dir), terminal_size=(80, 24), run_before=run_before)
 
 
+@needs_rustc
 def test_trace_of_a_wrong_answer(snap_compare, pack_dir: Path) -> None:
-    try:
-        detect()
-    except ToolchainError:
-        pytest.skip("needs the real rustc")
-
     async def run_before(pilot: Pilot[None]) -> None:
         from asm_tutor.tui.screens.trace import TraceScreen
 

@@ -171,7 +171,11 @@ def warm_up() -> None:
 
 def require_grading_toolchain(configured: str | None = None) -> Toolchain:
     """Like detect(), but also refuse a rustc too old for asm!."""
-    toolchain = detect(configured)
+    return can_grade(detect(configured))
+
+
+def can_grade(toolchain: Toolchain) -> Toolchain:
+    """`toolchain` itself, if it is new enough for asm!; else ToolchainError saying so."""
     if not toolchain.supports_asm:
         major, minor = ASM_STABLE_SINCE
         raise ToolchainError(

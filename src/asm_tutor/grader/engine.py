@@ -25,7 +25,7 @@ from asm_tutor.grader.request import Request
 from asm_tutor.grader.result import Diagnostic, GradeResult, Status
 from asm_tutor.learner_file import MAX_SOURCE_BYTES
 from asm_tutor.pack.model import Exercise, Lesson
-from asm_tutor.toolchain import ASM_STABLE_SINCE, Toolchain, ToolchainError, require_grading_toolchain
+from asm_tutor.toolchain import Toolchain, can_grade, require_grading_toolchain
 
 if TYPE_CHECKING:
     from asm_tutor.grader.build import Build
@@ -67,11 +67,7 @@ def grade(
     what a failed check is about. `prefetch` names modules the caller will need for the result
     (e.g. its renderer): they are imported while the compilers run."""
     started = time.monotonic()
-    toolchain = toolchain or require_grading_toolchain()
-    if not toolchain.supports_asm:
-        major, minor = ASM_STABLE_SINCE
-        raise ToolchainError(f"{toolchain.describe()} is too old: asm! is stable since Rust {major}.{minor}; "
-                             "update Rust (e.g. `rustup update`) and try again.")
+    toolchain = can_grade(toolchain) if toolchain is not None else require_grading_toolchain()
     seed = default_seed(exercise, source) if seed is None else seed
     request = Request(exercise, source, edition, toolchain, seed, dict(lessons or {}), tuple(prefetch))
     result = _grade(request, cancel, use_cache)
