@@ -90,7 +90,14 @@ class AsmBlock:
 
 def find_blocks(source: str) -> list[AsmBlock]:
     """Every `asm!` and `naked_asm!` block in the file, in source order; [] when the file does not parse."""
-    return [block for node in _macros(source) if (block := _read(node)) is not None]
+    return list(_blocks(source))
+
+
+@functools.lru_cache(maxsize=8)
+def _blocks(source: str) -> tuple[AsmBlock, ...]:
+    # One check asks several times (the source checks, the promises at each level, which
+    # functions are naked): the file is parsed once. The blocks are frozen, so they are shared.
+    return tuple(block for node in _macros(source) if (block := _read(node)) is not None)
 
 
 def naked_functions(source: str) -> frozenset[str]:

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from asm_tutor.grader.asm_blocks import AsmBlock, find_blocks
+from asm_tutor.grader.asm_blocks import AsmBlock, find_blocks, naked_functions
 from asm_tutor.grader.contract import LESSONS, BlockReport
-from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
 from asm_tutor.grader.crate import DRIVER_PATH, LEARNER_PREFIX
+from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
 from asm_tutor.grader.jobs import Job, Limits
+from asm_tutor.grader.processes import Outcome
 from asm_tutor.grader.result import CheckResult, TestStatus
 from asm_tutor.grader.sandbox import Confinement
 from asm_tutor.pack.model import SOURCE_KINDS, CheckKind, Exercise, InstructionCheck, Lesson
@@ -117,6 +118,15 @@ def analyse(objdump_text: str, asm_text: str, required: str, naked: frozenset[st
         if items is not None and align(function, items):
             has_asm = True
     return CodeView(functions=reachable, has_asm_region=has_asm)
+
+
+def view_of(objdump: Outcome, asm: Path, required: str, source: str) -> CodeView | None:
+    """The learner's compiled code from objdump's answer on a build's object and that build's
+    `.s`; None when objdump failed or the required function is not there."""
+    if objdump.returncode != 0 or objdump.truncated:
+        return None
+    asm_text = asm.read_text(encoding="utf-8", errors="replace") if asm.is_file() else ""
+    return analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, required, naked_functions(source))
 
 
 def evaluate(exercise: Exercise, arch: str, source: str, view: CodeView, promises: list[BlockReport],

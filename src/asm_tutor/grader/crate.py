@@ -9,6 +9,8 @@ compiled code (what the checks look for), the driver's beside them (what they sk
 rustc's messages about `solution.rs` are the learner's own lines (diagnostics.py).
 """
 
+from pathlib import Path
+
 RUNTIME_CRATE = "asm_tutor_rt"  # the test programs' fixed half, prebuilt (runtime.py)
 CHECK_CRATE = "asm_tutor_check"
 ROOT_FILE = "main.rs"
@@ -22,3 +24,18 @@ MAIN_RS = f"""extern crate {RUNTIME_CRATE};
 #[path = "{LEARNER_FILE}"] mod {LEARNER_MODULE};
 fn main() {{ {LEARNER_MODULE}::{DRIVER_MODULE}::run() }}
 """
+
+
+def _learner_text(source: str) -> str:
+    return source if source.endswith("\n") else source + "\n"
+
+
+def learner_lines(source: str) -> int:
+    """How many lines of `solution.rs` are the learner's: the driver's start after them."""
+    return _learner_text(source).count("\n")
+
+
+def write(work: Path, source: str, driver_source: str) -> None:
+    """The crate in `work`: its root, and the learner's file with the driver appended."""
+    (work / ROOT_FILE).write_text(MAIN_RS, encoding="utf-8")
+    (work / LEARNER_FILE).write_text(_learner_text(source) + driver_source, encoding="utf-8", errors="replace")

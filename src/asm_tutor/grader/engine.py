@@ -121,7 +121,7 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
 
 def _build_and_run(request: Request, cancel: threading.Event | None, work: Path) -> GradeResult:
     from asm_tutor.grader import advice, diagnostics, runtime, sandbox, verdict
-    from asm_tutor.grader.crate import LEARNER_FILE, MAIN_RS, ROOT_FILE
+    from asm_tutor.grader import crate
     from asm_tutor.grader.diagnostics import SourceMap
     from asm_tutor.grader.driver import generate
     from asm_tutor.grader.pipeline import Pipeline, evaluate_checks
@@ -130,11 +130,9 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
                                                   request.toolchain, request.seed)
     arch = toolchain.arch
     driver = generate(exercise, arch)
-    learner_text = source if source.endswith("\n") else source + "\n"
-    learner_lines = learner_text.count("\n")
+    learner_lines = crate.learner_lines(source)
     sandbox.prepare_work_folder(work)
-    (work / ROOT_FILE).write_text(MAIN_RS, encoding="utf-8")
-    (work / LEARNER_FILE).write_text(learner_text + driver.source, encoding="utf-8", errors="replace")
+    crate.write(work, source, driver.source)
     source_map = SourceMap(
         learner_lines=learner_lines, display_name=f"{exercise.id}.rs", temp_dir=str(work),
         signature=exercise.function, signature_line=learner_lines + driver.signature_offset,

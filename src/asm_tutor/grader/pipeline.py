@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asm_tutor.grader import artifacts, checks, hollow, judge
+from asm_tutor.grader import artifacts, checks, crate, hollow, judge
 from asm_tutor.grader.build import OPT_LEVELS, Build, check_job, finished_build
 from asm_tutor.grader.contract import BlockReport
 from asm_tutor.grader.driver import Driver
@@ -62,7 +62,7 @@ class Pipeline:
                  work: Path, seed: int, edition: str) -> None:
         self.exercise, self.source, self.driver, self.toolchain, self.runtime = exercise, source, driver, toolchain, runtime
         self.work, self.seed, self.edition = work, seed, edition
-        self.learner_lines = (source if source.endswith("\n") else source + "\n").count("\n")
+        self.learner_lines = crate.learner_lines(source)
         self.judge_key = judge.key(driver.judge, toolchain, edition, runtime)
         self.judge_binary = judge.find(self.judge_key)
         self.judge_folder: Path | None = None
@@ -161,14 +161,8 @@ class Pipeline:
         self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source))
 
     def _view(self, objdump: Outcome, opt_level: int = 0) -> checks.CodeView | None:
-        from asm_tutor.grader import asm_blocks
-
         build = self.got.builds.get(opt_level)
-        if objdump.returncode != 0 or objdump.truncated or build is None:
-            return None
-        asm_text = build.asm.read_text(encoding="utf-8", errors="replace") if build.asm.is_file() else ""
-        return checks.analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, self.exercise.function.name,
-                              asm_blocks.naked_functions(self.source))
+        return None if build is None else checks.view_of(objdump, build.asm, self.exercise.function.name, self.source)
 
     def _listing_o3(self, objdump: Outcome) -> str:
         """The -O3 code, marked like the -O0 listing: what the optimizer made of the blocks."""

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.errors import UserError
-from asm_tutor.grader import asm_blocks, checks, contract, runtime
+from asm_tutor.grader import asm_blocks, checks, contract, crate, runtime
 from asm_tutor.grader.build import check_job, finished_build
 from asm_tutor.grader.contract import BlockReport
-from asm_tutor.grader.crate import LEARNER_FILE, MAIN_RS, ROOT_FILE
 from asm_tutor.grader.driver import generate
 from asm_tutor.grader.pipeline import folder
 from asm_tutor.grader.processes import run_jobs
@@ -39,10 +38,7 @@ class Built:
 def build(exercise: Exercise, source: str, toolchain: Toolchain, edition: str, opt_level: int, work: Path) -> Built:
     """Build in `work` (which the caller removes); UserError when it does not compile."""
     folder(work)
-    learner_text = source if source.endswith("\n") else source + "\n"
-    (work / ROOT_FILE).write_text(MAIN_RS, encoding="utf-8")
-    (work / LEARNER_FILE).write_text(learner_text + generate(exercise, toolchain.arch).source, encoding="utf-8",
-                                     errors="replace")
+    crate.write(work, source, generate(exercise, toolchain.arch).source)
     test_runtime = runtime.prepare(toolchain, work, None)
     assert test_runtime is not None  # only a cancel makes it None
     (outcome,) = run_jobs([check_job(toolchain.arch, work, opt_level, edition, test_runtime)])
@@ -53,9 +49,7 @@ def build(exercise: Exercise, source: str, toolchain: Toolchain, edition: str, o
     if job is None:
         raise UserError(checks.OBJDUMP_MISSING)
     (dump,) = run_jobs([job])
-    asm_text = built.asm.read_text(encoding="utf-8", errors="replace") if built.asm.is_file() else ""
-    view = checks.analyse(dump.output.decode("utf-8", errors="replace"), asm_text, exercise.function.name,
-                          asm_blocks.naked_functions(source)) if dump.returncode == 0 else None
+    view = checks.view_of(dump, built.asm, exercise.function.name, source)
     if view is None:
         raise UserError(f"`{exercise.function.name}` was not found in the compiled code at -O{opt_level}.")
     reports = contract.check(toolchain.arch, view.functions, asm_blocks.find_blocks(source))
