@@ -49,14 +49,21 @@ class Symbol:
 
 def symbols(elf: ELFFile) -> list[Symbol]:
     """Every symbol of the file's symbol tables, in order."""
-    found: list[Symbol] = []
-    for table in elf.iter_sections():
+    return [sym for table in _tables(list(elf.iter_sections())).values() for sym in table]
+
+
+def _tables(sections: list[Any]) -> dict[int, list[Symbol]]:
+    """Each symbol table's symbols (by the table's section index), in their order: a relocation
+    names its symbol by that order."""
+    tables: dict[int, list[Symbol]] = {}
+    for number, table in enumerate(sections):
         if isinstance(table, SymbolTableSection):
+            tables[number] = []
             for sym in table.iter_symbols():
                 index = sym["st_shndx"]
-                found.append(Symbol(sym.name, index if isinstance(index, int) else None, sym["st_value"],
-                                    sym["st_size"], sym["st_info"]["type"]))
-    return found
+                tables[number].append(Symbol(sym.name, index if isinstance(index, int) else None, sym["st_value"],
+                                             sym["st_size"], sym["st_info"]["type"]))
+    return tables
 
 
 class ElfFile:
@@ -70,9 +77,10 @@ class ElfFile:
             self.elf = ELFFile(io.BytesIO(data))
             self.arch = MACHINES.get(self.elf["e_machine"], str(self.elf["e_machine"]))
             self.sections = list(self.elf.iter_sections())
-            self.symbols = symbols(self.elf)
+            self._tables = _tables(self.sections)
         except _READ_ERRORS as error:
             raise ObjectFileError(f"the compiled code could not be read ({error})") from error
+        self.symbols = [sym for table in self._tables.values() for sym in table]
         self._functions: list[Symbol] | None = None
         self._relocations: dict[int, list[tuple[int, str]]] = {}
         self._rela_for: dict[int, list[RelocationSection]] = {}
@@ -119,9 +127,9 @@ class ElfFile:
             found: list[tuple[int, str]] = []
             try:
                 for rela in self._rela_for.get(index, []):
-                    table = self.sections[rela["sh_link"]]
+                    table = self._tables[rela["sh_link"]]
                     for reloc in rela.iter_relocations():
-                        sym = table.get_symbol(reloc["r_info_sym"])
+                        sym = table[reloc["r_info_sym"]]
                         addend = reloc["r_addend"] if reloc.is_RELA() else 0
                         kind = describe(self.elf, reloc["r_info_type"])
                         found.append((reloc["r_offset"], self._target(sym, addend, kind)))
@@ -131,11 +139,11 @@ class ElfFile:
             self._relocations[index] = found
         return self._relocations[index]
 
-    def _target(self, sym: Any, addend: int, kind: str) -> str:
-        if sym["st_info"]["type"] != "STT_SECTION":
-            return str(sym.name)
-        index = sym["st_shndx"]
-        if not isinstance(index, int) or not 0 < index < len(self.sections):
+    def _target(self, sym: Symbol, addend: int, kind: str) -> str:
+        if sym.kind != "STT_SECTION":
+            return sym.name
+        index = sym.section
+        if index is None or not 0 < index < len(self.sections):
             return ""
         inside = [s for s in self.functions() if s.section == index] if self.executable(index) else []
         at = addend + 4 if kind in _PC_RELATIVE else addend

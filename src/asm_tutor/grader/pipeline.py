@@ -228,10 +228,11 @@ class Pipeline:
 
 
 def _prefetch(contract: bool, modules: Sequence[str]) -> None:
-    """Import what the rest of a check needs ahead of time: the contract checker (`contract`;
-    capstone itself only when a decoding is not remembered, see isa.py), then `modules`."""
+    """Import what the rest of a check needs ahead of time: capstone (the object is decoded
+    with it, disasm.py), the contract checker (`contract`), then `modules`."""
     import importlib
 
+    importlib.import_module("capstone")
     if contract:
         from asm_tutor.grader import asm_blocks
 
