@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from asm_tutor.grader import objfile
 from asm_tutor.grader.checks import CodeProblem, analyse
 from asm_tutor.grader.crate import REQUIRED_POINTER
 from asm_tutor.grader.disasm import Instruction, ObjectCode, align, asm_items, demangle
@@ -189,3 +190,15 @@ def test_the_function_checked_is_the_one_the_driver_calls_and_a_decoy_is_refused
 def test_a_file_that_is_not_an_object_is_a_clear_error() -> None:
     with pytest.raises(ObjectFileError, match="could not be read"):
         ObjectCode(b"\x7fELF" + b"\0" * 12)
+
+
+@needs_rustc
+def test_the_object_is_read_within_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read in the tutor's own process, the learner's object is bounded: a function of over a MiB
+    (global_asm! or `.fill` can make one) or a symbol table past the limit is refused, with why."""
+    code, _ = compile_object(tmp_path, '#[unsafe(no_mangle)] pub fn big() { unsafe { std::arch::asm!(".fill 1100000, 1, 0x90") } }')
+    with pytest.raises(ObjectFileError, match="`big` is 11000.. bytes of code, more than the 1048576 the checks read"):
+        code.function("big")
+    monkeypatch.setattr(objfile, "MAX_SYMBOLS", 2)
+    with pytest.raises(ObjectFileError, match="symbols, more than the 2 the checks read"):
+        ObjectCode((tmp_path / "o0.o").read_bytes())

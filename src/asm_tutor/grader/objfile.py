@@ -19,8 +19,12 @@ from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import SymbolTableSection
 
 MACHINES = {"EM_X86_64": "x86_64", "EM_AARCH64": "aarch64"}
-MAX_FILE = 128 << 20  # a check's object is tens of kB; std's generics at -O0 a few MB
-MAX_FUNCTION = 8 << 20
+# Read in the tutor's own process, so bounded: a check's object is tens of kB (std's generics
+# at -O0 a few MB); global_asm! could make one of any size or with any number of symbols.
+MAX_FILE = 64 << 20
+MAX_SYMBOLS = 200_000
+MAX_SECTIONS = 100_000
+MAX_FUNCTION = 1 << 20  # bytes of one function decoded (a quarter of a million instructions)
 CODE_KINDS = ("STT_FUNC", "STT_NOTYPE")  # hand-written assembly often leaves a label untyped
 # x86 PC-relative fields point 4 bytes before the next instruction: a call to a section's
 # start is written `.text.f - 4`.
@@ -58,6 +62,9 @@ def _tables(sections: list[Any]) -> dict[int, list[Symbol]]:
     tables: dict[int, list[Symbol]] = {}
     for number, table in enumerate(sections):
         if isinstance(table, SymbolTableSection):
+            if table.num_symbols() > MAX_SYMBOLS:
+                raise ObjectFileError(f"the compiled code has {table.num_symbols()} symbols, more than the "
+                                      f"{MAX_SYMBOLS} the checks read")
             tables[number] = []
             for sym in table.iter_symbols():
                 index = sym["st_shndx"]
@@ -76,6 +83,9 @@ class ElfFile:
         try:
             self.elf = ELFFile(io.BytesIO(data))
             self.arch = MACHINES.get(self.elf["e_machine"], str(self.elf["e_machine"]))
+            if self.elf.num_sections() > MAX_SECTIONS:
+                raise ObjectFileError(f"the compiled code has {self.elf.num_sections()} sections, more than the "
+                                      f"{MAX_SECTIONS} the checks read")
             self.sections = list(self.elf.iter_sections())
             self._tables = _tables(self.sections)
         except _READ_ERRORS as error:
@@ -110,7 +120,8 @@ class ElfFile:
 
     def code(self, function: Symbol) -> bytes:
         if function.size > MAX_FUNCTION:
-            raise ObjectFileError(f"`{function.name}` is {function.size >> 20} MB of code, more than the checks read")
+            raise ObjectFileError(f"`{function.name}` is {function.size} bytes of code, more than the "
+                                  f"{MAX_FUNCTION} the checks read")
         assert function.section is not None
         return self._data(function.section)[function.value:function.value + function.size]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
-from asm_tutor.grader.objfile import MACHINES, symbols
+from asm_tutor.grader.objfile import MACHINES, ObjectFileError, symbols
 
 PAGE = 0x1000
 PIE_BASE = 0x5555_5555_0000  # where a position-independent program is loaded (as gdb does)
@@ -79,7 +79,11 @@ def load(path: Path, symbol: str) -> Image:
                     data = segment.data().ljust(segment["p_memsz"], b"\0")
                     image.chunks.append((base + segment["p_vaddr"], data))
         found = False
-        for sym in symbols(elf):
+        try:
+            found_symbols = symbols(elf)
+        except ObjectFileError as error:
+            raise ElfError(f"{path.name}: {error}") from error
+        for sym in found_symbols:
             if not sym.code_like or sym.section is None:
                 continue
             offset = section_base.get(sym.section, base) if kind == "ET_REL" else base
