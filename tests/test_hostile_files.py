@@ -7,10 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from test_pack_loader import only_problem, write_pack
+from test_pack_loader import MANIFEST, only_problem, write_pack
 
 from asm_tutor import toml_text
 from asm_tutor.atomic import NotARegularFile, write_user_file
+from asm_tutor.pack.loader import load_pack
 from asm_tutor.progress.recovery import parse_progress
 
 BOMB = "x = " + "[" * 50_000 + "]" * 50_000 + "\n"
@@ -94,3 +95,45 @@ def test_pack_new_export_and_progress_export_write_no_link(tmp_path: Path) -> No
     with pytest.raises(ProgressError, match="symbolic link"):
         write_export(tmp_path / "progress.toml", Progress())
     assert secret.read_text() == "mine"
+
+
+# -- a pack posing as the course (or as an installed pack) ----------------------------------------------
+
+def test_a_pack_with_the_courses_id_is_refused_naming_both(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.cli import main
+    from asm_tutor.paths import builtin_pack_dir
+    from asm_tutor.progress.store import ProgressStore
+
+    poser = write_pack(tmp_path / "poser", **{"pack.toml": MANIFEST.replace('id = "mini"', 'id = "asm_basics"')})
+    assert main(["--pack", str(poser), "list"]) == 2
+    err = capsys.readouterr().err
+    assert "asm_basics" in err and "built-in course" in err
+    assert str(builtin_pack_dir()) in " ".join(err.split()) and str(poser) in " ".join(err.split())
+    assert not ProgressStore.file_for(None).exists()  # nothing was read into or saved as the course's
+
+
+def test_a_pack_with_an_installed_packs_id_from_another_folder_is_refused(tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.cli import main
+
+    assert main(["pack", "install", str(write_pack(tmp_path / "mine"))]) == 0
+    assert main(["--pack", "mini", "list"]) == 0  # the installed one opens
+    capsys.readouterr()
+    assert main(["--pack", str(write_pack(tmp_path / "other")), "list"]) == 2
+    assert "the installed pack at" in " ".join(capsys.readouterr().err.split())
+
+
+def test_this_repository_checks_clean_from_another_install_and_a_poser_does_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asm_tutor import paths
+    from asm_tutor.authoring import check
+
+    repository = paths.builtin_pack_dir()
+    shipped = tmp_path / "site-packages" / "builtin_pack"  # the course as a wheel ships it
+    shipped.mkdir(parents=True)
+    (shipped / "pack.toml").write_text((repository / "pack.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(paths, "builtin_pack_dir", lambda: shipped)
+    assert check._identity(load_pack(repository)) == []
+    poser = write_pack(tmp_path / "poser", **{"pack.toml": MANIFEST.replace('id = "mini"', 'id = "asm_basics"')})
+    (finding,) = check._identity(load_pack(poser))
+    assert finding.outcome.value == "fail"
