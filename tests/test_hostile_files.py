@@ -3,11 +3,12 @@ links where the tutor writes, a pack posing as the course, escape sequences in w
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
-from test_pack_loader import MANIFEST, only_problem, write_pack
+from test_pack_loader import EXERCISE, MANIFEST, only_problem, write_pack
 
 from asm_tutor import toml_text
 from asm_tutor.atomic import NotARegularFile, write_user_file
@@ -137,3 +138,66 @@ def test_this_repository_checks_clean_from_another_install_and_a_poser_does_not(
     poser = write_pack(tmp_path / "poser", **{"pack.toml": MANIFEST.replace('id = "mini"', 'id = "asm_basics"')})
     (finding,) = check._identity(load_pack(poser))
     assert finding.outcome.value == "fail"
+
+
+# -- escape sequences are shown, never obeyed -------------------------------------------------------------
+
+# A window title, an OSC 52 clipboard write, a clear screen, a C1 CSI and a fake green "✓ pass".
+HOSTILE = r"\u001b]0;pwned\u0007 \u001b]52;c;cm0gLXJmIH4=\u0007 \u001b[2J \u009b31m \u001b[32m✓ pass\u001b[0m"
+RAW = ("\x1b", "\x07", "\x9b")
+
+
+def hostile_pack(root: Path) -> Path:
+    manifest = MANIFEST.replace('title = "Mini pack"', f'title = "{HOSTILE}"')
+    return write_pack(root, **{"pack.toml": manifest,
+                               "exercises/double/exercise.toml": EXERCISE.replace("Double it", HOSTILE)})
+
+
+def shown_safely(text: str) -> None:
+    assert not any(raw in text for raw in RAW), repr(text)
+
+
+def test_pack_fields_are_shown_not_obeyed_in_list_and_pack_list(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.cli import main
+
+    pack = hostile_pack(tmp_path / "pack")
+    assert main(["--pack", str(pack), "list"]) == 0
+    out = capsys.readouterr().out
+    shown_safely(out)
+    assert "\\x1b]0;pwned" in out and "\\x9b31m" in out  # (rich itself drops the BEL)
+    assert main(["pack", "install", str(pack)]) == 0
+    assert main(["pack", "list"]) == 0
+    shown_safely(capsys.readouterr().out)
+    assert main(["pack", "list", "--json"]) == 0
+    out = capsys.readouterr().out
+    shown_safely(out)
+    assert json.loads(out)[1]["title"].startswith("\x1b]0;pwned\x07")  # JSON exact, escaped
+
+
+def test_ids_from_an_imported_progress_file_are_shown_not_obeyed(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.cli import main
+
+    hostile = tmp_path / "hostile.toml"
+    hostile.write_text(f'schema = 2\n[packs.asm_basics.exercises."{HOSTILE}"]\nstatus = 7\n'
+                       f'[packs."{HOSTILE}".exercises.x]\nstatus = "passed"\n', encoding="utf-8")
+    main(["progress", "import", str(hostile)])
+    main(["progress"])
+    captured = capsys.readouterr()
+    shown_safely(captured.out + captured.err)
+    assert main(["progress", "--json"]) == 0
+    shown_safely(capsys.readouterr().out)
+
+
+async def test_the_tui_never_sends_a_control_character(tmp_path: Path) -> None:
+    from asm_tutor.context import Context
+    from asm_tutor.tui.app import TutorApp
+
+    app = TutorApp(Context(pack_arg=str(hostile_pack(tmp_path / "pack")), profile=None))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        drawn = [segment.text for widget in app.screen.walk_children() if widget.display and widget.region
+                 for strip in widget.render_lines(widget.region.reset_offset) for segment in strip]
+        assert any("pwned" in text for text in drawn)  # the title is on the screen
+        shown_safely("".join(drawn))

@@ -174,6 +174,18 @@ def test_terminal_escape_sequences_are_shown_not_obeyed() -> None:
     assert "\\x1b]0;pwned\\x07" in message and "\\x9b31m" in message
 
 
+def test_rustcs_messages_quoting_escape_sequences_reach_the_terminal_shown_not_obeyed(tmp_path: Path) -> None:
+    path = tmp_path / "mine.rs"
+    path.write_text(source("escapes_in_rustc_message.rs"), encoding="utf-8")
+    for extra in ([], ["--json"]):
+        proc = subprocess.run([sys.executable, "-m", "asm_tutor", "check", "times_nine", str(path), "--no-save",
+                               *extra], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+        assert proc.returncode == 1, proc.stderr
+        assert "\x1b" not in proc.stdout + proc.stderr and "\x07" not in proc.stdout + proc.stderr
+        assert "pwned" in proc.stdout
+    assert "\x1b]0;pwned" in json.loads(proc.stdout)["diagnostics"][0]["message"]  # JSON: exact, escaped
+
+
 def test_the_whole_file_is_compiled_as_rustc_would_main_included() -> None:
     result = check(source("bad_asm_in_main.rs"))
     assert result.status is Status.ERROR

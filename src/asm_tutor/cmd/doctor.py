@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     table.add_row("data folder", str(paths.data_dir()))
     table.add_row("config folder", str(paths.config_dir()))
     pack = ctx.pack
-    table.add_row("pack", f"{pack.title} — {pack.id} {pack.version} at {ctx.pack_dir}")
+    table.add_row("pack", escape(f"{pack.title} — {pack.id} {pack.version} at {ctx.pack_dir}"))
     console = stdout()
     console.print(table)
     if problems:

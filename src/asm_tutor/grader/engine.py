@@ -173,7 +173,7 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
 def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
     from asm_tutor.grader.build import COMPILE_TIME_LIMIT, out_of_memory_message
     from asm_tutor.grader.processes import describe_signal
-    from asm_tutor.grader.text import printable
+    from asm_tutor.safe_text import printable
 
     if build.outcome.timed_out:
         return f"The compiler took longer than {COMPILE_TIME_LIMIT:g} s on your file and was stopped."

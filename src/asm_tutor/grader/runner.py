@@ -19,7 +19,7 @@ from asm_tutor.grader.driver import CaseInfo
 from asm_tutor.grader.jobs import CHANNEL_FD, Job, Limits
 from asm_tutor.grader.processes import Outcome, describe_signal
 from asm_tutor.grader.sandbox import Confinement
-from asm_tutor.grader.text import printable
+from asm_tutor.safe_text import printable
 
 TEST_ADDRESS_SPACE = 1 << 30  # 1 GiB: generous for a test, fatal for a runaway allocation
 TEST_FILE_SIZE = 1 << 20
