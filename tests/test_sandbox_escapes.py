@@ -60,11 +60,19 @@ def test_forged_report_lines_and_an_early_exit_do_not_pass_a_wrong_answer() -> N
     assert not any(t.status is TestStatus.PASS for t in result.tests)
 
 
-def test_a_write_symbol_of_its_own_sees_none_of_the_reports() -> None:
+def test_a_write_symbol_of_its_own_is_refused() -> None:
     result = check(source("forge_write_symbol.rs"))
     assert result.status is Status.FAIL
-    wrong = next(t for t in result.tests if t.input == "times_nine(6)")
-    assert (wrong.expected, wrong.actual) == ("54", "18")  # the real value, as the function returned it
+    assert "refused" in result.message and "`write`" in result.message, result.message
+    assert not any(t.status is TestStatus.PASS for t in result.tests)
+
+
+def test_a_constructor_relaying_the_reports_is_refused() -> None:
+    """.init_array: a pipe in place of the report channel, and a relay rewriting every VALUE line."""
+    result = check(source("forge_relay_constructor.rs"))
+    assert result.status is Status.FAIL
+    assert "refused" in result.message and "`.init_array`" in result.message, result.message
+    assert not any(t.status is TestStatus.PASS for t in result.tests)
 
 
 def test_nothing_it_prints_reaches_the_users_terminal_or_the_json(tmp_path: Path) -> None:
