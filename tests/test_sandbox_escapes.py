@@ -153,6 +153,18 @@ def test_a_fork_bomb_stops_at_the_process_limit_and_leaves_nothing(builds: Path)
     assert processes_under(builds) == []
 
 
+def test_a_fan_out_is_held_to_the_process_cap_counted_apart_from_the_machines(builds: Path) -> None:
+    """Six children of 400 MiB each: the cap (the program and two more, counted in a user namespace
+    of the job's own, whatever else runs as the same user) keeps them under 3 × 1 GiB together."""
+    from asm_tutor.grader.runner import TEST_PROCESSES
+
+    if not sandbox.status().own_count:
+        pytest.skip("this kernel gives the sandbox no user namespace of its own to count processes in")
+    message = first_case(check(source("fan_out.rs")))
+    assert f"started {TEST_PROCESSES - 1} children" in message, message
+    assert processes_under(builds) == []
+
+
 def test_limits_are_set_from_outside_and_cannot_be_lifted() -> None:
     result = check(source("own_limits.rs"))
     assert "more memory than a test may use" in first_case(result)

@@ -23,7 +23,10 @@ from asm_tutor.safe_text import printable
 
 TEST_ADDRESS_SPACE = 1 << 30  # 1 GiB: generous for a test, fatal for a runaway allocation
 TEST_FILE_SIZE = 1 << 20
-TEST_PROCESSES = 16  # a test has no reason to start any; a fork bomb stops here
+# Processes and threads at once, the program included: a test has no reason to start any, a
+# fork bomb stops here, and the memory of all of them together stays under
+# TEST_PROCESSES × TEST_ADDRESS_SPACE (jobs.py counts them apart from the user's others).
+TEST_PROCESSES = 3
 MAX_RESTARTS = 3
 MAX_CALLS = 1000  # values kept per property: what a property needs, not what a program can flood
 
