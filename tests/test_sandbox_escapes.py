@@ -247,3 +247,38 @@ def test_the_sandbox_of_an_ordinary_user_works_too() -> None:
     assert lines[0] == str(sandbox.NOBODY) and "root" not in lines and "home" not in lines
     assert (work / "here").exists()
     shutil.rmtree(work)
+
+
+# -- the toolchain's folder, narrowed ---------------------------------------------------------------------
+
+def test_a_toolchain_in_the_home_folder_shows_only_its_own_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standalone installer with --prefix=~/.local: the sysroot is ~/.local, which also holds the
+    keyring and the tutor's own data. The sandbox shows rustc, its libraries and lib/rustlib only."""
+    from asm_tutor import paths
+    from asm_tutor.grader.jobs import Job, Limits
+    from asm_tutor.grader.processes import run_jobs
+    from asm_tutor.grader.runtime import ToolchainPaths
+
+    home = tmp_path / "home"
+    prefix = home / ".local"
+    for rel in ("bin/rustc", "lib/librustc_driver-1234.so", "lib/rustlib/x86_64-unknown-linux-gnu/lib/libstd-1.so",
+                "lib/libsecret-of-another-app.so", "share/keyrings/login.keyring", "share/asm-tutor/progress/ada.toml"):
+        (prefix / rel).parent.mkdir(parents=True, exist_ok=True)
+        (prefix / rel).write_text("hunter2", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(paths, "data_dir", lambda: prefix / "share" / "asm-tutor")
+    found = ToolchainPaths(prefix / "bin" / "rustc", prefix, None)
+    assert set(found.visible()) == {prefix / "bin/rustc", prefix / "lib/librustc_driver-1234.so", prefix / "lib/rustlib"}
+    assert "your home folder" not in found.narrowed() and "the tutor's data" in found.narrowed()
+
+    work = tmp_path / "work"
+    work.mkdir()
+    sandbox.prepare_work_folder(work)
+    looks = "; ".join(f"cat {prefix / rel}" for rel in ("share/keyrings/login.keyring", "lib/libsecret-of-another-app.so",
+                                                          "lib/rustlib/x86_64-unknown-linux-gnu/lib/libstd-1.so"))
+    job = Job(["/bin/sh", "-c", looks], Limits(wall_time=30), cwd=work,
+              sandbox=sandbox.Confinement(work, found.visible()))
+    (outcome,) = run_jobs([job])
+    shown = outcome.output.decode()
+    assert shown.count("hunter2") == 1, shown  # the target library only
+    assert shown.count("No such file or directory") == 2, shown
