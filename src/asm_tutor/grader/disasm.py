@@ -218,7 +218,7 @@ class ObjectCode:
 
     def symbols(self) -> list[str]:
         """Every function's mangled symbol."""
-        return list(self._chunks)
+        return list(self._symbols)
 
     def find(self, path: str) -> str | None:
         """The mangled symbol whose demangled path is `path` (the first, if several are)."""
