@@ -34,6 +34,7 @@ MAX_TIME_LIMIT = 60.0
 MAX_RANDOM_CASES = 10_000
 # Calling conventions a `[function] abi` may name: "C" exists on every target, "sysv64" is x86_64's.
 ABIS = ("C", "sysv64")
+MAX_POINTS = 1000  # a pass worth more is a typo
 
 
 class ExerciseReader(PackFiles):
@@ -75,6 +76,8 @@ class ExerciseReader(PackFiles):
         if lesson is not None:
             self.lesson_refs.append((top, lesson))
         require_asm = top.get("require_asm", bool, default=True)
+        points = top.get("points", int, default=1,
+                         check=lambda v: None if 0 <= v <= MAX_POINTS else f"must be a whole number from 0 to {MAX_POINTS}")
         starter_passes = top.get("starter_passes", bool, default=False)
         starter_error = top.get("starter_error", str, default=None,
                                 check=lambda v: None if v.strip() else "must name the error (a code like E0133, or words of it)")
@@ -104,7 +107,7 @@ class ExerciseReader(PackFiles):
             function=function, hints=hints, error_hints=error_hints, tests=tests, checks=checks,
             arch=arches, time_limit=float(time_limit), lesson=lesson,
             difficulty=Difficulty(difficulty), require_asm=require_asm, starter_passes=starter_passes,
-            starter_error=starter_error, contract=contract,
+            starter_error=starter_error, contract=contract, points=points,
         )
 
     def contract(self, table: Table | None) -> ContractSpec:

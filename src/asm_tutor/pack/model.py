@@ -198,6 +198,7 @@ class Exercise:
     # of rustc's message), for a repair exercise; None: the starter must compile.
     starter_error: str | None = None
     contract: ContractSpec = ContractSpec()
+    points: int = 1  # what a pass is worth in a gradebook (`asm-tutor grade`)
 
     def supports(self, arch: str) -> bool:
         return arch in self.arch
