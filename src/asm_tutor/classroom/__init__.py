@@ -11,11 +11,13 @@ front. One module per job:
 
 from __future__ import annotations
 
+from asm_tutor.classroom.autograder import Autograder, write_autograder
 from asm_tutor.classroom.formats import cell_text, dumps_json, to_csv, to_gradescope, to_json, to_junit
 from asm_tutor.classroom.gradebook import Cell, Gradebook, Outcome, Row, gradable_exercises, grade_class
 from asm_tutor.classroom.submissions import SourceKind, Student, Submission, find_students
 
 __all__ = [
+    "Autograder",
     "Cell",
     "Gradebook",
     "Outcome",
@@ -32,4 +34,5 @@ __all__ = [
     "to_gradescope",
     "to_json",
     "to_junit",
+    "write_autograder",
 ]
