@@ -284,7 +284,23 @@ def test_a_starter_that_does_not_compile_is_a_problem_unless_it_says_so(tmp_path
     spec = root / "exercises" / "double" / "exercise.toml"
     spec.write_text(spec.read_text().replace("# starter_error = \"E0133\"", "starter_error = \"E0133\""))
     finding = the(check_pack(root), "exercise double", Aspect.STARTER, HOST)
-    assert finding.outcome is Outcome.PASS and "as intended (E0133)" in finding.detail
+    # (a warning: the new pack's second error hint is for a mistake the starter does not make)
+    assert finding.outcome is Outcome.WARN and "as intended (E0133)" in finding.detail
+
+
+def test_an_error_hint_that_matches_none_of_the_starters_errors_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    starter = root / "exercises" / "double" / "starter.rs"
+    starter.write_text(starter.read_text().replace("unsafe {", "{"))  # E0133: asm! outside unsafe
+    spec = root / "exercises" / "double" / "exercise.toml"
+    text = spec.read_text().replace("# starter_error = \"E0133\"", "starter_error = \"E0133\"")
+    spec.write_text(text + '\n[[error_hints]]\nmatch = "E0133"\nhint = "a"\n'
+                    '\n[[error_hints]]\nmatch = "no such words"\nhint = "b"\n')
+    finding = the(check_pack(root), "exercise double", Aspect.STARTER, HOST)
+    assert finding.outcome is Outcome.WARN and finding.field.startswith("error_hints[")
+    assert 'match = "no such words"' in finding.detail and "match(es) none of its errors" in finding.detail
+    assert spec.read_text().splitlines()[finding.line - 1].startswith("match = ")
 
 
 def test_a_starter_error_that_is_not_the_one_shown_points_at_the_spec(tmp_path: Path) -> None:

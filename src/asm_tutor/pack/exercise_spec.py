@@ -34,6 +34,8 @@ MAX_TIME_LIMIT = 60.0
 MAX_RANDOM_CASES = 10_000
 # Calling conventions a `[function] abi` may name: "C" exists on every target, "sysv64" is x86_64's.
 ABIS = ("C", "sysv64")
+# The check kinds whose patterns are instruction mnemonics (the others: declarations, symbols).
+MNEMONIC_KINDS = (CheckKind.FORBID, CheckKind.ASM_USES, CheckKind.ASM_FORBIDS, CheckKind.FORBID_OUTSIDE_ASM)
 MAX_POINTS = 1000  # a pass worth more is a typo
 
 
@@ -263,6 +265,15 @@ class ExerciseReader(PackFiles):
                     table.problem("patterns", f"`{unknown[0]}` is not something an asm! block declares; "
                                               f"{kind} looks for an option, an operand kind or clobber_abi: "
                                               f"{', '.join(ASM_DECLARATIONS)}, or clobber_abi(\"C\")")
+                    continue
+            if kind in MNEMONIC_KINDS and patterns is not None:
+                # Mnemonics are compared in lower case, past prefixes: `REP MOVSB` would never match.
+                patterns = tuple(p.lower() for p in patterns)
+                spaced = [p for p in patterns if len(p.split()) != 1]
+                if spaced:
+                    table.problem("patterns", f"`{spaced[0]}` is not one mnemonic: a pattern is the instruction "
+                                              "alone, without prefixes or operands (`rep movsb` is checked as "
+                                              "`movsb`), with * and ? as wildcards")
                     continue
             if name is None or kind is None or patterns is None or message is None:
                 continue
