@@ -338,6 +338,17 @@ def test_a_typo_in_the_packs_own_code_is_blamed_on_its_field_once(tmp_path: Path
     assert the(report, "exercise double", Aspect.STARTER, HOST).outcome is Outcome.SKIPPED
 
 
+def test_a_case_value_of_the_wrong_shape_names_the_type_it_must_have(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    spec = root / "exercises" / "double" / "exercise.toml"
+    wrong = '{ args = ["u64::MAX"], expected = "u64::MAX - 1" }'
+    spec.write_text(spec.read_text().replace(wrong, '{ args = ["u64::MAX"], expected = "(1, vec![2u8])" }'))
+    (problem,) = check_pack(root).problems
+    assert problem.field == "tests.cases[1]"
+    assert "mismatched types: expected `u64`, found `(" in problem.detail
+
+
 def test_a_learner_checking_against_broken_tests_is_told_it_is_not_their_code(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "p"
