@@ -432,3 +432,19 @@ def test_check_one_exercise_of_the_test_pack_via_the_cli(capsys: pytest.CaptureF
     swap = TEST_PACK / "exercises" / "echange_moities" / HOST / "solution.rs"
     assert main(["--pack", "cours_fr", "check", "--json", "echange_moities", str(swap)]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "pass"
+
+
+def test_one_exercise_is_checked_alone_with_only_its_files_loaded(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "p"
+    new_pack(root, pack_id="p")
+    # Another exercise whose folder is missing: the whole pack does not load.
+    (root / "pack.toml").write_text((root / "pack.toml").read_text() + '\n[[course]]\nexercise = "broken"\n')
+    assert main(["pack", "check", str(root), "--json"]) == 1
+    capsys.readouterr()
+    assert main(["pack", "check", str(root), "--exercise", "double", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    items = {finding["item"] for finding in data["findings"]}
+    assert "exercise double" in items and "exercise broken" not in items
+    assert main(["pack", "check", str(root), "--exercise", "nope"]) == 1
+    assert "there is no exercise `nope` in the course (exercises: double, broken)" in capsys.readouterr().err

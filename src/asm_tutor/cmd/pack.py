@@ -33,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     check.add_argument("dir", metavar="DIR", nargs="?",
                        help="the pack folder or installed pack id (default: --pack, else the built-in course)")
+    check.add_argument("--exercise", metavar="ID", help="check this exercise alone (and its lesson)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
                        help="exercises graded at once (default 2)")
@@ -112,7 +113,8 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     cancel = threading.Event()
     err_console = stderr()
     if args.json:
-        report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel)
+        report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel,
+                            exercise=args.exercise)
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return 0 if report.ok else 1
 
@@ -130,7 +132,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.pack.problems import PackError
 
     try:
-        load_pack(root)  # problems print plainly, before any spinner
+        load_pack(root, only=args.exercise)  # problems print plainly, before any spinner
     except PackError as err:
         print_pack_problems(err)
         return 1
@@ -140,7 +142,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
         status.start()
     try:
         report = check_pack(root, toolchain=toolchain, workers=args.jobs, use_cache=not args.no_cache,
-                            on_finding=progress, cancel=cancel)
+                            on_finding=progress, cancel=cancel, exercise=args.exercise)
     finally:
         if status is not None:
             status.stop()
