@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from asm_tutor.grader.crate import DRIVER_MODULE
-from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, ParamType, invoke, observed_shape, observed_type
+from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, Kind, ParamType, invoke, observed_shape, observed_type
 from asm_tutor.pack.model import Exercise, Param
 
 MAX_EDGE_CASES = 64
@@ -243,10 +243,20 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.shown))
         # The expression calls the function by name: here a stand-in that records what the
         # learner's function returned, in the judge one that replays those values.
+        # For a `&mut [T]` parameter, what the function left there is recorded and replayed too
+        # (after the returned value, unless that is `()`): a property on an in-place function
+        # sees the buffer after the call.
+        unit = sig.returns.replace(" ", "") == "()"
+        buffers = [name for name, kind in zip(names, kinds, strict=True) if kind.kind is Kind.MUT_SLICE]
+        records = ([] if unit else ["__v"]) + [f"&{name}[..]" for name in buffers]
         recorder = (f"fn {sig.name}({params}) -> {sig.returns} {{ let __v = super::{sig.name}({forwarded}); "
-                    f"::asm_tutor_rt::record({_shown('__v', sig.returns)}); __v }}")
+                    + "".join(f"::asm_tutor_rt::record(&::asm_tutor_rt::Debugged(&{r})); " if r != "__v"
+                              else f"::asm_tutor_rt::record({_shown('__v', sig.returns)}); " for r in records)
+                    + "__v }")
         tested.append(f"{index} => {{ {recorder} let _: bool = {{ {prop.expr} }}; ::asm_tutor_rt::end(__i) }}")
-        replayer = f"fn {sig.name}({params}) -> {sig.returns} {{ ::asm_tutor_rt::replay() }}"
+        replayed = "() " if unit else "::asm_tutor_rt::replay() "
+        replayer = (f"fn {sig.name}({params}) -> {sig.returns} {{ let __v = {replayed}; "
+                    + "".join(f"::asm_tutor_rt::replay_into({name}); " for name in buffers) + "__v }")
         judged.append(f"{index} => {{ {replayer} let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::holds(__i, __ok) }}"
                       f"{ORIGIN}tests.properties[{spec.properties.index(prop)}]")
 

@@ -411,6 +411,27 @@ impl<T: Replay> Replay for Option<T> {
     }
 }
 
+/// A buffer's contents as `{:?}` prints them: `[1, 2, 3]` (elements of the types above).
+impl<T: Replay> Replay for Vec<T> {
+    fn replay(text: &str) -> Option<Self> {
+        let body = text.strip_prefix('[')?.strip_suffix(']')?;
+        if body.is_empty() {
+            return Some(Vec::new());
+        }
+        body.split(", ").map(T::replay).collect()
+    }
+}
+
+/// What the learner's function left in a `&mut` buffer during the current property, written
+/// back into the judge's copy of it: the property then sees the buffer as the learner's did.
+pub fn replay_into<T: Replay + Clone>(buffer: &mut [T]) {
+    let after: Vec<T> = replay();
+    if after.len() != buffer.len() {
+        panic!("a buffer the function changed could not be read back");
+    }
+    buffer.clone_from_slice(&after);
+}
+
 /// The next value the learner's function returned during the current property, in the
 /// order it returned them. Running out means the property made more calls in the judge
 /// than in the learner's program: the property then does not hold.

@@ -1,0 +1,76 @@
+"""Issue 25's pack-format additions, graded with the real rustc: properties on in-place `()`
+functions, and a property valid against the declared signature compiles (the `&'static mut`
+regression)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from asm_tutor.grader.engine import grade, host_arch
+from asm_tutor.grader.result import GradeResult, Status, TestStatus
+from asm_tutor.pack.loader import load_pack
+from asm_tutor.pack.model import Property
+
+BUFFERS = Path(__file__).parent / "packs" / "buffers"
+pytestmark = pytest.mark.skipif(host_arch() != "x86_64", reason="the solutions are x86_64 asm")
+
+FORMAT_DOC = Path(__file__).parent.parent / "docs" / "pack-format.md"
+# The docs' example of a property on an in-place function is the spec graded here.
+ZERO_SPEC = FORMAT_DOC.read_text().split("#### In-place functions and properties", 1)[1].split("```toml\n", 1)[1] \
+    .split("```", 1)[0]
+ZERO_SOLUTION = """use std::arch::asm;
+
+fn zero_bytes(buf: &mut [u8]) {
+    // SAFETY: rdi..rdi+rcx is `buf`, which we may write.
+    unsafe {
+        asm!("rep stosb", inout("rdi") buf.as_mut_ptr() => _, inout("rcx") buf.len() => _, in("al") 0u8,
+             options(nostack));
+    }
+}
+
+fn main() {}
+"""
+
+
+def zero_pack(tmp_path: Path) -> Path:
+    root = tmp_path / "pack"
+    (root / "exercises" / "zero_bytes").mkdir(parents=True)
+    (root / "pack.toml").write_text('format = 1\nid = "z"\ntitle = "Z"\nversion = "1"\n\n[[course]]\n'
+                                    'exercise = "zero_bytes"\n')
+    folder = root / "exercises" / "zero_bytes"
+    (folder / "exercise.toml").write_text(ZERO_SPEC)
+    (folder / "solution.rs").write_text(ZERO_SOLUTION)
+    (folder / "starter.rs").write_text("fn zero_bytes(buf: &mut [u8]) {}\nfn main() {}\n")
+    return root
+
+
+def property_results(result: GradeResult) -> list[TestStatus]:
+    return [t.status for t in result.tests if t.name.startswith("property")]
+
+
+def test_a_property_on_an_in_place_unit_function_sees_the_buffer_after_the_call(tmp_path: Path) -> None:
+    exercise = load_pack(zero_pack(tmp_path)).exercises["zero_bytes"]
+    result = grade(exercise, ZERO_SOLUTION, use_cache=False)
+    assert result.status is Status.PASS, result.message
+    assert property_results(result) == [TestStatus.PASS, TestStatus.PASS]
+    # Filling with ones: the property sees the buffer the learner's function left.
+    wrong = ZERO_SOLUTION.replace('in("al") 0u8', 'in("al") 1u8')
+    result = grade(exercise, wrong, use_cache=False)
+    assert result.status is Status.FAIL
+    assert TestStatus.FAIL in property_results(result)
+    assert "Replay" not in result.message and all("Replay" not in t.message for t in result.tests)
+
+
+def test_a_property_mutating_a_static_mut_slice_between_calls_compiles() -> None:
+    # Valid Rust against the declared `fn sum_u64(xs: &[u64]) -> u64`: it must compile and hold.
+    exercise = load_pack(BUFFERS).exercises["sum_u64"]
+    expr = ("{ let v: &'static mut [u64] = Box::leak(vec![1u64, 2, 3].into_boxed_slice()); "
+            "let a = sum_u64(v); v[0] = 10; let b = sum_u64(v); b == a + 9 }")
+    exercise = dataclasses.replace(exercise, tests=dataclasses.replace(
+        exercise.tests, properties=(Property(name="changes between calls", expr=expr),)))
+    result = grade(exercise, exercise.solution("x86_64"), use_cache=False)
+    assert result.status is Status.PASS, result.message
+    assert property_results(result) == [TestStatus.PASS, TestStatus.PASS]
