@@ -118,6 +118,7 @@ class Display(StrEnum):
 
     DECIMAL = "decimal"
     HEX = "hex"  # for exercises about bits: rotations, shifts, masks
+    BYTES = "bytes"  # for exercises about strings: a list of bytes shown as b"text\0"
 
 
 @dataclass(frozen=True)
