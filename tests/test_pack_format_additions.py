@@ -74,3 +74,69 @@ def test_a_property_mutating_a_static_mut_slice_between_calls_compiles() -> None
     result = grade(exercise, exercise.solution("x86_64"), use_cache=False)
     assert result.status is Status.PASS, result.message
     assert property_results(result) == [TestStatus.PASS, TestStatus.PASS]
+
+
+STRLEN_SOLUTION = """use std::arch::asm;
+
+fn strlen(s: *const u8) -> usize {
+    let n: usize;
+    // SAFETY: `s` points at a NUL-terminated string, read only up to its NUL.
+    unsafe {
+        asm!(
+            "xor {n:e}, {n:e}",
+            "2:",
+            "cmp byte ptr [{s} + {n}], 0",
+            "je 3f",
+            "inc {n}",
+            "jmp 2b",
+            "3:",
+            s = in(reg) s, n = out(reg) n, options(nostack, readonly),
+        );
+    }
+    n
+}
+
+fn main() {}
+"""
+
+
+def strlen_pack(tmp_path: Path) -> Path:
+    """The docs' strlen example as a one-exercise pack."""
+    spec = FORMAT_DOC.read_text().split("#### Strings: `[tests.bytes]`", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    root = tmp_path / "strings"
+    folder = root / "exercises" / "strlen"
+    folder.mkdir(parents=True)
+    (root / "pack.toml").write_text('format = 1\nid = "s"\ntitle = "S"\nversion = "1"\n\n[[course]]\nexercise = "strlen"\n')
+    (folder / "exercise.toml").write_text(spec)
+    (folder / "solution.rs").write_text(STRLEN_SOLUTION)
+    (folder / "starter.rs").write_text("fn strlen(s: *const u8) -> usize { 0 }\nfn main() {}\n")
+    return root
+
+
+def test_generated_c_strings_grade_a_strlen_and_show_as_byte_strings(tmp_path: Path) -> None:
+    from asm_tutor.pack.model import Display
+    from asm_tutor.values import short
+
+    exercise = load_pack(strlen_pack(tmp_path)).exercises["strlen"]
+    assert exercise.tests.bytes is not None and exercise.tests.bytes.nul and exercise.tests.display is Display.BYTES
+    result = grade(exercise, STRLEN_SOLUTION, use_cache=False)
+    assert result.status is Status.PASS, result.message
+    inputs = [short(t.input, Display.BYTES) for t in result.tests]
+    assert 'strlen(b"\\0")' in inputs and 'strlen(b"Hello, \\0")' in inputs  # lengths 0 and 7
+    assert sum(t.name.startswith("random") for t in result.tests) == 2 * 16
+    # Counting the NUL too: every case says so, none crashes reading past its buffer.
+    wrong = STRLEN_SOLUTION.replace('"3:",', '"3:", "inc {n}",')
+    result = grade(exercise, wrong, use_cache=False)
+    assert result.status is Status.FAIL
+    assert all(t.status in (TestStatus.PASS, TestStatus.FAIL) for t in result.tests)
+
+
+def test_byte_strings_need_a_u8_buffer_to_make(tmp_path: Path) -> None:
+    from asm_tutor.pack.problems import PackError
+
+    root = strlen_pack(tmp_path)
+    spec = root / "exercises" / "strlen" / "exercise.toml"
+    spec.write_text(spec.read_text().replace('params = ["s: *const u8"]', 'params = ["s: *const u16"]'))
+    with pytest.raises(PackError) as caught:
+        load_pack(root)
+    assert any(p.field == "tests.bytes" and "takes none" in p.message for p in caught.value.problems)

@@ -42,7 +42,7 @@ from enum import StrEnum
 
 from asm_tutor.grader.crate import DRIVER_MODULE
 from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, Kind, ParamType, invoke, observed_shape, observed_type
-from asm_tutor.pack.model import Exercise, Param
+from asm_tutor.pack.model import ByteStrings, Exercise, Param
 
 MAX_EDGE_CASES = 64
 # Ends each line of the judge that holds the pack's code (a reference, an expected value, a
@@ -82,14 +82,14 @@ class Driver:
         return sum(case.kind is not CaseKind.PROPERTY for case in self.cases)
 
 
-def edge_values(type_name: str) -> list[str] | None:
+def edge_values(type_name: str, strings: ByteStrings | None = None) -> list[str] | None:
     """Rust expressions for the interesting values of a type; None when the type has no edge set."""
-    return ParamType.parse(type_name).edge_values()
+    return ParamType.parse(type_name).edge_values(strings)
 
 
-def edge_combinations(params: tuple[Param, ...]) -> list[tuple[str, ...]]:
+def edge_combinations(params: tuple[Param, ...], strings: ByteStrings | None = None) -> list[tuple[str, ...]]:
     """Edge values per parameter: every combination when that is few enough, else a spread incl. equal inputs."""
-    columns = [edge_values(p.type) for p in params]
+    columns = [edge_values(p.type, strings) for p in params]
     if any(c is None for c in columns):
         return []
     values: list[list[str]] = [c for c in columns if c is not None]
@@ -215,7 +215,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         literals: list[tuple[str, ...]] = []
         tabled: list[tuple[str, ...]] = []
         seen: set[tuple[int, str]] = {(k, arg.strip()) for case in spec.cases for k, arg in enumerate(case.args)}
-        for combo in edge_combinations(sig.params):
+        for combo in edge_combinations(sig.params, spec.bytes):
             values = {(k, value.strip()) for k, value in enumerate(combo)}
             (tabled if values <= seen else literals).append(combo)
             seen |= values
@@ -228,7 +228,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         if tabled:
             edge_table = f"static __EDGE: [__Args; {len(tabled)}] = [{', '.join(args_tuple(c) for c in tabled)}];"
             drawn(table_first, len(tabled), f"let __a: __Args = __EDGE[__i - {table_first}];")
-    random_exprs = [kind.random_expr() for kind in kinds]
+    random_exprs = [kind.random_expr(spec.bytes) for kind in kinds]
     random_first = len(cases)
     random_count = spec.random if reference is not None and all(random_exprs) else 0
     for number in range(1, random_count + 1):

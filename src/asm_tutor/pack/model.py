@@ -122,6 +122,16 @@ class Display(StrEnum):
 
 
 @dataclass(frozen=True)
+class ByteStrings:
+    """How the tests make up `u8` buffers (`[tests.bytes]`): strings, not arbitrary bytes."""
+
+    text: bool = False  # printable ASCII only
+    nul: bool = False  # a NUL after the last byte (a C string; never a NUL before it)
+    lengths: tuple[int, ...] = (0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64)  # the edge cases' lengths
+    max_length: int = 32  # random cases: lengths 0 to this
+
+
+@dataclass(frozen=True)
 class TestSpec:
     cases: tuple[TestCase, ...]
     # Rust expression over the parameter names, per architecture ("*" = all).
@@ -135,6 +145,7 @@ class TestSpec:
     helpers: str = ""
     helpers_path: Path | None = None
     display: Display = Display.DECIMAL
+    bytes: ByteStrings | None = None  # None: u8 buffers are made like any other (numbers)
 
     def properties_for(self, arch: str) -> tuple[Property, ...]:
         return tuple(p for p in self.properties if p.applies_to(arch))

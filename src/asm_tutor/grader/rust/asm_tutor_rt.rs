@@ -211,6 +211,19 @@ impl Rng {
         }
     }
 
+    /// A made-up string (`[tests.bytes]`): 0 to `max` bytes, printable ASCII when `text`, and
+    /// when `nul` never a NUL inside and one after the last byte.
+    pub fn bytes(&mut self, text: bool, nul: bool, max: usize) -> Vec<u8> {
+        let n = (self.next() % (max as u64 + 1)) as usize;
+        let mut out: Vec<u8> = (0..n)
+            .map(|_| if text { 32 + (self.next() % 95) as u8 } else if nul { 1 + (self.next() % 255) as u8 } else { self.next() as u8 })
+            .collect();
+        if nul {
+            out.push(0);
+        }
+        out
+    }
+
     /// A buffer's length: often short (0 to 3), else up to 32.
     pub fn len(&mut self) -> usize {
         (if self.next() % 4 == 0 { self.next() % 4 } else { self.next() % 33 }) as usize
