@@ -202,8 +202,10 @@ class ExerciseReader(PackFiles):
     def byte_strings(table: Table | None, function: Signature | None) -> ByteStrings | None:
         if table is None:
             return None
-        lengths_ok = (lambda v: None if all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_BYTES
-                                            for n in v) and v else f"must be a list of whole numbers 0 to {MAX_BYTES}")
+        def lengths_ok(v: list[Any]) -> str | None:
+            fine = v and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_BYTES for n in v)
+            return None if fine else f"must be a list of whole numbers 0 to {MAX_BYTES}"
+
         spec = ByteStrings(
             text=table.get("text", bool, default=False),
             nul=table.get("nul", bool, default=False),
