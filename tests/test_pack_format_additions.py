@@ -140,3 +140,17 @@ def test_byte_strings_need_a_u8_buffer_to_make(tmp_path: Path) -> None:
     with pytest.raises(PackError) as caught:
         load_pack(root)
     assert any(p.field == "tests.bytes" and "takes none" in p.message for p in caught.value.problems)
+
+
+def test_pack_check_says_a_generated_pointer_may_be_too_short_for_the_solution(tmp_path: Path) -> None:
+    from asm_tutor.authoring.check_report import failure
+    from asm_tutor.grader.result import TestResult
+
+    exercise = load_pack(strlen_pack(tmp_path)).exercises["strlen"]
+    result = GradeResult(exercise="strlen", status=Status.FAIL, message="1 of 40 tests did not pass.", tests=[
+        TestResult("random 3", TestStatus.ERROR, "It crashed with SIGSEGV", "strlen([7])", "1", "", 0)])
+    no_strings = dataclasses.replace(exercise, tests=dataclasses.replace(exercise.tests, bytes=None))
+    _line, _field, detail = failure(no_strings, result, "exercise.toml", lambda *_: None)
+    assert "a generated `s` points at one element" in detail and "[tests.bytes]" in detail
+    _line, _field, detail = failure(exercise, result, "exercise.toml", lambda *_: None)
+    assert "points at one element" not in detail  # its strings are whole, NUL and all

@@ -62,6 +62,10 @@ class ParamType:
         return self.kind is not Kind.VALUE
 
     @property
+    def type_is_slice(self) -> bool:
+        return self.kind in (Kind.SLICE, Kind.MUT_SLICE)
+
+    @property
     def bytes(self) -> bool:
         """A buffer of `u8`: `[tests.bytes]` makes up strings for it."""
         return self.buffer and self.element == "u8"
