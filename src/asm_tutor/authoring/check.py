@@ -330,15 +330,15 @@ def check_pack(
     use_cache: bool = True,
     on_finding: Callable[[Finding], None] | None = None,
     cancel: threading.Event | None = None,
-    exercise: str | None = None,
+    only_exercise: str | None = None,
 ) -> PackCheckReport:
     """Check the pack at `root`. Never raises for a problem in the pack: a pack that does not
     load gives a report with `load_problems`. Raises ToolchainError when rustc is missing or
-    too old (nothing can be checked then). `exercise`: that exercise alone (and its lesson)."""
+    too old (nothing can be checked then). `only_exercise`: that exercise alone (and its lesson)."""
     started = time.monotonic()
     report = PackCheckReport(root=Path(root), use_cache=use_cache)
     try:
-        pack = load_pack(Path(root), only=exercise)
+        pack = load_pack(Path(root), only=only_exercise)
     except PackError as err:
         report.load_problems = list(err.problems)
         report.duration_s = time.monotonic() - started

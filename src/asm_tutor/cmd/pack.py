@@ -114,7 +114,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     err_console = stderr()
     if args.json:
         report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel,
-                            exercise=args.exercise)
+                            only_exercise=args.exercise)
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return 0 if report.ok else 1
 
@@ -142,7 +142,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
         status.start()
     try:
         report = check_pack(root, toolchain=toolchain, workers=args.jobs, use_cache=not args.no_cache,
-                            on_finding=progress, cancel=cancel, exercise=args.exercise)
+                            on_finding=progress, cancel=cancel, only_exercise=args.exercise)
     finally:
         if status is not None:
             status.stop()
