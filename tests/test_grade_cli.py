@@ -220,3 +220,27 @@ def test_the_graders_own_progress_is_never_read_or_written(tmp_path: Path, class
     assert main(["--profile", "teacher", "grade", str(submissions), "--pack", str(class_pack), "--quiet"]) == 0
     assert not ProgressStore.file_for("teacher").exists()
     assert not (user_dirs / "data" / "asm-tutor" / "progress").exists()
+
+
+def test_hidden_tests_that_do_not_build_mean_grading_could_not_run(tmp_path: Path, class_pack: Path,
+                                                                    submissions: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    spec = class_pack / "exercises" / "max_u64" / "exercise.toml"
+    spec.write_text(spec.read_text().replace('reference = "', 'reference = "undefined_name + ', 1))
+    gradebook = tmp_path / "grades.csv"
+    assert main(["grade", str(submissions), "--pack", str(class_pack), "--csv", str(gradebook)]) == 1
+    out = capsys.readouterr().out
+    assert "the hidden tests of max_u64 did not build" in out
+    rows = read_csv(gradebook)
+    assert rows["alice"]["times_nine"] == "pass 1/1"  # the other exercise is graded all the same
+    assert rows["alice"]["max_u64"].startswith("error 0/2: The exercise's hidden tests could not be built")
+
+
+def test_students_text_reaches_the_terminal_harmless(tmp_path: Path, class_pack: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "submissions"
+    hand_in(root, "eve\x1b]0;pwned\x07", {"\x1b[2Jnotes.rs": "// hi", "times_nine.rs": RIGHT["times_nine"]})
+    assert main(["grade", str(root), "--pack", str(class_pack)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b]0;" not in out and "\x1b[2J" not in out and "\x07" not in out
+    assert "\\x1b[2Jnotes.rs left out" in out
