@@ -152,7 +152,8 @@ def test_forged_and_honest_progress_exports_are_regraded(tmp_path: Path, class_p
 def test_gradescope_results_json_has_its_documented_fields(tmp_path: Path, class_pack: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     submission = tmp_path / "submission"
-    hand_in(submission.parent, submission.name, {"times_nine.rs": RIGHT["times_nine"], "max_u64.rs": WRONG["max_u64"]})
+    # Uploaded as a zip of a folder: Gradescope unpacks it into the submission folder as it is.
+    hand_in(submission, "my_work", {"times_nine.rs": RIGHT["times_nine"], "max_u64.rs": WRONG["max_u64"]})
     results = tmp_path / "results" / "results.json"
     assert main(["grade", str(submission), "--one-student", "--pack", str(class_pack), "--format", "gradescope",
                  "--output", str(results), "--quiet"]) == 0

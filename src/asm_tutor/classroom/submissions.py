@@ -58,7 +58,7 @@ def find_students(folder: Path, pack: Pack, *, one_student: bool = False) -> lis
                         exit_code=2)
     if one_student:
         student = Student(folder.resolve().name or "submission")
-        _read_folder(student, folder, pack)
+        _read_folder(student, _unwrapped(folder), pack)
         return [student]
     students: dict[str, Student] = {}
     for entry in sorted(folder.iterdir()):
@@ -69,6 +69,14 @@ def find_students(folder: Path, pack: Pack, *, one_student: bool = False) -> lis
         elif entry.suffix == EXPORT_SUFFIX and entry.is_file():
             _read_export(students.setdefault(entry.stem, Student(entry.stem)), entry, pack)
     return sorted(students.values(), key=lambda s: s.name)
+
+
+def _unwrapped(folder: Path) -> Path:
+    """The folder a zip upload put everything in (`submission/work/*.rs`), when that is all there is."""
+    entries = [e for e in folder.iterdir() if not e.name.startswith(".")]
+    if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
+        return entries[0]
+    return folder
 
 
 def _read_folder(student: Student, folder: Path, pack: Pack) -> None:
