@@ -37,11 +37,15 @@ version = "1.0.0"
 description = "Two exercises of the built-in course."
 
 [[course]]
-lesson = "operands"
-file = "lessons/03-operands.md"
+lesson = "memory"
+file = "lessons/12-memory.md"
 
 [[course]]
 exercise = "times_nine"
+
+[[course]]
+lesson = "flags"
+file = "lessons/08-flags.md"
 
 [[course]]
 exercise = "max_u64"
