@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -50,12 +49,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             problems.append(f"rustc {toolchain.release} is older than {since}; update Rust (e.g. `rustup update`).")
         if toolchain.arch not in ARCHES:
             problems.append(f"exercises are written for {' and '.join(ARCHES)}; this host is {toolchain.arch}.")
-    objdump = shutil.which("objdump")
-    if objdump:
-        table.add_row("objdump", objdump)
-    else:
-        table.add_row("objdump", "[red]missing[/]")
-        problems.append("objdump was not found; install binutils so the compiled code can be checked.")
     from asm_tutor.grader import sandbox
 
     confined = sandbox.status()

@@ -1,6 +1,6 @@
 """The grading engine's one entry point: `grade()`.
 
-    build (O0 ∥ O3) ∥ judge  →  run both test programs ∥ objdump  →  verdict, checks  →  GradeResult
+    build (O0 ∥ O3) ∥ judge  →  run both test programs ∥ read the object  →  verdict, checks  →  GradeResult
 
 Every program runs in the sandbox (sandbox.py); the learner's test programs report
 values and the verdict is decided here, against the judge's (verdict.py).

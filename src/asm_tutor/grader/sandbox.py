@@ -1,6 +1,6 @@
 """The sandbox every untrusted program runs in: bubblewrap (`bwrap`), as Flatpak uses it.
 
-rustc on a learner's file, the learner's test program, the exercise's judge, objdump and
+rustc on a learner's file, the learner's test program, the exercise's judge and
 a pack's lesson code all run confined. Inside they see:
 
 - the system's programs and libraries (/usr, and the /bin, /lib... links into it, with
