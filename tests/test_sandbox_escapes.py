@@ -67,6 +67,12 @@ def test_a_write_symbol_of_its_own_is_refused() -> None:
     assert not any(t.status is TestStatus.PASS for t in result.tests)
 
 
+def test_code_put_into_init_and_an_ifunc_resolver_are_refused() -> None:
+    result = check(source("forge_init_code.rs"))
+    assert result.status is Status.FAIL
+    assert "`.init`" in result.message and "ifunc resolver" in result.message, result.message
+
+
 def test_a_constructor_relaying_the_reports_is_refused() -> None:
     """.init_array: a pipe in place of the report channel, and a relay rewriting every VALUE line."""
     result = check(source("forge_relay_constructor.rs"))
