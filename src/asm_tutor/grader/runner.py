@@ -123,8 +123,9 @@ class CaseRun:
         self.values.clear()
         self.calls.clear()
         self.ended.clear()
-        self.errors.clear()
-        self.not_run = {info.index: "not judged: the program was refused" for info in self.cases}
+        self.not_run.clear()
+        self.errors = {info.index: "Not judged: the test program was refused (see the message above)."
+                       for info in self.cases}
 
     def _reported(self, index: int) -> bool:
         return index in self.values or index in self.ended or index in self.errors
