@@ -67,6 +67,13 @@ def test_a_write_symbol_of_its_own_is_refused() -> None:
     assert not any(t.status is TestStatus.PASS for t in result.tests)
 
 
+def test_a_function_reporting_through_the_tutors_runtime_is_refused() -> None:
+    result = check(source("forge_runtime_call.rs"))
+    assert result.status is Status.FAIL
+    assert "`asm_tutor_rt::value`" in result.message, result.message
+    assert not any(t.status is TestStatus.PASS for t in result.tests)
+
+
 def test_code_put_into_init_and_an_ifunc_resolver_are_refused() -> None:
     result = check(source("forge_init_code.rs"))
     assert result.status is Status.FAIL

@@ -8,6 +8,10 @@ report channel included. Either could relay the program's reports and rewrite th
 judge is built by the same rustc, against the same runtime, with the same link flags, from
 the pack's code alone: whatever the learner's program has of these that the judge's does
 not, the learner's file added. Such a build is refused, with what was found.
+
+The learner's functions may not reach into the runtime either (`runtime_reached`): its
+reporting functions and statics are the driver's, and a call to `asm_tutor_rt::value`
+from the function checked would report a value it did not return.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import SymbolTableSection
 
+from asm_tutor.grader.crate import RUNTIME_CRATE
+from asm_tutor.grader.disasm import Function, demangle
 from asm_tutor.kept import Kept
 from asm_tutor.stamp import stamp
 
@@ -65,6 +71,17 @@ def refusals(binary: Path, judge: Path) -> list[str]:
         names = ", ".join(f"`{name}`" for name in sorted(standing_in)[:5])
         found.append(f"its own definition of {names}, which would stand in for the C library's or the runtime's")
     return found
+
+
+def runtime_reached(functions: list[Function]) -> list[str]:
+    """Why the learner's functions (the required one and those it reaches) are refused for naming
+    the tutor's runtime, by a call or an address; empty when they do not."""
+    named = sorted({demangle(ref) for function in functions for insn in function.instructions for ref in insn.refs
+                    if demangle(ref).lstrip("<").startswith(f"{RUNTIME_CRATE}::")})
+    if not named:
+        return []
+    shown = ", ".join(f"`{name}`" for name in named[:3])
+    return [f"code that reaches the tutor's test runtime ({shown}), which only the test driver may call"]
 
 
 def profile(binary: Path) -> Profile:
