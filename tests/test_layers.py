@@ -1,6 +1,7 @@
 """The structure shows the design: layers that import only downwards, and no import cycles.
 
     front        cli, cmd/, tui/, context, report, values     what the learner and the instructor use
+    classroom    classroom/                                   grading a class's hand-ins, gradebook formats, autograder
     authoring    authoring/                                   pack check, lesson-block verification, scaffold, export
     progress     progress/                                    the learner's progress file
     trace        trace/                                       steps through a check's case in an emulator
@@ -32,6 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("trace", ("asm_tutor.trace", "asm_tutor.trace.*")),
     ("progress", ("asm_tutor.progress", "asm_tutor.progress.*")),
     ("authoring", ("asm_tutor.authoring", "asm_tutor.authoring.*")),
+    ("classroom", ("asm_tutor.classroom", "asm_tutor.classroom.*")),
     ("front", ("asm_tutor.values", "asm_tutor.report", "asm_tutor.context", "asm_tutor.cli", "asm_tutor.__main__",
                "asm_tutor.cmd", "asm_tutor.cmd.*", "asm_tutor.tui", "asm_tutor.tui.*")),
 ]

@@ -25,6 +25,7 @@ COMMANDS = (
     "check",
     "watch",
     "trace",
+    "grade",
 )
 
 

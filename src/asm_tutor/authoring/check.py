@@ -216,6 +216,17 @@ class _Checker:
                            duration_ms=ms, cached=cached)
         wanted = exercise.starter_error
         if not compiled and any(wanted == d.code or wanted in d.message for d in errors):
+            # A hint written for the starter's error that matches none of them would never be shown.
+            unmatched = [i for i, h in enumerate(exercise.error_hints)
+                         if not any(h.match == d.code or h.match in d.message for d in errors)]
+            if unmatched:
+                named = ", ".join(f'error_hints[{i}].match = "{exercise.error_hints[i].match}"' for i in unmatched)
+                return Finding(item, aspect, what, Outcome.WARN,
+                               f"does not compile, as intended ({wanted}), but {named} match(es) none of its errors "
+                               "(fine for a hint meant for the learner's later mistakes; a typo otherwise)",
+                               file=spec, field=f"error_hints[{unmatched[0]}].match",
+                               line=self.spec_line(exercise, "match", "error_hints", unmatched[0]), arch=arch,
+                               duration_ms=ms, cached=cached)
             return Finding(item, aspect, what, Outcome.PASS, f"does not compile, as intended ({wanted})", file=rel,
                            arch=arch, duration_ms=ms, cached=cached)
         got = (f"it fails with another error: {errors[0].message}" if errors else
@@ -322,14 +333,15 @@ def check_pack(
     use_cache: bool = True,
     on_finding: Callable[[Finding], None] | None = None,
     cancel: threading.Event | None = None,
+    only_exercise: str | None = None,
 ) -> PackCheckReport:
     """Check the pack at `root`. Never raises for a problem in the pack: a pack that does not
     load gives a report with `load_problems`. Raises ToolchainError when rustc is missing or
-    too old (nothing can be checked then)."""
+    too old (nothing can be checked then). `only_exercise`: that exercise alone (and its lesson)."""
     started = time.monotonic()
     report = PackCheckReport(root=Path(root), use_cache=use_cache)
     try:
-        pack = load_pack(Path(root))
+        pack = load_pack(Path(root), only=only_exercise)
     except PackError as err:
         report.load_problems = list(err.problems)
         report.duration_s = time.monotonic() - started

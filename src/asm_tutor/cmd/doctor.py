@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("doctor", help="check rustc, the host and the folders in use")
+    parser = sub.add_parser("doctor", help="check rustc, the host and the folders in use")
+    # Also accepted after the subcommand, as `check --pack` is; the global --pack before it works too.
+    parser.add_argument("--pack", dest="doctor_pack", metavar="DIR", help="the pack folder (or installed pack id)")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -26,6 +28,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.report import stdout
     from asm_tutor.toolchain import ASM_STABLE_SINCE, ToolchainError, detect
 
+    if getattr(args, "doctor_pack", None):
+        import dataclasses
+
+        ctx = dataclasses.replace(ctx, pack_arg=args.doctor_pack)
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()

@@ -34,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     check.add_argument("dir", metavar="DIR", nargs="?",
                        help="the pack folder or installed pack id (default: --pack, else the built-in course)")
+    check.add_argument("--exercise", metavar="ID", help="check this exercise alone (and its lesson)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
                        help="exercises graded at once (default 2)")
@@ -51,12 +52,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.add_argument("dir", metavar="DIR", help="the pack folder or installed pack id")
     export.add_argument("dest", metavar="DEST", help="a new or empty folder for the hand-out")
 
+    autograder = actions.add_parser("autograder", help="write a ready Gradescope autograder for a pack")
+    autograder.add_argument("dir", metavar="DIR", help="the pack folder or installed pack id")
+    autograder.add_argument("dest", metavar="DEST", help="a new or empty folder for the autograder")
+    autograder.add_argument("--wheel", metavar="FILE", type=Path,
+                            help="an asm-tutor wheel to install (default: asm-tutor from the package index)")
+
     lst = actions.add_parser("list", help="the built-in course and the installed packs")
     lst.add_argument("--json", action="store_true", help="print the list as JSON")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    return {"new": _new, "check": _check, "install": _install, "export": _export,
+    return {"new": _new, "check": _check, "install": _install, "export": _export, "autograder": _autograder,
             "list": _list}[args.pack_command](args, ctx)
 
 
@@ -107,7 +114,8 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     cancel = threading.Event()
     err_console = stderr()
     if args.json:
-        report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel)
+        report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel,
+                            only_exercise=args.exercise)
         print(json_text(report.to_json()))
         return 0 if report.ok else 1
 
@@ -125,7 +133,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.pack.problems import PackError
 
     try:
-        load_pack(root)  # problems print plainly, before any spinner
+        load_pack(root, only=args.exercise)  # problems print plainly, before any spinner
     except PackError as err:
         print_pack_problems(err)
         return 1
@@ -135,7 +143,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
         status.start()
     try:
         report = check_pack(root, toolchain=toolchain, workers=args.jobs, use_cache=not args.no_cache,
-                            on_finding=progress, cancel=cancel)
+                            on_finding=progress, cancel=cancel, only_exercise=args.exercise)
     finally:
         if status is not None:
             status.stop()
@@ -256,6 +264,19 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
     console.print(f"It grades as your copy does. Learners open it with `asm-tutor --pack {result.dest}` "
                   f"(or `asm-tutor pack install {result.dest}` first); keep the full pack for yourself.",
                   soft_wrap=True)
+    return 0
+
+
+def _autograder(args: argparse.Namespace, ctx: Context) -> int:
+    from asm_tutor.classroom import write_autograder
+    from asm_tutor.pack.locate import resolve_pack_dir
+    from asm_tutor.report import stdout
+
+    made = write_autograder(resolve_pack_dir(args.dir), Path(args.dest), wheel=args.wheel)
+    stdout().print(f"[bold green]Wrote a Gradescope autograder[/] to {made.dest}: setup.sh, run_autograder and "
+                   f"the hand-out ({made.handout.files} files, {len(made.handout.left_out)} solution(s) left out). "
+                   f"Upload {made.archive} as the assignment's autograder (Ubuntu 24.04 base image); students "
+                   "submit their <exercise>.rs files or a progress export.", soft_wrap=True)
     return 0
 
 

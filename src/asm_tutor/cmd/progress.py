@@ -33,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.add_argument("file", metavar="FILE", type=Path)
     imp = actions.add_parser("import", help="merge a progress file into this profile (better records win)")
     imp.add_argument("file", metavar="FILE", type=Path)
+    imp.add_argument("--from-other-profile", action="store_true",
+                     help="merge it even though the file is another profile's")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -107,6 +109,8 @@ def progress_json(ctx: Context, store: ProgressStore) -> dict[str, Any]:
                 "passed_at": _iso(record.passed_at),
                 "time_to_pass_seconds": int(ttp.total_seconds()) if ttp is not None else None,
                 "has_draft": record.draft is not None,
+                "imported_pass": record.imported_pass,
+                "has_passed_code": record.passed_code is not None,
             }
         )
     lessons = []
@@ -168,7 +172,7 @@ def _show(args: argparse.Namespace, ctx: Context, store: ProgressStore) -> int:
         ttp = item["time_to_pass_seconds"]
         table.add_row(
             name,
-            _STATUS_STYLE[item["status"]],
+            _STATUS_STYLE[item["status"]] + (" [dim](imported)[/]" if item["imported_pass"] else ""),
             str(item["checks"]),
             str(item["hints"]),
             "viewed" if item["solution_viewed"] else "",
@@ -264,7 +268,7 @@ def _import(args: argparse.Namespace, store: ProgressStore) -> int:
     from asm_tutor.progress.file_format import SCHEMA
     from asm_tutor.report import stderr, stdout
 
-    summary = store.import_(args.file)
+    summary = store.import_(args.file, other_profile=args.from_other_profile)
     _print_notices(store)
     for problem in summary.problems:
         stderr().print(f"[yellow]skipped[/] {escape(problem)}", soft_wrap=True)
@@ -274,4 +278,7 @@ def _import(args: argparse.Namespace, store: ProgressStore) -> int:
         f"{summary.updated} updated, {summary.unchanged} unchanged.",
         soft_wrap=True,
     )
+    if summary.claimed_passes:
+        stdout().print(f"{summary.claimed_passes} pass(es) the file claims are shown as imported: they were not "
+                       "checked here (`asm-tutor grade` regrades the code an export carries).", soft_wrap=True)
     return 0

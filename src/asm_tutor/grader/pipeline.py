@@ -146,7 +146,8 @@ class Pipeline:
     def _promises(self, view: checks.CodeView) -> None:
         from asm_tutor.grader import asm_blocks, contract
 
-        self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source))
+        self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source),
+                                           view.asm_text)
 
     def _analyse(self) -> None:
         """The -O0 object read (the checks' view of the learner's code), then what needs it:
@@ -183,7 +184,7 @@ class Pipeline:
         if view is None:
             return ""
         # The promises are judged at -O0; here the reports only name each block's registers.
-        reports = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source)) \
+        reports = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source), view.asm_text) \
             if self.exercise.contract.promises else []
         return checks.listing(view, reports)
 

@@ -28,6 +28,7 @@ class ImportSummary:
     added: int = 0  # exercise and lesson records new to this profile
     updated: int = 0  # records that changed when merged
     unchanged: int = 0
+    claimed_passes: int = 0  # passes the file claims, kept as imported (not checked here)
     problems: list[str] = field(default_factory=list)  # values in the file that were skipped
     from_schema: int = SCHEMA
 
@@ -64,7 +65,15 @@ def read_import(path: Path) -> LoadedFile:
 
 
 def merge_in(state: Progress, incoming: Progress, summary: ImportSummary) -> None:
-    """`incoming` merged into `state`, each incoming record counted in `summary` as added, updated or unchanged."""
+    """`incoming` merged into `state`, each incoming record counted in `summary` as added, updated or unchanged.
+
+    A pass the file claims is marked imported: this tutor did not see it checked (a hand-edited
+    `status = "passed"` looks the same), and says so wherever progress is shown."""
+    incoming = incoming.copy()
+    for pack in incoming.packs.values():
+        for record in pack.exercises.values():
+            record.imported_pass = record.passed
+            summary.claimed_passes += record.passed
     merged = merge_progress(state, incoming)
     for pack_id, pack in incoming.packs.items():
         old = state.packs.get(pack_id) or PackProgress(id=pack_id)
