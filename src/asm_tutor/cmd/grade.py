@@ -91,7 +91,7 @@ def _progress_bar(console: Console, *, enabled: bool):  # type: ignore[no-untype
 
 
 def _write_outputs(args: argparse.Namespace, book: Gradebook) -> None:
-    from asm_tutor.atomic import atomic_write
+    from asm_tutor.atomic import write_user_file
     from asm_tutor.classroom import dumps_json, to_csv, to_gradescope, to_json, to_junit
     from asm_tutor.errors import UserError
 
@@ -112,7 +112,7 @@ def _write_outputs(args: argparse.Namespace, book: Gradebook) -> None:
         path = Path(where)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, data, mode=0o644)
+            write_user_file(path, data, replace=True)  # never through a link, never into a pipe or device
         except OSError as err:
             raise UserError(f"Cannot write {path} ({err.strerror or err}).") from err
 

@@ -156,7 +156,7 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
     check_results, assembly = evaluate_checks(exercise, arch, source, got, request.lessons)
     runs = sorted(got.runs, key=lambda run: run.opt_level)
     for run in runs:
-        if run.opt_level in got.refused:
+        if got.refused.get(run.opt_level):
             run.refuse(got.refused[run.opt_level])
     tests = [t for run in runs for t in verdict.test_results(run, got.judgement)]
     advice.explain_crashes(tests, check_results, got.view is not None and got.view.undecodable_asm)

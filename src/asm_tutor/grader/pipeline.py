@@ -159,6 +159,11 @@ class Pipeline:
         except checks.CodeProblem as problem:
             self.got.code_problem = str(problem)
             return
+        if self.got.view is not None:
+            from asm_tutor.grader import intruders
+
+            for level in OPT_LEVELS:  # one source: what its -O0 code reaches, both builds carry
+                self.got.refused.setdefault(level, []).extend(intruders.runtime_reached(self.got.view.functions))
         self._hollow()
         if self.got.view is not None and self.exercise.contract.promises:
             self.analysis = threading.Thread(target=self._promises, args=(self.got.view,), daemon=True)
@@ -225,8 +230,7 @@ class Pipeline:
         if self.judge_binary is not None and build.ok:
             from asm_tutor.grader import intruders  # imported while the compilers run (_prefetch)
 
-            if found := intruders.refusals(build.binary, self.judge_binary):
-                self.got.refused[build.opt_level] = found
+            self.got.refused.setdefault(build.opt_level, []).extend(intruders.refusals(build.binary, self.judge_binary))
 
     def _expect(self) -> None:
         assert self.judge_binary is not None
