@@ -245,3 +245,16 @@ def test_students_text_reaches_the_terminal_harmless(tmp_path: Path, class_pack:
     out = capsys.readouterr().out
     assert "\x1b]0;" not in out and "\x1b[2J" not in out and "\x07" not in out
     assert "\\x1b[2Jnotes.rs left out" in out
+
+
+def test_an_exercise_for_another_architecture_is_said_not_graded_here(tmp_path: Path, class_pack: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    spec = class_pack / "exercises" / "times_nine" / "exercise.toml"
+    spec.write_text(spec.read_text().replace('arch = ["x86_64", "aarch64"]', 'arch = ["aarch64"]'))
+    root = tmp_path / "submissions"
+    hand_in(root, "alice", {"max_u64.rs": RIGHT["max_u64"]})
+    gradebook = tmp_path / "grades.csv"
+    assert main(["grade", str(root), "--pack", str(class_pack), "--csv", str(gradebook)]) == 0
+    assert "Not graded here (written for another architecture than this machine's): times_nine" in \
+        " ".join(capsys.readouterr().out.split())
+    assert list(read_csv(gradebook)["alice"]) == ["student", "max_u64", "total", "max"]

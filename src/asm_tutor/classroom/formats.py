@@ -51,6 +51,7 @@ def to_json(book: Gradebook) -> dict[str, Any]:
         "exercises": [{"id": ex, "title": pack.exercises[ex].title, "points": pack.exercises[ex].points,
                        "passed": book.pass_rate(ex)[0], "problem": book.pack_problems.get(ex)}
                       for ex in book.exercises],
+        "not_graded_here": book.other_arch,  # exercises for another architecture than this machine's
         "students": [_student_json(row) for row in book.rows],
         "seconds": round(book.seconds, 2),
     }

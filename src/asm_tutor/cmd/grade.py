@@ -157,5 +157,8 @@ def summarize(console: Console, book: Gradebook) -> None:
     for row in book.rows:
         for note in row.student.notes:
             console.print(f"[yellow]{shown(row.student.name)}:[/] {shown(note)}", soft_wrap=True)
+    if book.other_arch:
+        console.print(f"[yellow]Not graded here[/] (written for another architecture than this machine's): "
+                      f"{shown(', '.join(book.other_arch))}.", soft_wrap=True)
     console.print(f"[dim]{len(book.rows) * len(book.exercises)} cells in {book.seconds:.1f} s, "
                   f"{book.workers} at once[/]")
