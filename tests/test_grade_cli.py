@@ -247,6 +247,21 @@ def test_students_text_reaches_the_terminal_harmless(tmp_path: Path, class_pack:
     assert "\\x1b[2Jnotes.rs left out" in out
 
 
+def test_a_symbolic_link_handed_in_is_not_followed(tmp_path: Path, class_pack: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    secret = tmp_path / "grader_secret.rs"
+    secret.write_text("fn times_nine(x: u64) -> u64 { SECRET_TOKEN }\nfn main() {}\n")
+    root = tmp_path / "submissions"
+    hand_in(root, "eve", {})
+    (root / "eve" / "times_nine.rs").symlink_to(secret)
+    detail = tmp_path / "grades.json"
+    assert main(["grade", str(root), "--pack", str(class_pack), "--json", str(detail)]) == 0
+    assert "SECRET_TOKEN" not in detail.read_text() and "SECRET_TOKEN" not in capsys.readouterr().out
+    eve = json.loads(detail.read_text())["students"][0]
+    assert eve["exercises"]["times_nine"]["outcome"] == "missing"
+    assert eve["notes"] == ["times_nine.rs left out: it is a symbolic link, not a file handed in"]
+
+
 def test_an_exercise_for_another_architecture_is_said_not_graded_here(tmp_path: Path, class_pack: Path,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     spec = class_pack / "exercises" / "times_nine" / "exercise.toml"
