@@ -67,9 +67,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         task = bar.add_task("grading", total=len(students) * len(gradable_exercises(pack, host_arch())))
         book = grade_class(pack, students, workers=workers, use_cache=not args.no_cache,
                            on_cell=lambda _row, _cell: bar.advance(task))
-    _write_outputs(args, book)
+    written = _write_outputs(args, book)
     if not args.quiet:
         summarize(console, book)
+        for path in written:
+            console.print(f"Wrote {shown(str(path))}", soft_wrap=True)
     if book.pack_problems:
         console.print(f"[red]asm-tutor:[/] the hidden tests of {', '.join(sorted(book.pack_problems))} did not "
                       "build, so they could not be graded (`asm-tutor pack check` says why).", soft_wrap=True)
@@ -90,7 +92,8 @@ def _progress_bar(console: Console, *, enabled: bool):  # type: ignore[no-untype
                     console=console, transient=True, disable=not enabled)
 
 
-def _write_outputs(args: argparse.Namespace, book: Gradebook) -> None:
+def _write_outputs(args: argparse.Namespace, book: Gradebook) -> list[Path]:
+    """Each output asked for, written whole or not at all; the files written."""
     from asm_tutor.atomic import atomic_write
     from asm_tutor.classroom import dumps_json, to_csv, to_gradescope, to_json, to_junit
     from asm_tutor.errors import UserError
@@ -104,6 +107,7 @@ def _write_outputs(args: argparse.Namespace, book: Gradebook) -> None:
         outputs.append((args.output, dumps_json(to_gradescope(book, book.rows[0])).encode("utf-8")))
     elif args.format == "junit":
         outputs.append((args.output, to_junit(book)))
+    written = []
     for where, data in outputs:
         if where == STDOUT:
             sys.stdout.buffer.write(data)
@@ -115,6 +119,8 @@ def _write_outputs(args: argparse.Namespace, book: Gradebook) -> None:
             atomic_write(path, data, mode=0o644)
         except OSError as err:
             raise UserError(f"Cannot write {path} ({err.strerror or err}).") from err
+        written.append(path)
+    return written
 
 
 # --------------------------------------------------------------------------- the summary
