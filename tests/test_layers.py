@@ -25,7 +25,8 @@ PACKAGE = Path(__file__).parent.parent / "src" / "asm_tutor"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundations", ("asm_tutor", "asm_tutor.errors", "asm_tutor.atomic", "asm_tutor.paths", "asm_tutor.stamp",
-                     "asm_tutor.memo", "asm_tutor.kept", "asm_tutor.settings", "asm_tutor.learner_file")),
+                     "asm_tutor.memo", "asm_tutor.kept", "asm_tutor.settings", "asm_tutor.learner_file",
+                     "asm_tutor.toml_text", "asm_tutor.safe_text")),
     ("pack", ("asm_tutor.pack", "asm_tutor.pack.*")),
     ("toolchain", ("asm_tutor.toolchain",)),
     ("grader", ("asm_tutor.grader", "asm_tutor.grader.*")),

@@ -7,10 +7,11 @@ this module parses arguments and renders with Rich.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from asm_tutor.safe_text import json_text
 
 if TYPE_CHECKING:
     from asm_tutor.context import Context
@@ -115,7 +116,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel,
                             only_exercise=args.exercise)
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        print(json_text(report.to_json()))
         return 0 if report.ok else 1
 
     toolchain = None
@@ -200,6 +201,8 @@ def _render(report, console) -> None:  # type: ignore[no-untyped-def]
 
 
 def _install(args: argparse.Namespace, ctx: Context) -> int:
+    from rich.markup import escape
+
     from asm_tutor.errors import UserError
     from asm_tutor.pack.registry import install_pack
     from asm_tutor.report import stdout
@@ -234,7 +237,7 @@ def _install(args: argparse.Namespace, ctx: Context) -> int:
     result = install_pack(src, replace=confirm)
     info = result.pack
     verb = "Replaced" if result.replaced else "Installed"
-    console.print(f"[bold green]{verb}[/] {info.title} ({info.id} {info.version}) in {info.path} "
+    console.print(f"[bold green]{verb}[/] {escape(info.title)} ({info.id} {escape(info.version)}) in {info.path} "
                   f"({result.files} files).", soft_wrap=True)
     for skipped in result.skipped:
         console.print(f"  [yellow]not copied:[/] {skipped}", soft_wrap=True)
@@ -289,10 +292,10 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
 
     packs = available_packs()
     if args.json:
-        print(json.dumps([
+        print(json_text([
             {"id": p.id, "title": p.title, "version": p.version, "path": str(p.path),
              "builtin": p.builtin, "problem": p.problem} for p in packs
-        ], indent=2, ensure_ascii=False))
+        ]))
         return 0
     table = Table(title="Packs", title_justify="left")
     table.add_column("id", style="cyan", no_wrap=True)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from asm_tutor.safe_text import json_text, printable
+
 if TYPE_CHECKING:
     from asm_tutor.context import Context
 
@@ -141,11 +143,10 @@ _STATUS_STYLE = {"passed": "[green]passed[/]", "attempted": "[yellow]attempted[/
 
 
 def _show(args: argparse.Namespace, ctx: Context, store: ProgressStore) -> int:
-    import json
 
     data = progress_json(ctx, store)
     if args.json:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(data) + "\n")
         return 0
 
     from rich.markup import escape
@@ -155,7 +156,7 @@ def _show(args: argparse.Namespace, ctx: Context, store: ProgressStore) -> int:
 
     pack = ctx.pack
     console = stdout()
-    console.print(f"[bold]{pack.title}[/] ({pack.id} {pack.version}) — profile [cyan]{store.profile}[/]")
+    console.print(f"[bold]{escape(pack.title)}[/] ({pack.id} {escape(pack.version)}) — profile [cyan]{store.profile}[/]")
     console.print(f"[dim]{store.path}[/]", soft_wrap=True)
     if store.disabled_reason:
         console.print(f"[red]{escape(store.disabled_reason)}[/]", soft_wrap=True)
@@ -201,7 +202,7 @@ def _confirm(question: str) -> bool:
 
     if not sys.stdin.isatty():
         raise UserError("Not resetting: there is no terminal to confirm on; add --yes to reset without asking.")
-    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.write(f"{printable(question)} [y/N] ")
     sys.stderr.flush()
     try:
         answer = sys.stdin.readline()

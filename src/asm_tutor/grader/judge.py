@@ -26,8 +26,8 @@ from asm_tutor.grader.processes import Outcome, describe_signal, run_jobs
 from asm_tutor.grader.runner import CaseRun, test_limits
 from asm_tutor.grader.runtime import Runtime
 from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
-from asm_tutor.grader.text import printable
 from asm_tutor.grader.verdict import Judgement
+from asm_tutor.safe_text import printable
 from asm_tutor.toolchain import Toolchain
 
 KIND = "judge"

@@ -45,6 +45,7 @@ from typing import Any
 
 import tomli_w
 
+from asm_tutor import toml_text
 from asm_tutor.pack.model import ItemKind
 from asm_tutor.progress.model import ExerciseRecord, ExerciseStatus, LessonRecord, PackProgress, Place, Progress
 
@@ -56,7 +57,7 @@ def dump_progress(progress: Progress) -> bytes:
     data = progress_to_toml(progress)
     text = tomli_w.dumps(data, multiline_strings=True)
     try:
-        exact = tomllib.loads(text) == data
+        exact = toml_text.loads(text) == data
     except tomllib.TOMLDecodeError:
         exact = False
     if not exact:  # e.g. a "\r\n" inside a draft: the escaped single-line form keeps every byte

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asm_tutor.atomic import atomic_write
+from asm_tutor.atomic import NotARegularFile, write_user_file
 from asm_tutor.errors import UserError
 from asm_tutor.progress.file_format import SCHEMA, dump_progress
 from asm_tutor.progress.migrate import NewerSchemaError
@@ -36,7 +36,9 @@ class ImportSummary:
 def write_export(path: Path, progress: Progress) -> None:
     """`progress` written to `path` as a progress file others may read; ProgressError if it cannot be."""
     try:
-        atomic_write(path, dump_progress(progress), mode=0o644)
+        write_user_file(path, dump_progress(progress), replace=True)
+    except NotARegularFile as err:
+        raise ProgressError(f"{err.strerror}; export to a regular file.") from err
     except OSError as err:
         raise ProgressError(f"Cannot write {path} ({err.strerror or err}); choose a file in a folder you can write to.") from err
 
