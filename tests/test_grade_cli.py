@@ -20,6 +20,7 @@ import pytest
 
 from asm_tutor.cli import main
 from asm_tutor.grader.engine import host_arch
+from asm_tutor.pack.loader import load_pack
 from asm_tutor.paths import builtin_pack_dir
 from asm_tutor.progress.file_format import dump_progress
 from asm_tutor.progress.model import ExerciseRecord, ExerciseStatus, PackProgress, Progress
@@ -30,22 +31,15 @@ RIGHT = {ex: (BUILTIN / "exercises" / ex / "x86_64" / "solution.rs").read_text()
 WRONG = {"times_nine": (FIXTURES / "tn_imul.rs").read_text(), "max_u64": (FIXTURES / "mx_max.rs").read_text()}
 pytestmark = pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm")
 
-MANIFEST = """format = 1
-id = "class_test"
-title = "A class"
-version = "1.0.0"
-description = "Two exercises of the built-in course."
-
-[[course]]
-lesson = "operands"
-file = "lessons/03-operands.md"
-
-[[course]]
-exercise = "times_nine"
-
-[[course]]
-exercise = "max_u64"
-"""
+def manifest(exercises: tuple[str, ...]) -> str:
+    """A pack.toml for some of the built-in exercises, with the lessons they name."""
+    builtin = load_pack(BUILTIN)
+    lessons = dict.fromkeys(builtin.exercises[ex].lesson for ex in exercises if builtin.exercises[ex].lesson)
+    return ('format = 1\nid = "class_test"\ntitle = "A class"\nversion = "1.0.0"\n'
+            'description = "Two exercises of the built-in course."\n\n'
+            + "".join(f'[[course]]\nlesson = "{lesson}"\nfile = "{builtin.lessons[lesson].path.relative_to(BUILTIN)}"\n\n'
+                      for lesson in lessons if lesson)
+            + "".join(f'[[course]]\nexercise = "{ex}"\n\n' for ex in exercises))
 
 
 @pytest.fixture
@@ -58,7 +52,7 @@ def class_pack(tmp_path: Path) -> Path:
         shutil.copytree(BUILTIN / "exercises" / ex, root / "exercises" / ex)
     spec = root / "exercises" / "max_u64" / "exercise.toml"
     spec.write_text("points = 2\n" + spec.read_text())
-    (root / "pack.toml").write_text(MANIFEST)
+    (root / "pack.toml").write_text(manifest(("times_nine", "max_u64")))
     return root
 
 

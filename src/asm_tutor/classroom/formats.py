@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from asm_tutor.classroom.gradebook import Cell, Gradebook, Outcome, Row
 from asm_tutor.grader.result import TestStatus
+from asm_tutor.safe_text import json_text
 
 JSON_VERSION = 1
 MAX_CASES_SHOWN = 10  # failing cases listed in a Gradescope/JUnit test's output
@@ -159,4 +159,4 @@ def _xml(text: str) -> str:
 
 
 def dumps_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data) + "\n"

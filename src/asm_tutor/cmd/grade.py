@@ -129,7 +129,7 @@ def shown(text: str) -> str:
     """Students' text (names, file names, reasons quoting their code) made safe for the terminal, and for rich."""
     from rich.markup import escape
 
-    from asm_tutor.grader.text import printable
+    from asm_tutor.safe_text import printable
 
     return escape(printable(text))
 
