@@ -131,8 +131,8 @@ def test_forged_and_honest_progress_exports_are_regraded(tmp_path: Path, class_p
     export(root / "frank" / "progress.toml", {"times_nine": passed(WRONG["times_nine"]), "max_u64": passed(None)})
     # An export of another pack only.
     export(root / "gina.toml", {"times_nine": passed(RIGHT["times_nine"])}, pack_id="elsewhere")
-    gradebook = tmp_path / "grades.csv"
-    assert main(["grade", str(root), "--pack", str(class_pack), "--csv", str(gradebook)]) == 0
+    gradebook, detail = tmp_path / "grades.csv", tmp_path / "grades.json"
+    assert main(["grade", str(root), "--pack", str(class_pack), "--csv", str(gradebook), "--json", str(detail)]) == 0
     out = capsys.readouterr().out
     rows = read_csv(gradebook)
     assert rows["erin"]["times_nine"] == "pass 1/1" and rows["erin"]["max_u64"].startswith("fail 0/2")
@@ -140,6 +140,9 @@ def test_forged_and_honest_progress_exports_are_regraded(tmp_path: Path, class_p
     assert rows["frank"]["max_u64"] == "missing 0/2: the export claims a pass but carries no code to regrade"
     assert rows["gina"]["times_nine"].startswith("missing")
     assert "2 claimed pass(es) do not regrade" in out and "frank/times_nine" in out
+    frank = next(s for s in json.loads(detail.read_text())["students"] if s["name"] == "frank")["exercises"]
+    assert frank["times_nine"]["claim_broken"] and frank["times_nine"]["source"]["kind"] == "export"
+    assert frank["times_nine"]["source"]["passed_at"] == "2026-12-01T00:00:00+00:00"
     assert "holds no progress in pack class_test (it has: elsewhere)" in out
 
 

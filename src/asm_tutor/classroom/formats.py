@@ -75,7 +75,10 @@ def _cell_json(cell: Cell) -> dict[str, Any]:
         "max_points": cell.max_points,
         "reason": cell.reason,
         "failures": cell.failures(),
-        "source": None if submission is None else {"kind": submission.kind.value, "path": str(submission.path)},
+        "source": None if submission is None else {
+            "kind": submission.kind.value, "path": str(submission.path),
+            # when the export says it passed (its word, not checked)
+            "passed_at": submission.passed_at.isoformat() if submission.passed_at else None},
         "claimed_pass": bool(submission and submission.claimed_pass),
         "claim_broken": cell.claim_broken,
         "result": cell.result.to_json() if cell.result is not None else None,
