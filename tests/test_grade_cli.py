@@ -270,3 +270,21 @@ def test_an_exercise_for_another_architecture_is_said_not_graded_here(tmp_path: 
     assert "Not graded here (written for another architecture than this machine's): times_nine" in \
         " ".join(capsys.readouterr().out.split())
     assert list(read_csv(gradebook)["alice"]) == ["student", "max_u64", "total", "max"]
+
+
+@pytest.mark.own_cache
+def test_each_exercises_judge_is_built_once_for_the_whole_class(class_pack: Path, submissions: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.grader import judge
+
+    built: list[str] = []
+    real = judge.build_job
+
+    def counted(source: str, *args: object, **kwargs: object) -> object:
+        built.append(source.splitlines()[0])
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(judge, "build_job", counted)
+    assert main(["grade", str(submissions), "--pack", str(class_pack), "--quiet", "--jobs", "4"]) == 0
+    assert len(built) == 2 and len(set(built)) == 2  # one per exercise, for 4 students' 7 files
