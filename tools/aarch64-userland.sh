@@ -59,18 +59,22 @@ rm -rf "$ROOT/src/asm-tutor" && mkdir -p "$ROOT/src/asm-tutor"
 (cd "$REPO" && git ls-files -z | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$ROOT/src/asm-tutor"
 
 # Inside: the userland as /, the host's network, its own /proc, /dev and /tmp. The tutor's
-# own sandbox (bubblewrap again) nests inside this one.
+# own sandbox (bubblewrap again) nests inside this one. The host's CA bundle replaces the
+# userland's: where a TLS-inspecting proxy stands between this machine and PyPI, its CA is
+# only in the host's bundle.
+CA=/etc/ssl/certs/ca-certificates.crt
 inside() {
     bwrap --bind "$ROOT" / --proc /proc --dev /dev --tmpfs /tmp \
-        --ro-bind /etc/resolv.conf /etc/resolv.conf \
+        --ro-bind /etc/resolv.conf /etc/resolv.conf --ro-bind "$CA" "$CA" \
         --setenv HOME /root --setenv PATH /opt/venv/bin:/usr/local/bin:/usr/bin:/bin \
-        --setenv LANG C.UTF-8 --unsetenv PIP_FIND_LINKS --unsetenv PIP_CERT \
+        --setenv LANG C.UTF-8 --setenv PIP_CERT "$CA" --unsetenv PIP_FIND_LINKS \
         --chdir /root /bin/sh -c "$1"
 }
 
 timed "uname -m inside" inside 'uname -m && rustc --version && python3 --version'
 timed "pip install (venv + the tutor and its wheels)" \
-    inside 'python3 -m venv /opt/venv && /opt/venv/bin/pip install -q /src/asm-tutor' || fail "pip install"
+    inside '[ -x /opt/venv/bin/pip ] || python3 -m venv /opt/venv; /opt/venv/bin/pip install -q --retries 10 /src/asm-tutor' \
+    || fail "pip install"
 timed "asm-tutor --version (cold start)" inside 'asm-tutor --version'
 timed "asm-tutor doctor" inside 'asm-tutor doctor' 2>&1
 timed "asm-tutor check times_nine (aarch64 solution)" inside \
