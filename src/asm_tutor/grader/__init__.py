@@ -21,6 +21,9 @@ model and its JSON form live in `asm_tutor.grader.result`. The modules, one job 
     disasm       the object decoded (capstone), `.s` parsing, symbol demangling, asm! region alignment
     asm_blocks   the learner's asm! blocks as written (tree-sitter): operands, options
     isa, contract  each block's promises against the instructions it compiled to
+    regions      which block each compiled asm! region came from (rustc's line tables)
+    pairing      which register each placeholder became (template lines × instructions)
+    flow         the paths through a block: flags, registers and stack on every one
     checks       the instruction checks and the assembly listings
     hollow       the cases again with the asm! blocks made no-ops
     advice       plain-words explanations of crashes and likely mistakes

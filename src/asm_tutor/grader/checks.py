@@ -26,6 +26,7 @@ from asm_tutor.pack.model import SOURCE_KINDS, CheckKind, Exercise, InstructionC
 USES_ASM = "uses asm!"
 PROMISE = "promise"
 PROMISES_KEPT = "asm! keeps its promises"
+NOT_JUDGED = "asm! blocks the checker could not judge"
 _ASM_MACRO_RE = re.compile(r"\b(?:naked_)?asm!\s*[(\[{]")
 
 
@@ -55,6 +56,7 @@ class CodeView:
 
     functions: list[Function]  # required function first
     has_asm_region: bool  # some reachable learner function contains an asm! block
+    asm_text: str = ""  # the build's `.s`: which source line each asm! region came from (contract.check)
 
     @property
     def undecodable_asm(self) -> bool:
@@ -85,8 +87,12 @@ def analyse(code: ObjectCode, asm_text: str, required: str, naked: frozenset[str
     # instantiated here may call a learner closure), never into the driver.
     seen = {start}
     queue = deque([start])
+    inner = _inner_items(code)
     while queue:
-        for ref in code.refs(queue.popleft()):
+        symbol = queue.popleft()
+        # A closure of a reachable function runs even when only a vtable names it (a function
+        # chosen at run time: `OnceLock::get_or_init(|| ...)` calls it through `dyn FnOnce`).
+        for ref in [*code.refs(symbol), *inner.get(demangle(symbol), ())]:
             if ref in code and ref not in seen and DRIVER_PATH not in demangle(ref):
                 seen.add(ref)
                 queue.append(ref)
@@ -103,7 +109,17 @@ def analyse(code: ObjectCode, asm_text: str, required: str, naked: frozenset[str
         items = asm_items(asm_text, function.symbol)
         if items is not None and align(function, items):
             has_asm = True
-    return CodeView(functions=reachable, has_asm_region=has_asm)
+    return CodeView(functions=reachable, has_asm_region=has_asm, asm_text=asm_text)
+
+
+def _inner_items(code: ObjectCode) -> dict[str, list[str]]:
+    """The learner's closures by the path of the function they are written in."""
+    found: dict[str, list[str]] = {}
+    for symbol in code.symbols():
+        name = demangle(symbol)
+        if is_learner(name) and "::{{closure}}" in name:
+            found.setdefault(name[:name.index("::{{closure}}")], []).append(symbol)
+    return found
 
 
 def view_of(obj: Path, asm: Path, required: str, source: str) -> CodeView | None:
@@ -141,7 +157,13 @@ def _promises(reports: list[BlockReport], lessons: Mapping[str, Lesson]) -> list
                 where += f": {report.operand_map()}"
             message = f"{breach.reason[0].upper()}{breach.reason[1:]} ({where}.){_lesson(breach.topic, lessons)}"
             found[breach.promise] = CheckResult(f"{PROMISE}: {breach.promise}", TestStatus.FAIL, message)
-    return list(found.values()) or [CheckResult(PROMISES_KEPT, TestStatus.PASS)]
+    results = list(found.values()) or [CheckResult(PROMISES_KEPT, TestStatus.PASS)]
+    unjudged = {f"at line {r.block.line}" if r.block.line else f"in `{short(demangle(r.symbol))}`": r.unjudged
+                for r in reports if r.unjudged}
+    if unjudged:  # said, never skipped in silence; not a failure: the code may well be right
+        said = "; ".join(f"the block {where}: {why}" for where, why in unjudged.items())
+        results.append(CheckResult(NOT_JUDGED, TestStatus.PASS, f"Not judged: {said}."))
+    return results
 
 
 def _lesson(topic: str, lessons: Mapping[str, Lesson]) -> str:

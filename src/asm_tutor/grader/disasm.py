@@ -217,6 +217,10 @@ class ObjectCode:
         tail = path.rsplit("::", 1)[-1]
         return [sym for sym in self._names if tail in sym and demangle(sym) == path]
 
+    def symbols(self) -> list[str]:
+        """Every function's mangled symbol."""
+        return list(self._symbols)
+
     def find(self, path: str) -> str | None:
         """The mangled symbol whose demangled path is `path` (the first, if several are)."""
         found = self.definitions(path)

@@ -48,6 +48,8 @@ class Collected:
     promises: list[BlockReport] = field(default_factory=list)  # what each asm! block promised, and broke
     hollow: CaseRun | None = None  # the -O0 cases again, the asm! blocks made no-ops
     listing_o3: str = ""  # the learner's functions at -O3, for the Assembly view only
+    # opt level → why its program was refused: code run outside its functions (intruders.py)
+    refused: dict[int, list[str]] = field(default_factory=dict)
     cancelled: bool = False
 
 
@@ -119,6 +121,8 @@ class Pipeline:
             if outcome.returncode == 0 and built.is_file():
                 self.judge_binary = artifacts.publish(judge.KIND, self.judge_key, built)
                 self._expect()
+                for build in self.got.builds.values():
+                    self._inspect(build)
                 for run in self.waiting_for_judge:
                     self._decide_properties(run)
             else:
@@ -142,7 +146,8 @@ class Pipeline:
     def _promises(self, view: checks.CodeView) -> None:
         from asm_tutor.grader import asm_blocks, contract
 
-        self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source))
+        self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source),
+                                           view.asm_text)
 
     def _analyse(self) -> None:
         """The -O0 object read (the checks' view of the learner's code), then what needs it:
@@ -174,7 +179,7 @@ class Pipeline:
         if view is None:
             return ""
         # The promises are judged at -O0; here the reports only name each block's registers.
-        reports = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source)) \
+        reports = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source), view.asm_text) \
             if self.exercise.contract.promises else []
         return checks.listing(view, reports)
 
@@ -202,6 +207,7 @@ class Pipeline:
             return
         if self.broken:
             return
+        self._inspect(build)
         binary = build.binary
         confinement = Confinement(folder(self.work / f"run_o{build.opt_level}"), (binary, *self.runtime.paths.visible()))
         run = CaseRun(binary, build.opt_level, self.driver.cases, self.seed, self.exercise.time_limit,
@@ -212,6 +218,15 @@ class Pipeline:
             self.got.listing_o3 = self._listing_o3()
         else:
             self._analyse()
+
+    def _inspect(self, build: Build) -> None:
+        """Compare the build's program with the judge's (once both are there): it may carry no
+        code that runs outside its functions. Its cases still run; a refusal fails them."""
+        if self.judge_binary is not None and build.ok:
+            from asm_tutor.grader import intruders  # imported while the compilers run (_prefetch)
+
+            if found := intruders.refusals(build.binary, self.judge_binary):
+                self.got.refused[build.opt_level] = found
 
     def _expect(self) -> None:
         assert self.judge_binary is not None
@@ -240,7 +255,7 @@ def _prefetch(contract: bool, modules: Sequence[str]) -> None:
 
         asm_blocks.find_blocks("")
         importlib.import_module("asm_tutor.grader.contract")
-    for name in ("asm_tutor.grader.diagnostics", "asm_tutor.grader.verdict", *modules):
+    for name in ("asm_tutor.grader.intruders", "asm_tutor.grader.diagnostics", "asm_tutor.grader.verdict", *modules):
         importlib.import_module(name)
 
 

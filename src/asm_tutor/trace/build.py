@@ -51,5 +51,5 @@ def build(exercise: Exercise, source: str, toolchain: Toolchain, edition: str, o
         raise UserError(str(problem)) from problem
     if view is None:
         raise UserError(f"`{exercise.function.name}` was not found in the compiled code at -O{opt_level}.")
-    reports = contract.check(toolchain.arch, view.functions, asm_blocks.find_blocks(source))
+    reports = contract.check(toolchain.arch, view.functions, asm_blocks.find_blocks(source), view.asm_text)
     return Built(built.binary, view, reports)
