@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asm_tutor import memo
 from asm_tutor.grader.objfile import ElfFile, ObjectFileError, Symbol
 
 # Rust's legacy mangling escapes (`$LT$` is `<`, `$u7b$` is `{`, ...).
@@ -249,12 +250,28 @@ class ObjectCode:
             code = self.file.code(sym)
             relocations = self._relocations(sym)
             function = Function(symbol)
-            for address, size, mnemonic, operands in _decoder(self.arch).disasm_lite(code, sym.value):
+            for address, size, mnemonic, operands in _decoded(self.arch, code, sym.value):
                 refs = [target for offset, target in relocations if address <= offset < address + size]
                 data = code[address - sym.value:address - sym.value + size]
                 function.instructions.append(Instruction(address, f"{mnemonic} {operands}".rstrip(), data, refs))
             self._functions[symbol] = function
         return self._functions[symbol]
+
+
+def _decoded(arch: str, code: bytes, address: int) -> list[tuple[int, int, str, str]]:
+    """capstone's decoding of `code`: (address, size, mnemonic, operands) per instruction. Remembered
+    on disk (memo.py), as isa.py remembers its own: a learner's next check usually compiles their
+    function to the same bytes, and then does not pay for importing capstone (~35 ms)."""
+    where, key = memo.folder("disasm"), memo.key_of("disasm", arch, address, code.hex())
+    kept = memo.load_json(where, key)
+    if kept is not None:
+        try:
+            return [(int(a), int(n), str(m), str(o)) for a, n, m, o in kept["instructions"]]
+        except (KeyError, TypeError, ValueError):
+            pass
+    decoded = [(a, n, m, o) for a, n, m, o in _decoder(arch).disasm_lite(code, address)]
+    memo.store_json(where, key, {"instructions": decoded})
+    return decoded
 
 
 @functools.cache

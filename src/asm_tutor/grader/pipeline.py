@@ -247,11 +247,13 @@ class Pipeline:
 
 
 def _prefetch(contract: bool, modules: Sequence[str]) -> None:
-    """Import what the rest of a check needs ahead of time: capstone (the object is decoded
-    with it, disasm.py), the contract checker (`contract`), then `modules`."""
+    """Import what the rest of a check needs ahead of time: pyelftools (the object is read with
+    it, objfile.py), the contract checker (`contract`; capstone itself only when a decoding is
+    not remembered, see disasm.py and isa.py), then `modules`."""
     import importlib
 
-    importlib.import_module("capstone")
+    for name in ("elftools.elf.elffile", "elftools.elf.relocation", "elftools.elf.sections"):
+        importlib.import_module(name)
     if contract:
         from asm_tutor.grader import asm_blocks
 

@@ -221,5 +221,7 @@ def _build(toolchain: Toolchain, folder: Path, cancel: threading.Event | None) -
         return None
     if outcome.returncode != 0 or not out.is_file():
         detail = outcome.start_error or outcome.stderr.decode("utf-8", errors="replace").strip()[-300:]
+        if outcome.timed_out:  # killed at the limit: rustc said nothing (seen under qemu-user emulation)
+            detail = f"it took longer than {_BUILD_TIME_LIMIT:.0f} s, the limit set for it (a slow or emulated machine?)"
         raise RuntimeBuildError(f"the tutor's test runtime did not compile with {toolchain.describe()}: {detail}")
     return out
