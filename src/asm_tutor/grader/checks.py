@@ -299,7 +299,8 @@ def listing(view: CodeView, promises: list[BlockReport]) -> str:
     heads: dict[tuple[str, int | None], str] = {}
     for report in promises:
         operands = f": {report.operand_map()}" if report.operand_map() else ""
-        heads[(report.symbol, report.region)] = f" (line {report.block.line}{operands})"
+        if report.block.line:  # 0: a region no block could be matched to
+            heads[(report.symbol, report.region)] = f" (line {report.block.line}{operands})"
     out: list[str] = []
     for function in view.functions:
         out.append(f"{short(function.name)}:")

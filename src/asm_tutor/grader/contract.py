@@ -116,12 +116,22 @@ def check(arch: str, functions: list[Function], blocks: list[AsmBlock], asm_text
             short = function.name.rsplit("::", 1)[-1]
             block = next((b for b in blocks if b.naked and b.function == short), None)
             if block is not None and found:
-                reports.append(_check_naked(isa, BlockReport(block, function.symbol, 0), found[min(found)]))
+                reports.append(_judged(_check_naked, isa, BlockReport(block, function.symbol, 0), found[min(found)]))
             continue
-        for match in regions.match(function, sorted(found), [b for b in blocks if not b.naked], asm_text):
+        for match in regions.match(function, sorted(found), [b for b in blocks if not b.naked], asm_text, arch):
             report = BlockReport(match.block, function.symbol, match.region, unjudged=match.unjudged)
-            reports.append(report if report.unjudged else _check_block(isa, report, found[match.region]))
+            reports.append(report if report.unjudged else _judged(_check_block, isa, report, found[match.region]))
     return reports
+
+
+def _judged(rules: Any, isa: Isa, report: BlockReport, instructions: list[Instruction]) -> BlockReport:
+    """The block judged by `rules`; a block the rules stumble on is reported unjudged, not lost."""
+    try:
+        return rules(isa, report, instructions)
+    except Exception as error:  # a rule's bug must not hide the block, nor fail a correct one
+        report.breaches.clear()
+        report.unjudged = f"the checker stumbled on it ({type(error).__name__}: {error})"
+        return report
 
 
 def _regions(function: Function) -> dict[int, list[Instruction]]:
