@@ -85,6 +85,7 @@ def failed(result: GradeResult) -> dict[str, str]:
     ("tn_closure_flags.rs", "promise: options(preserves_flags)", ["(your `shl {o}, 3`)", "line 7"]),
     ("tn_generic_r10.rs", "promise: declared registers", ["writes r10", "line 7"]),
     ("tn_oncelock_r10.rs", "promise: declared registers", ["writes r10", "line 7"]),
+    ("tn_fn_table_r10.rs", "promise: declared registers", ["writes r10", "line 7"]),
     # Templates as people write them: `#` and `//` comments, `;`, concat!, raw strings.
     ("tn_comment_in_written.rs", "promise: in", ["(your `shl {x}, 3`) changes {x}"]),
     ("tn_lateout_semicolons.rs", "promise: lateout", ["(your `mov {o}, {x}`) writes {o} before"]),
@@ -98,7 +99,7 @@ def failed(result: GradeResult) -> dict[str, str]:
     ("wb_nomem.rs", "promise: options(nomem)", ["`syscall`", "the kernel reads", "nomem or readonly?"]),
     ("call_push_unaligned.rs", "promise: the stack is 16-byte aligned at a call",
      ["(your `call {f}`)", "8 bytes", "The stack: nostack and the red zone"]),
-    ("fb_ecx_u32.rs", "promise: an input as wide as its use", ['`inout("ecx")`', "reads all of rcx", "Register classes"]),
+    ("fb_ecx_u32.rs", "promise: an input as wide as its use", ['`inout("ecx")`', "reads all of rcx", "Register modifiers"]),
     ("fb_n_u32_whole.rs", "promise: an input as wide as its use", ["{n} is a 32-bit", "(your `xchg rcx, {n}`)"]),
     # Instruction facts from capstone: a CPU feature outside the baseline needs a guard.
     ("sl_shlx_unguarded.rs", "promise: a CPU feature is checked before use",
@@ -481,3 +482,10 @@ def test_a_rule_that_stumbles_leaves_the_block_reported_unjudged(monkeypatch: py
     (report,) = check_blocks("aarch64", [Function("_ZN15asm_tutor_check7learner1f17h0000000000000000E", code)],
                              find_blocks(source))
     assert report.breaches == [] and report.unjudged.startswith("the checker stumbled on it (ValueError")
+
+
+def test_every_promise_points_to_a_section_the_built_in_course_has() -> None:
+    from asm_tutor.grader.contract import LESSONS
+
+    for topic, (lesson_id, heading) in LESSONS.items():
+        assert f"## {heading}\n" in PACK.lessons[lesson_id].text(), (topic, lesson_id, heading)

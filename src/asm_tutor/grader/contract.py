@@ -67,7 +67,7 @@ LESSONS = {
     "direction": ("memory", "rep movsb and rep stosb"),
     "system call": ("syscalls", "nomem or readonly?"),
     "stack": ("memory", "The stack: nostack and the red zone"),
-    "width": ("operands", "Register classes"),
+    "width": ("templates", "Register modifiers"),
     "naked": ("portability", "Naked functions"),
     "feature": ("portability", "Features the CPU may lack"),
 }
@@ -372,8 +372,8 @@ def _narrow(isa: Isa, block: AsmBlock, decoded: list[Decoded], uses: Uses, breac
             narrow[isa.full(op.register)] = f'`{op.direction}("{op.register}")`'
     for name, op in block.placeholders().items():
         used = modifiers.get(name, set())
-        if op.reads and op.register is None and (op.bits in (8, 16, 32) or (used and "" not in used
-                                                                           and used <= {"e", "w", "x", "l"})):
+        narrow_views = {"w"} if isa.arch == "aarch64" else {"e", "x", "l", "h"}  # `{n:x}` is x0 on aarch64
+        if op.reads and op.register is None and (op.bits in (8, 16, 32) or (used and used <= narrow_views)):
             for reg in uses.registers.get(name, set()):
                 narrow[reg] = f"{{{name}}}"
     if not narrow:

@@ -204,10 +204,6 @@ class ObjectCode:
     def __contains__(self, symbol: str) -> bool:
         return symbol in self._chunks
 
-    def symbols(self) -> list[str]:
-        """Every function's mangled symbol."""
-        return list(self._chunks)
-
     def find(self, path: str) -> str | None:
         """The mangled symbol whose demangled path is `path`."""
         tail = path.rsplit("::", 1)[-1]
