@@ -380,7 +380,9 @@ def _narrow(isa: Isa, block: AsmBlock, decoded: list[Decoded], uses: Uses, breac
         return
     written: set[str] = set()
     for d in decoded:
-        for reg in sorted(d.wide_reads & narrow.keys() - written):
+        # A 32-bit `lea` keeps only the low half of the address: its inputs' upper halves do not count.
+        truncated = d.mnemonic == "lea" and bool(d.operands) and not d.operands[0].whole
+        for reg in sorted(d.wide_reads & narrow.keys() - written) if not truncated else ():
             breach("an input as wide as its use", "width", d,
                    f"{narrow[reg]} is a 32-bit (or narrower) value, so only the low part of {reg} is set and the "
                    f"rest is anything, but {d.shown} reads all of {reg}. Pass it as a 64-bit value (`len as u64`, "

@@ -12,6 +12,7 @@ region is matched by its instructions as the `.s` shows them, for the Assembly v
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from asm_tutor.grader.disasm import Function
 
 _APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
 _APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
-_FILE_RE = re.compile(r'^\s*\.file\s+(\d+)\s+"([^"]*)"(?:\s+"([^"]*)")?', re.M)
+_FILE_RE = re.compile(r'^[ \t]*\.file[ \t]+(\d+)[ \t]+"([^"]*)"(?:[ \t]+"([^"]*)")?', re.M)
 _LOC_RE = re.compile(r"^\.loc\s+(\d+)\s+(\d+)\s+(\d+)")
 
 
@@ -38,7 +39,7 @@ class Origin:
 def origins(asm_text: str, symbol: str, learner_file: str = LEARNER_FILE) -> list[Origin] | None:
     """The function's asm! regions in order, each with its origin (line None when the build has
     no line tables); None when the `.s` text does not have the function."""
-    files = {m.group(1): (m.group(3) or m.group(2)) for m in _FILE_RE.finditer(asm_text)}
+    files = _files(asm_text)
     for label in (f"\n{symbol}:\n", f'\n"{symbol}":\n'):
         start = asm_text.find(label)
         if start >= 0:
@@ -66,6 +67,12 @@ def origins(asm_text: str, symbol: str, learner_file: str = LEARNER_FILE) -> lis
         elif match := _LOC_RE.match(line):
             loc = (match.group(1), int(match.group(2)), int(match.group(3)))
     return found
+
+
+@functools.lru_cache(maxsize=2)
+def _files(asm_text: str) -> dict[str, str]:
+    """The `.s` text's source files by number (read once per text, not once per function)."""
+    return {m.group(1): (m.group(3) or m.group(2)) for m in _FILE_RE.finditer(asm_text)}
 
 
 @dataclass(frozen=True)
