@@ -17,7 +17,8 @@ model and its JSON form live in `asm_tutor.grader.result`. The modules, one job 
     runner       one test program's run: its report lines → values per case
     verdict      values against the judge's → TestResults and the outcome
     diagnostics  rustc's JSON → Diagnostics in the learner's file, with hints
-    disasm       objdump and `.s` parsing, symbol demangling, asm! region alignment
+    objfile      ELF files (pyelftools): functions, relocations, where a function is in a program
+    disasm       the object decoded (capstone), `.s` parsing, symbol demangling, asm! region alignment
     asm_blocks   the learner's asm! blocks as written (tree-sitter): operands, options
     isa, contract  each block's promises against the instructions it compiled to
     regions      which block each compiled asm! region came from (rustc's line tables)
