@@ -44,6 +44,7 @@ here may fail a correct program, and nothing is skipped in silence.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,7 +125,8 @@ def check(arch: str, functions: list[Function], blocks: list[AsmBlock], asm_text
     return reports
 
 
-def _judged(rules: Any, isa: Isa, report: BlockReport, instructions: list[Instruction]) -> BlockReport:
+def _judged(rules: Callable[[Isa, BlockReport, list[Instruction]], BlockReport], isa: Isa, report: BlockReport,
+            instructions: list[Instruction]) -> BlockReport:
     """The block judged by `rules`; a block the rules stumble on is reported unjudged, not lost."""
     try:
         return rules(isa, report, instructions)
@@ -163,7 +165,8 @@ def _check_block(isa: Isa, report: BlockReport, instructions: list[Instruction])
         if "preserves_flags" in options and (d.flags_written or d.call):
             why = "calls a function, which need not keep them" if d.call and not d.flags_written else "writes them"
             breach("options(preserves_flags)", "options", d, f"the block must leave the flags as it found them, but "
-                   f"{d.shown} {why}. Drop `preserves_flags`, or use instructions that keep the flags (`lea`).")
+                   f"{d.shown} {why}. Drop `preserves_flags`, or use instructions that keep the flags (`lea` on x86_64, "
+                   "`add` rather than `adds` on aarch64).")
         if "nomem" in options and (d.memory_read or d.memory_write or d.stack):
             what = " (in a system call the kernel reads the buffers it is given)" if d.system_call else \
                 " (the stack is memory too)" if d.stack else ""
