@@ -18,10 +18,8 @@ from dataclasses import dataclass
 
 from asm_tutor.grader.asm_blocks import AsmBlock
 from asm_tutor.grader.crate import LEARNER_FILE
-from asm_tutor.grader.disasm import Function
+from asm_tutor.grader.disasm import APP_BEGIN, APP_END, Function, function_text
 
-_APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
-_APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
 _FILE_RE = re.compile(r'^[ \t]*\.file[ \t]+(\d+)[ \t]+"([^"]*)"(?:[ \t]+"([^"]*)")?', re.M)
 _LOC_RE = re.compile(r"^\.loc\s+(\d+)\s+(\d+)\s+(\d+)")
 
@@ -40,29 +38,23 @@ def origins(asm_text: str, symbol: str, learner_file: str = LEARNER_FILE) -> lis
     """The function's asm! regions in order, each with its origin (line None when the build has
     no line tables); None when the `.s` text does not have the function."""
     files = _files(asm_text)
-    for label in (f"\n{symbol}:\n", f'\n"{symbol}":\n'):
-        start = asm_text.find(label)
-        if start >= 0:
-            start += len(label)
-            break
-    else:
+    body = function_text(asm_text, symbol)
+    if body is None:
         return None
-    ends = [e for e in (asm_text.find("\n.Lfunc_end", start), asm_text.find(".cfi_endproc", start)) if e >= 0]
-    body = asm_text[start:min(ends)] if ends else asm_text[start:]
     found: list[Origin] = []
     loc: tuple[str, int, int] | None = None
     region: list[str] | None = None
     for raw in body.splitlines():
         line = raw.strip()
         if region is not None:
-            if line.startswith(_APP_END):
+            if line.startswith(APP_END):
                 number, row, column = loc if loc is not None else ("", 0, 0)
                 mine = loc is None or files.get(number, "").replace("\\", "/").rsplit("/", 1)[-1] == learner_file
                 found.append(Origin(row if mine and loc is not None else None, column, mine, tuple(region)))
                 region = None
             elif line:
                 region.append(line)
-        elif line.startswith(_APP_BEGIN):
+        elif line.startswith(APP_BEGIN):
             region = []
         elif match := _LOC_RE.match(line):
             loc = (match.group(1), int(match.group(2)), int(match.group(3)))
