@@ -87,15 +87,19 @@ def analyse(code: ObjectCode, asm_text: str, required: str, naked: frozenset[str
     # instantiated here may call a learner closure), never into the driver.
     seen = {start}
     queue = deque([start])
-    inner = _inner_items(code)
     while queue:
         symbol = queue.popleft()
-        # A closure of a reachable function runs even when only a vtable names it (a function
-        # chosen at run time: `OnceLock::get_or_init(|| ...)` calls it through `dyn FnOnce`).
-        for ref in [*code.refs(symbol), *inner.get(demangle(symbol), ())]:
-            if ref in code and ref not in seen and DRIVER_PATH not in demangle(ref):
+        refs = list(code.refs(symbol))
+        for ref in refs:
+            if ref not in code and ref not in seen:
+                # Data the code points to (a table of fn pointers, a vtable: a function chosen at
+                # run time, e.g. the closure `OnceLock::get_or_init` runs through `dyn FnOnce`).
+                seen.add(ref)
+                refs += _data_refs(asm_text, ref)
+            elif ref in code and ref not in seen and DRIVER_PATH not in demangle(ref):
                 seen.add(ref)
                 queue.append(ref)
+    seen = {s for s in seen if s in code}
     learner = sorted((s for s in seen if s != start and is_learner(demangle(s))), key=demangle)
     reachable = [code.function(symbol) for symbol in [start, *learner]]
     has_asm = False
@@ -112,14 +116,16 @@ def analyse(code: ObjectCode, asm_text: str, required: str, naked: frozenset[str
     return CodeView(functions=reachable, has_asm_region=has_asm, asm_text=asm_text)
 
 
-def _inner_items(code: ObjectCode) -> dict[str, list[str]]:
-    """The learner's closures by the path of the function they are written in."""
-    found: dict[str, list[str]] = {}
-    for symbol in code.symbols():
-        name = demangle(symbol)
-        if is_learner(name) and "::{{closure}}" in name:
-            found.setdefault(name[:name.index("::{{closure}}")], []).append(symbol)
-    return found
+_DATA_REF_RE = re.compile(r"^\s*\.(?:quad|xword|8byte|dword|word|long)\s+([A-Za-z_.$][\w.$]*)", re.M)
+
+
+def _data_refs(asm_text: str, symbol: str) -> list[str]:
+    """The symbols the data object `symbol` holds the addresses of, as the `.s` text lays it out."""
+    start = asm_text.find(f"\n{symbol}:\n")
+    if start < 0:
+        return []
+    end = asm_text.find(".size", start)
+    return _DATA_REF_RE.findall(asm_text[start:end if end >= 0 else start + 4096])
 
 
 def view_of(obj: Path, asm: Path, required: str, source: str) -> CodeView | None:
@@ -287,7 +293,8 @@ def listing(view: CodeView, promises: list[BlockReport]) -> str:
     heads: dict[tuple[str, int | None], str] = {}
     for report in promises:
         operands = f": {report.operand_map()}" if report.operand_map() else ""
-        heads[(report.symbol, report.region)] = f" (line {report.block.line}{operands})"
+        if report.block.line:  # 0: a region no block could be matched to
+            heads[(report.symbol, report.region)] = f" (line {report.block.line}{operands})"
     out: list[str] = []
     for function in view.functions:
         out.append(f"{short(function.name)}:")

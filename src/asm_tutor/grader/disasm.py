@@ -26,8 +26,8 @@ BAD = "(bad)"  # the mnemonic of bytes that decode to no instruction
 _PREFIXES = frozenset({"lock", "rep", "repe", "repz", "repne", "repnz", "notrack", "bnd", "data16",
                        "addr32", "cs", "ds", "es", "ss", "fs", "gs", "xacquire", "xrelease", "rex",
                        "rex.w", "rex.b", "rex.r", "rex.x", "{vex}", "{evex}"})
-_APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
-_APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
+APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
+APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
 # Above this many cells (`.s` items × object instructions) the exact alignment would be slow.
 _REGION_SLACK = 8  # how many more instructions than its lines a region may assemble to
 MAX_ALIGN_CELLS = 400_000
@@ -217,10 +217,6 @@ class ObjectCode:
         tail = path.rsplit("::", 1)[-1]
         return [sym for sym in self._names if tail in sym and demangle(sym) == path]
 
-    def symbols(self) -> list[str]:
-        """Every function's mangled symbol."""
-        return list(self._symbols)
-
     def find(self, path: str) -> str | None:
         """The mangled symbol whose demangled path is `path` (the first, if several are)."""
         found = self.definitions(path)
@@ -301,8 +297,8 @@ class TextItem:
     region: tuple[str, ...] = ()
 
 
-def asm_items(text: str, symbol: str) -> list[TextItem] | None:
-    """The function `symbol` in the `.s` text: its instructions and asm! regions in order."""
+def function_text(text: str, symbol: str) -> str | None:
+    """The body of the function `symbol` in the `.s` text (None when it is not there)."""
     for label in (f"\n{symbol}:\n", f'\n"{symbol}":\n'):
         start = text.find(label)
         if start >= 0:
@@ -311,7 +307,14 @@ def asm_items(text: str, symbol: str) -> list[TextItem] | None:
     else:
         return None
     ends = [e for e in (text.find("\n.Lfunc_end", start), text.find(".cfi_endproc", start)) if e >= 0]
-    body = text[start:min(ends)] if ends else text[start:]
+    return text[start:min(ends)] if ends else text[start:]
+
+
+def asm_items(text: str, symbol: str) -> list[TextItem] | None:
+    """The function `symbol` in the `.s` text: its instructions and asm! regions in order."""
+    body = function_text(text, symbol)
+    if body is None:
+        return None
     items: list[TextItem] = []
     region: list[str] | None = None  # the open region's instruction lines
     hidden = False  # the open region has a directive that may emit instructions
@@ -319,14 +322,14 @@ def asm_items(text: str, symbol: str) -> list[TextItem] | None:
         line = raw.strip()
         instruction = line and not line.startswith((".", "#", "//", ";")) and not line.endswith(":")
         if region is not None:
-            if line.startswith(_APP_END):
+            if line.startswith(APP_END):
                 items.append(TextItem(None, () if hidden else tuple(region)))
                 region = None
             elif instruction:
                 region.extend(base_mnemonic(part.split("#")[0]) for part in line.split(";") if part.strip())
             elif line.startswith(".") and not line.startswith((".p2align", ".cfi", ".loc", ".file")):
                 hidden = True
-        elif line.startswith(_APP_BEGIN):
+        elif line.startswith(APP_BEGIN):
             region, hidden = [], False
         elif instruction:
             items.append(TextItem(base_mnemonic(line.split("#")[0])))
