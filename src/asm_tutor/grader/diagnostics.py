@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from asm_tutor.grader.crate import LEARNER_FILE, ROOT_FILE
@@ -53,6 +53,8 @@ class SourceMap:
     signature: Signature
     signature_line: int  # line of the driver's `static … = super::<name>;` (the type check)
     main_line: int  # line of the driver's reference to the learner's `main`
+    # Lines of the crate root that hold the learner's crate-level attributes → their line (crate.write).
+    root_lines: Mapping[int, int] = field(default_factory=dict)
 
 
 def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) -> list[Diagnostic]:
@@ -107,6 +109,8 @@ def _learner_span(spans: list[dict[str, Any]], source_map: SourceMap) -> tuple[i
         while current is not None:
             if _is_learner(current, source_map):
                 return int(current["line_start"]), int(current["column_start"])
+            if _is_root(current) and int(current.get("line_start", 0)) in source_map.root_lines:
+                return source_map.root_lines[int(current["line_start"])], int(current["column_start"])
             expansion = current.get("expansion") or {}
             current = expansion.get("span")
     return None
@@ -118,11 +122,16 @@ def _is_learner(span: dict[str, Any], source_map: SourceMap) -> bool:
         int(span.get("line_start", 0)) <= source_map.learner_lines
 
 
+def _is_root(span: dict[str, Any]) -> bool:
+    name = str(span.get("file_name", ""))
+    return name == ROOT_FILE or name.endswith("/" + ROOT_FILE)
+
+
 def _in_driver(spans: list[dict[str, Any]], source_map: SourceMap) -> bool:
     for span in spans:
         name = str(span.get("file_name", ""))
-        if name == ROOT_FILE or name.endswith("/" + ROOT_FILE):
-            return True
+        if _is_root(span):
+            return int(span.get("line_start", 0)) not in source_map.root_lines
         if (name == LEARNER_FILE or name.endswith("/" + LEARNER_FILE)) and \
                 int(span.get("line_start", 0)) > source_map.learner_lines:
             return True
