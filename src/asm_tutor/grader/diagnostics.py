@@ -42,6 +42,13 @@ HINT_CONFLICT = ("Two operands ask for the same register. An `out` register is w
                  "still being read, so it cannot share one with an input: use `lateout` (written only "
                  "after all inputs are read), or `inout` to use one register both ways.")
 
+HINT_DUPLICATE_LABEL = ("The assembler met the label `{label}` twice: your block was copied into the program more "
+                        "than once (inlined into several callers, or in a generic or `#[inline(always)]` function), "
+                        "and a named label may be defined only once. Use a numeric local label instead: `2:`, "
+                        "jumped to with `2b` (backward) or `2f` (forward), which each copy defines afresh. See the "
+                        "lesson “Labels and control flow”, section “Why not a named label”.")
+_DUPLICATE_LABEL_RE = re.compile(r"symbol '([^']+)' is already defined")
+
 
 @dataclass(frozen=True)
 class SourceMap:
@@ -203,6 +210,8 @@ def _hint(data: dict[str, Any], diag: Diagnostic, hints: tuple[ErrorHint, ...]) 
         return HINT_UNUSED
     if re.match(r"register `\w+` conflicts with register `\w+`", message):
         return HINT_CONFLICT
+    if duplicate := _DUPLICATE_LABEL_RE.search(message):
+        return HINT_DUPLICATE_LABEL.format(label=duplicate.group(1))
     if _looks_att(data):
         return HINT_ATT
     return None

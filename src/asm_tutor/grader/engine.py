@@ -163,12 +163,15 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
     check_results, assembly = evaluate_checks(exercise, arch, source, got, request.lessons)
     runs = sorted(got.runs, key=lambda run: run.opt_level)
     tests = [t for run in runs for t in verdict.test_results(run, got.judgement)]
-    advice.explain_crashes(tests, check_results, got.view is not None and got.view.undecodable_asm)
+    cause = advice.crash_cause(got.view, got.promises, arch)
+    advice.explain_crashes(tests, check_results, got.view is not None and got.view.undecodable_asm, cause)
     if got.judgement.problem:  # the pack's side failed: nothing could be judged
         status, message = Status.ERROR, got.judgement.problem
     else:
         problem = next((run.problem for run in runs if run.problem), "")
         status, message = verdict.decide(tests, len(driver.cases), check_results, problem)
+        if problem and cause and "crashed" in problem:  # the program stopped before any case could say it
+            message = f"{message} {cause}"
         if hint := advice.signed_compare(tests, exercise.function.params):
             message = f"{message} {hint}"
     learner_diags = [d for d in diags if d.line is not None] + notes
