@@ -21,7 +21,7 @@ from pathlib import Path
 from asm_tutor.grader import artifacts, checks, crate, hollow, judge
 from asm_tutor.grader.build import OPT_LEVELS, Build, check_job, finished_build
 from asm_tutor.grader.contract import BlockReport
-from asm_tutor.grader.driver import CaseKind, Driver
+from asm_tutor.grader.driver import Driver
 from asm_tutor.grader.processes import Outcome, Runner
 from asm_tutor.grader.result import CheckResult
 from asm_tutor.grader.runner import CaseRun
@@ -264,8 +264,9 @@ def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected,
     if got.hollow is not None:
         regions = {(f.symbol, i.region) for f in view.functions for i in f.instructions if i.region is not None}
         results.append(hollow.verdict(got.hollow, got.judgement, len(regions)))
-    elif exercise.contract.asm_does_the_work and got.runs and all(c.kind is CaseKind.PROPERTY for c in got.runs[0].cases):
-        # Properties alone: no-ops would leave stale registers that can make them hold by chance,
-        # so the returned value is followed back instead; it must depend on a block's output.
+    elif exercise.contract.asm_does_the_work:
+        # Properties alone (no-ops would leave stale registers that can make them hold by chance),
+        # or a program the blocks could not be made no-ops in: the returned value is followed
+        # back instead, and must depend on a block's output. The row is never left out.
         results.append(hollow.dependence(view, arch))
     return results, checks.listing(view, promises)
