@@ -216,6 +216,17 @@ class _Checker:
                            duration_ms=ms, cached=cached)
         wanted = exercise.starter_error
         if not compiled and any(wanted == d.code or wanted in d.message for d in errors):
+            # A hint written for the starter's error that matches none of them would never be shown.
+            unmatched = [i for i, h in enumerate(exercise.error_hints)
+                         if not any(h.match == d.code or h.match in d.message for d in errors)]
+            if unmatched:
+                named = ", ".join(f'error_hints[{i}].match = "{exercise.error_hints[i].match}"' for i in unmatched)
+                return Finding(item, aspect, what, Outcome.WARN,
+                               f"does not compile, as intended ({wanted}), but {named} match(es) none of its errors "
+                               "(fine for a hint meant for the learner's later mistakes; a typo otherwise)",
+                               file=spec, field=f"error_hints[{unmatched[0]}].match",
+                               line=self.spec_line(exercise, "match", "error_hints", unmatched[0]), arch=arch,
+                               duration_ms=ms, cached=cached)
             return Finding(item, aspect, what, Outcome.PASS, f"does not compile, as intended ({wanted})", file=rel,
                            arch=arch, duration_ms=ms, cached=cached)
         got = (f"it fails with another error: {errors[0].message}" if errors else
@@ -263,16 +274,13 @@ class _Checker:
 
 def _identity(pack: Pack) -> list[Finding]:
     """A pack other than the built-in course must not take its id: progress is kept per id."""
+    from asm_tutor.pack.registry import manifest_id
     from asm_tutor.paths import builtin_pack_dir
 
     builtin_root = builtin_pack_dir()
-    if pack.root.resolve() == builtin_root.resolve():
-        return []
-    try:
-        builtin_id = load_pack(builtin_root).id
-    except PackError:
-        return []
-    if pack.id != builtin_id:
+    if pack.root.resolve() == builtin_root.resolve() or _tutor_checkout(pack.root):
+        return []  # the course itself, or its source checked by another install of the tutor
+    if pack.id != manifest_id(builtin_root):
         return []
     try:
         line = find_key_line(pack.manifest_path.read_text(encoding="utf-8"), None, "id")
@@ -282,6 +290,12 @@ def _identity(pack: Pack) -> list[Finding]:
                     f"`{pack.id}` is the built-in course's id; learners' progress is kept per pack id, so it "
                     "would mix with the built-in course's (and `pack install` refuses it): choose your own id",
                     file="pack.toml", line=line, field="id")]
+
+
+def _tutor_checkout(root: Path) -> bool:
+    """A checkout of asm-tutor, whose top level is the built-in course's source. Opening it
+    to learn is still refused by registry.require_own_id: this only keeps `pack check` clean."""
+    return (root / "src" / "asm_tutor" / "__init__.py").is_file() and (root / "pyproject.toml").is_file()
 
 
 def _then(done: Callable[[list[Finding]], list[Finding]], work: Callable[..., Finding | list[Finding]],
@@ -319,14 +333,15 @@ def check_pack(
     use_cache: bool = True,
     on_finding: Callable[[Finding], None] | None = None,
     cancel: threading.Event | None = None,
+    only_exercise: str | None = None,
 ) -> PackCheckReport:
     """Check the pack at `root`. Never raises for a problem in the pack: a pack that does not
     load gives a report with `load_problems`. Raises ToolchainError when rustc is missing or
-    too old (nothing can be checked then)."""
+    too old (nothing can be checked then). `only_exercise`: that exercise alone (and its lesson)."""
     started = time.monotonic()
     report = PackCheckReport(root=Path(root), use_cache=use_cache)
     try:
-        pack = load_pack(Path(root))
+        pack = load_pack(Path(root), only=only_exercise)
     except PackError as err:
         report.load_problems = list(err.problems)
         report.duration_s = time.monotonic() - started

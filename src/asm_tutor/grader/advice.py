@@ -82,7 +82,7 @@ def crash_cause(view: CodeView | None, promises: list[BlockReport], arch: str) -
             if insn.region is not None and not function.naked:
                 regions.setdefault(insn.region, []).append(insn)
         for insns in regions.values():
-            texts = structure.full_texts(insns, arch)
+            texts = [insn.text for insn in insns]
             moved = structure.stack_change(texts, arch)
             if moved:
                 pushes = next((t for t in texts if structure.mnemonic_of(t) in ("push", "pop") or "sp" in t), texts[0])

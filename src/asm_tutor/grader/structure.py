@@ -20,14 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from asm_tutor.grader import isa
 from asm_tutor.grader.asm_blocks import AsmBlock
 from asm_tutor.grader.disasm import Function, Instruction
 
 _X86_BRANCHES = re.compile(r"^(j[a-z]+|loop[a-z]*)$")
 _ARM_BRANCHES = re.compile(r"^(b|b\.[a-z]+|bc\.[a-z]+|cbn?z|tbn?z)$")
-# The target of a direct branch as objdump (`jne 1a <f+0x1a>`) or capstone (`jne 0x1a`) shows it.
-_TARGET_RE = re.compile(r"(?:^|[\s,])(?:0x)?([0-9a-f]+)(?:\s+<[^>]*>)?$")
+# The target of a direct branch as capstone shows it (`jne 0x1a`, `cbnz x0, #0xc`), or objdump (`jne 1a <f+0x1a>`).
+_TARGET_RE = re.compile(r"(?:^|[\s,])#?(?:0x)?([0-9a-f]+)(?:\s+<[^>]*>)?$")
 _PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 
 
@@ -72,9 +71,7 @@ def const_lines(blocks: Iterable[AsmBlock], patterns: tuple[str, ...], arch: str
     not_taking: list[str] = []
     for block in blocks:
         consts = {name for name, op in block.placeholders().items() if op.direction == "const"}
-        for line in block.template_lines():
-            if arch in ("x86_64", "x86"):
-                line = line.split("#", 1)[0].strip()  # `#` starts a comment in x86 assembly
+        for line in block.template_lines(arch):  # comments left out (`#` on x86, `//`, `/* */`)
             if not any(fnmatchcase(mnemonic_of(line), p.lower()) for p in patterns):
                 continue
             (taking if consts & set(_PLACEHOLDER_RE.findall(line)) else not_taking).append(line)
@@ -143,16 +140,6 @@ def _destination_and_sources(mnemonic: str, text: str, arch: str) -> tuple[str |
     return location(operands[0], arch), operands[1:] if arch == "aarch64" or mnemonic in _MOVES else operands
 
 
-def full_texts(instructions: list[Instruction], arch: str) -> list[str]:
-    """Each instruction's text with every operand shown (capstone's, via isa.py): the objdump
-    text may cut an AArch64 immediate (`[sp, #8]`) as if it were a comment."""
-    decoder = isa.for_arch(arch)
-    decoded = decoder.decode(instructions) if decoder is not None and instructions else None
-    if decoded is not None and len(decoded) == len(instructions):
-        return [d.text for d in decoded]
-    return [insn.text for insn in instructions]
-
-
 def returned_from_asm(function: Function, arch: str, allowed: tuple[str, ...] = ()) -> Origin:
     """Follow the value returned at each `ret` of `function` (the opt-level-0 build) back along the
     instructions before it, through moves, loads and stores, to where it was made. It must be made
@@ -163,7 +150,7 @@ def returned_from_asm(function: Function, arch: str, allowed: tuple[str, ...] = 
     rets = [i for i, insn in enumerate(insns) if insn.mnemonic == "ret"]
     if function.naked or not rets:
         return Origin(True)
-    texts = full_texts(insns, arch)
+    texts = [insn.text for insn in insns]
     for end in rets:
         origin = _trace_back(list(zip(insns[:end], texts[:end], strict=True)), arch, allowed)
         if not origin.from_asm:
@@ -226,8 +213,7 @@ def written_register(instruction: str, arch: str) -> str | None:
 
 
 def stack_change(texts: Iterable[str], arch: str) -> int | None:
-    """How far a block's instructions (their full text, immediates shown: capstone's) move the
-    stack pointer, in bytes (`push`, `pop`, `sub rsp, 8`, `str x0, [sp, #-16]!`); None when it is
+    """How far a block's instructions (their text, as capstone shows it) move the stack pointer, in bytes (`push`, `pop`, `sub rsp, 8`, `str x0, [sp, #-16]!`); None when it is
     moved some way this cannot count."""
     total = 0
     sp = _STACK_POINTER.get(arch)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.filter import LineFilter
 
 from asm_tutor.context import Context
 from asm_tutor.errors import UserError
@@ -15,6 +17,7 @@ from asm_tutor.settings import Settings, load_settings, save_settings
 from asm_tutor.toolchain import Toolchain, ToolchainError, require_grading_toolchain
 from asm_tutor.tui.commands import CourseCommands
 from asm_tutor.tui.screens.course import CourseScreen
+from asm_tutor.tui.shown import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     from asm_tutor.pack.registry import PackInfo
@@ -42,6 +45,10 @@ class TutorApp(App[None]):
         self.detect_toolchain()
         self.course_screen: CourseScreen | None = None
         self._notices: list[str] = []
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the one that keeps control characters off the terminal (shown.py)."""
+        return [*super().get_line_filters(), CONTROL_CHARACTERS]
 
     def on_mount(self) -> None:
         theme = _THEME_ALIASES.get(self.settings.theme, self.settings.theme)
