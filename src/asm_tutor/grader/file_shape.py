@@ -94,10 +94,17 @@ def read(source: str) -> FileShape:
     return _read(source)
 
 
+# A top-level `fn main` as files write it: at the start of a line (a nested one is indented).
+_MAIN_RE = re.compile(r'^(?:pub(?:\([^)]*\))?\s+)?(?:(?:unsafe|async|const|extern\s*(?:"[^"]*")?)\s+)*fn\s+main\b', re.M)
+_INNER_ATTRIBUTE_RE = re.compile(r"#!\s*\[")
+
+
 @functools.lru_cache(maxsize=8)
 def _read(source: str) -> FileShape:
-    if "main" not in source and "#!" not in source:
-        return FileShape(has_main=False)
+    if not _INNER_ATTRIBUTE_RE.search(source):
+        # No crate-level attribute: no need for the parser (importing it would delay the compile
+        # that starts right after); where `fn main` is, a line's start says.
+        return FileShape(has_main=_MAIN_RE.search(source) is not None)
     try:
         root = _parser().parse(source.encode("utf-8", errors="replace")).root_node
     except Exception:  # a parser failure is no reason to refuse: build as before
