@@ -14,9 +14,9 @@ from asm_tutor.grader import structure
 from asm_tutor.grader.checks import PROMISE, UNDECODABLE, CodeView, short
 from asm_tutor.grader.contract import BlockReport
 from asm_tutor.grader.disasm import Instruction
-from asm_tutor.pack.param_types import UNSIGNED
 from asm_tutor.grader.result import CheckResult, TestResult, TestStatus
 from asm_tutor.pack.model import Param
+from asm_tutor.pack.param_types import UNSIGNED
 
 SIGNED_COMPARE = ("Every case that fails has an argument with its top bit set, and the small numbers all "
                   "pass: read as signed, a number with its top bit set is negative. Compare as unsigned: `cmovb`/`cmova` "

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from asm_tutor.grader import structure
 from asm_tutor.grader.asm_blocks import AsmBlock, find_blocks, naked_functions
 from asm_tutor.grader.contract import LESSONS, BlockReport
-from asm_tutor.grader import structure
 from asm_tutor.grader.crate import DRIVER_PATH, LEARNER_PREFIX, REQUIRED_POINTER
 from asm_tutor.grader.disasm import BAD, Function, Instruction, ObjectCode, align, asm_items, demangle
 from asm_tutor.grader.objfile import ObjectFileError

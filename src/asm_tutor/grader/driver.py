@@ -42,8 +42,8 @@ from enum import StrEnum
 
 from asm_tutor.grader.crate import DRIVER_MODULE
 from asm_tutor.grader.file_shape import FileShape
-from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, Kind, ParamType, invoke, observed_shape, observed_type
 from asm_tutor.pack.model import ByteStrings, Exercise, Param
+from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, Kind, ParamType, invoke, observed_shape, observed_type
 
 MAX_EDGE_CASES = 64
 # Ends each line of the judge that holds the pack's code (a reference, an expected value, a

@@ -120,8 +120,7 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
 
 
 def _build_and_run(request: Request, cancel: threading.Event | None, work: Path) -> GradeResult:
-    from asm_tutor.grader import advice, diagnostics, runtime, sandbox, verdict
-    from asm_tutor.grader import crate, file_shape
+    from asm_tutor.grader import advice, crate, diagnostics, file_shape, runtime, sandbox, verdict
     from asm_tutor.grader.diagnostics import SourceMap
     from asm_tutor.grader.driver import generate
     from asm_tutor.grader.pipeline import Pipeline, evaluate_checks

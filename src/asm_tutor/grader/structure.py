@@ -213,8 +213,9 @@ def written_register(instruction: str, arch: str) -> str | None:
 
 
 def stack_change(texts: Iterable[str], arch: str) -> int | None:
-    """How far a block's instructions (their text, as capstone shows it) move the stack pointer, in bytes (`push`, `pop`, `sub rsp, 8`, `str x0, [sp, #-16]!`); None when it is
-    moved some way this cannot count."""
+    """How far a block's instructions (their text, as capstone shows it) move the stack pointer,
+    in bytes (`push`, `pop`, `sub rsp, 8`, `str x0, [sp, #-16]!`); None when it is moved some
+    way this cannot count."""
     total = 0
     sp = _STACK_POINTER.get(arch)
     for text in texts:
