@@ -42,6 +42,7 @@ def check_named(results: list[CheckResult], name: str) -> CheckResult:
 @pytest.mark.usefixtures("builds")
 @pytest.mark.parametrize(("exercise", "fixture", "check", "words"), [
     ("rotate_by_const", "rotate_typed_in.rs", "the count is the const operand", ["`ror {x}, 13`", "const and sym"]),
+    ("rotate_by_const", "rotate_decoy_mov.rs", "the count is the const operand", ["`ror {x}, 13`"]),
     ("count_bits_loop", "count_loop_in_rust.rs", "a loop in asm!", ["go forward", "Loops"]),
     ("count_bits_loop", "count_loop_in_rust.rs", "no loop in Rust", ["jmp", "Loops"]),
     ("times_five", "times_five_rust_adds.rs", "the block computes the answer", ["`add rax", "lea: address"]),
@@ -64,6 +65,11 @@ def test_each_mistake_fails_with_what_is_wrong_and_the_section(exercise: str, fi
      "    // SAFETY: a register rotation only.\n"
      "    unsafe { asm!(\"ror {x}, {n} # by {n}\", x = inout(reg) x, n = const SHIFT, options(pure, nomem, nostack)) };\n"
      "    x\n}\n"),
+    # The count through cl, set from the const operand: still the const operand's count.
+    ("rotate_by_const", "use std::arch::asm;\nconst SHIFT: u32 = 13;\nfn rotr13(mut x: u64) -> u64 {\n"
+     "    // SAFETY: registers only, rcx declared.\n"
+     "    unsafe { asm!(\"mov ecx, {n}\", \"ror {x}, cl\", x = inout(reg) x, n = const SHIFT, out(\"rcx\") _,\n"
+     "        options(pure, nomem, nostack)) };\n    x\n}\n"),
     # The test at the top, an unconditional jump back: still a loop inside the block.
     ("count_bits_loop", "use std::arch::asm;\nfn count_bits_loop(x: u64) -> u32 {\n    let n: u64;\n"
      "    // SAFETY: registers only.\n    unsafe { asm!(\"2:\", \"test {v}, {v}\", \"jz 3f\", \"inc {n}\", \"lea {t}, [{v} - 1]\",\n"

@@ -243,10 +243,10 @@ def _check(check: InstructionCheck, view: CodeView, arch: str, source: str) -> C
         ]
         matches = [(function, insn) for function, insn in named if _qualifies(check, function, insn)]
         if check.operand == "const":  # said in the template: which lines take the const operand
-            taking, not_taking = structure.const_lines(find_blocks(source), check.patterns, arch)
+            taking, typed_in = structure.const_lines(find_blocks(source), check.patterns, arch)
             if not taking:
                 matches = []
-            found = f"`{not_taking[0]}`" if not_taking else None
+            found = f"`{typed_in[0]}`" if typed_in else None
         if check.kind is CheckKind.ASM_USES:
             ok = bool(matches)
             if not ok and named and (check.operand or check.branch):

@@ -28,6 +28,7 @@ _ARM_BRANCHES = re.compile(r"^(b|b\.[a-z]+|bc\.[a-z]+|cbn?z|tbn?z)$")
 # The target of a direct branch as capstone shows it (`jne 0x1a`, `cbnz x0, #0xc`), or objdump (`jne 1a <f+0x1a>`).
 _TARGET_RE = re.compile(r"(?:^|[\s,])#?(?:0x)?([0-9a-f]+)(?:\s+<[^>]*>)?$")
 _PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
+_NUMBER_RE = re.compile(r"(?<![\w.])#?-?(?:0x[0-9a-f]+|\d+)\b", re.I)  # an immediate typed into a line
 
 
 def mnemonic_of(text: str) -> str:
@@ -66,16 +67,25 @@ def has_memory_operand(insn: Instruction) -> bool:
 
 def const_lines(blocks: Iterable[AsmBlock], patterns: tuple[str, ...], arch: str) -> tuple[list[str], list[str]]:
     """The template lines of the learner's blocks whose instruction matches `patterns`: those that
-    take a `const` operand, and those that do not (as written, comments left out)."""
+    take their value from a `const` operand, and those with a number typed in instead (as written,
+    comments left out). A matching line with no number of its own (`ror {x}, cl`) takes it from
+    the `const` operand when another line of its block uses that (`mov ecx, {n}`)."""
     taking: list[str] = []
-    not_taking: list[str] = []
+    typed_in: list[str] = []
     for block in blocks:
         consts = {name for name, op in block.placeholders().items() if op.direction == "const"}
-        for line in block.template_lines(arch):  # comments left out (`#` on x86, `//`, `/* */`)
+        lines = block.template_lines(arch)  # comments left out (`#` on x86, `//`, `/* */`)
+        uses_const = any(consts & set(_PLACEHOLDER_RE.findall(line)) for line in lines)
+        for line in lines:
             if not any(fnmatchcase(mnemonic_of(line), p.lower()) for p in patterns):
                 continue
-            (taking if consts & set(_PLACEHOLDER_RE.findall(line)) else not_taking).append(line)
-    return taking, not_taking
+            if consts & set(_PLACEHOLDER_RE.findall(line)):
+                taking.append(line)
+            elif _NUMBER_RE.search(_PLACEHOLDER_RE.sub(" ", line.split(None, 1)[-1])):
+                typed_in.append(line)
+            elif uses_const:
+                taking.append(line)
+    return taking, typed_in
 
 
 # -- where the returned value comes from ------------------------------------------------------
