@@ -278,4 +278,10 @@ def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected,
     if got.hollow is not None:
         regions = {(f.symbol, i.region) for f in view.functions for i in f.instructions if i.region is not None}
         results.append(hollow.verdict(got.hollow, got.judgement, len(regions)))
+    elif exercise.contract.asm_does_the_work and (exercise.require_asm or view.has_asm_region):
+        # Properties alone (no-ops would leave stale registers that can make them hold by chance),
+        # or a program the blocks could not be made no-ops in: the returned value is followed
+        # back instead, and must depend on a block's output. The row is never left out (an
+        # exercise without asm! blocks to ask for, a global_asm! one, has none to judge).
+        results.append(hollow.dependence(view, arch))
     return results, checks.listing(view, promises)
