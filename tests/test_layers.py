@@ -5,7 +5,7 @@
     progress     progress/                                    the learner's progress file
     trace        trace/                                       steps through a check's case in an emulator
     grader       grader/                                      builds, runs and judges a learner's file
-    toolchain    toolchain                                    which rustc, and whether it can grade
+    toolchain    toolchain, targets                           which rustc, for which architecture, can it grade
     pack         pack/                                        the course as data: model, loader, registry
     foundations  paths, atomic, errors, memo, settings, ...   no knowledge of courses or grading
 
@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundations", ("asm_tutor", "asm_tutor.errors", "asm_tutor.atomic", "asm_tutor.paths", "asm_tutor.stamp",
                      "asm_tutor.memo", "asm_tutor.kept", "asm_tutor.settings", "asm_tutor.learner_file")),
     ("pack", ("asm_tutor.pack", "asm_tutor.pack.*")),
-    ("toolchain", ("asm_tutor.toolchain",)),
+    ("toolchain", ("asm_tutor.toolchain", "asm_tutor.targets")),
     ("grader", ("asm_tutor.grader", "asm_tutor.grader.*")),
     ("trace", ("asm_tutor.trace", "asm_tutor.trace.*")),
     ("progress", ("asm_tutor.progress", "asm_tutor.progress.*")),

@@ -6,16 +6,18 @@ for outcomes, a JSON form) and renders nothing; `asm_tutor.cmd.pack` draws the t
 - the pack loads (every loader problem, each with file, line and field);
 - every exercise's hidden tests build (its judge, from the reference, expected values and
   properties alone): a mistake there is the pack's, named by its exercise.toml field;
-- every reference solution passes its hidden tests and instruction checks on this host
-  (the grader builds opt-level 0 and 3);
+- every reference solution passes its hidden tests and instruction checks, for each
+  architecture it is written for that this machine has a toolchain for: the host's own, and
+  another one built with a cross toolchain and run under emulation (targets.py);
 - every starter compiles and fails as given, unless the exercise says `starter_passes = true`
   (or shows the compile error its `starter_error` names);
 - every Rust code block of every lesson behaves as tagged (see `lesson_blocks`);
 - every exercise has hints (no blank ones; fewer than three levels is a warning).
 
-Exercises (and lesson blocks) for another architecture are reported as NOT_CHECKABLE,
-which is not a failure. Grading runs on a small thread pool (2 workers by default), and
-reuses the grader's cache: it is keyed by source, spec and rustc, so a hit is a result
+Exercises (and lesson blocks) for an architecture no toolchain was found for are reported
+as NOT_CHECKABLE, with the commands that would install one; that is not a failure.
+Grading runs on a small thread pool (2 workers by default), and reuses the grader's
+cache: it is keyed by source, spec, rustc and target, so a hit is a result
 this rustc already produced for exactly this code; lesson blocks that passed are
 remembered the same way. A re-check of an unchanged pack is fast. Pass
 `use_cache=False` to rebuild everything.
@@ -25,15 +27,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport, failure, first_line, pass_detail
 from asm_tutor.pack.loader import load_pack
-from asm_tutor.pack.model import Exercise, ItemKind, Lesson, Pack
+from asm_tutor.pack.model import ARCHES, Exercise, ItemKind, Lesson, Pack
 from asm_tutor.pack.problems import PackError, find_key_line
+from asm_tutor.targets import ArchStatus, status
 from asm_tutor.toolchain import Toolchain, ToolchainError
 
 DEFAULT_WORKERS = 2
@@ -44,9 +47,13 @@ HINT_LEVELS = 3
 
 
 class _Checker:
-    def __init__(self, pack: Pack, toolchain: Toolchain, use_cache: bool, cancel: threading.Event | None) -> None:
+    def __init__(self, pack: Pack, toolchain: Toolchain, use_cache: bool, cancel: threading.Event | None,
+                 others: Mapping[str, ArchStatus]) -> None:
         self.pack = pack
-        self.toolchain = toolchain
+        self.toolchain = toolchain  # the host's: lesson blocks for no architecture in particular
+        # Each architecture's toolchain, where one was found; else why not and how to get one.
+        self.toolchains = {toolchain.arch: toolchain} | {a: s.toolchain for a, s in others.items() if s.toolchain}
+        self.missing = {a: s.problem() for a, s in others.items() if s.toolchain is None}
         self.use_cache = use_cache
         self.cancel = cancel
 
@@ -112,7 +119,7 @@ class _Checker:
         item, spec = f"exercise {exercise.id}", self.rel(exercise.spec_path)
         what = f"hidden tests build ({arch})"
         started = time.monotonic()
-        problem = hidden_tests_problem(exercise, edition=self.pack.edition, toolchain=self.toolchain,
+        problem = hidden_tests_problem(exercise, edition=self.pack.edition, toolchain=self.toolchains[arch],
                                        cancel=self.cancel)
         ms = int((time.monotonic() - started) * 1000)
         if problem is None:
@@ -166,7 +173,7 @@ class _Checker:
         except (OSError, UnicodeDecodeError) as err:
             return Finding(item, aspect, what, Outcome.FAIL, f"cannot be read ({err})", file=rel, arch=arch)
         try:
-            result = grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain,
+            result = grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchains[arch],
                            cancel=self.cancel, use_cache=self.use_cache, lessons=self.pack.lessons)
         except ToolchainError:
             raise
@@ -239,8 +246,12 @@ class _Checker:
         rel = self.rel(lesson.path)
         what = f"block line {block.line}: {block.info or 'rust'}"
         started = time.monotonic()
+        toolchain = self.toolchains.get(block.arch or self.toolchain.arch)
+        if toolchain is None and not block.ignored:
+            return Finding(item, Aspect.CODE_BLOCK, what, Outcome.NOT_CHECKABLE, self.missing.get(block.arch, ""),
+                           file=rel, line=block.line, arch=block.arch)
         try:
-            outcome = verify_block(block, self.toolchain, self.pack.edition, use_cache=self.use_cache)
+            outcome = verify_block(block, toolchain or self.toolchain, self.pack.edition, use_cache=self.use_cache)
         except Exception as err:
             return Finding(item, Aspect.CODE_BLOCK, what, Outcome.FAIL,
                            f"could not be checked: {type(err).__name__}: {err}", file=rel, line=block.line)
@@ -253,8 +264,6 @@ class _Checker:
             result = Outcome.PASS
         elif outcome.status is BlockStatus.FAIL:
             result = Outcome.FAIL
-        elif block.arch is not None and block.arch != self.toolchain.arch and not block.ignored:
-            result = Outcome.NOT_CHECKABLE
         else:
             result = Outcome.SKIPPED
         return Finding(item, Aspect.CODE_BLOCK, what, result, detail, file=rel, line=block.line,
@@ -311,6 +320,22 @@ def _field_code(exercise: Exercise, field_: str, arch: str) -> str:
     return ""
 
 
+def _arches_of(pack: Pack) -> set[str]:
+    """The architectures the pack has code for: its exercises' and its lesson blocks'."""
+    from asm_tutor.pack.lesson_text import parse_blocks
+
+    found = {arch for exercise in pack.exercises.values() for arch in exercise.arch}
+    return found | {b.arch for lesson in pack.lessons.values() for b in parse_blocks(lesson.text(), "") if b.arch}
+
+
+def _other_arch(arch: str) -> ArchStatus:
+    """The toolchain for another architecture than the host's (a cross build run under emulation)."""
+    try:
+        return status(arch)
+    except ToolchainError as err:
+        return ArchStatus(arch, None, missing=(str(err),))
+
+
 def check_pack(
     root: Path,
     *,
@@ -339,7 +364,11 @@ def check_pack(
         toolchain = require_grading_toolchain()
     report.host_arch = toolchain.arch
     report.rustc = toolchain.describe()
-    checker = _Checker(pack, toolchain, use_cache, cancel)
+    used = _arches_of(pack)
+    others = {arch: _other_arch(arch) for arch in ARCHES if arch != toolchain.arch and arch in used}
+    checker = _Checker(pack, toolchain, use_cache, cancel, others)
+    report.unavailable = dict(checker.missing)
+    report.cross = {arch: found.describe() for arch, found in checker.toolchains.items() if found is not toolchain}
 
     # Every row in course order; slow rows are futures, filled in by the pool.
     rows: list[list[Finding] | Future[list[Finding]]] = [
@@ -372,12 +401,13 @@ def check_pack(
                 continue
             exercise = pack.exercises[item.id]
             rows.append(report_done([checker.hints(exercise)]))
-            if toolchain.arch in exercise.arch:
-                rows.append(pool.submit(_then, report_done, checker.exercise_on_host, exercise, toolchain.arch))
+            for arch in exercise.arch:
+                if arch in checker.toolchains:
+                    rows.append(pool.submit(_then, report_done, checker.exercise_on_host, exercise, arch))
             for kind in ("solution", "starter") if pack.solutions else ("starter",):
                 for arch in exercise.arch:
-                    if arch != toolchain.arch:
-                        why = f"for {arch}; this host is {toolchain.arch}"
+                    if arch not in checker.toolchains:
+                        why = checker.missing.get(arch) or f"for {arch}; this host is {toolchain.arch}"
                         rows.append(report_done([checker.not_checkable(exercise, kind, arch, why)]))
         findings = [finding for row in rows for finding in (row.result() if isinstance(row, Future) else row)]
     except BaseException:

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             problems.append(f"rustc {toolchain.release} is older than {since}; update Rust (e.g. `rustup update`).")
         if toolchain.arch not in ARCHES:
             problems.append(f"exercises are written for {' and '.join(ARCHES)}; this host is {toolchain.arch}.")
+        for arch in ARCHES:
+            table.add_row(arch, _arch_row(arch))
     objdump = shutil.which("objdump")
     if objdump:
         table.add_row("objdump", objdump)
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     pack = ctx.pack
     table.add_row("pack", f"{pack.title} — {pack.id} {pack.version} at {ctx.pack_dir}")
     console = stdout()
-    console.print(table)
+    console.print(table, soft_wrap=True)
     if problems:
         console.print("[bold red]The tutor cannot grade on this machine:[/]")
         for problem in problems:
@@ -73,3 +75,30 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     console.print("[bold green]Ready to grade.[/]")
     return 0
+
+
+def _arch_row(arch: str) -> str:
+    """Whether exercises for `arch` can be graded here: natively, under emulation, or what is missing and
+    the commands that would install it."""
+    from rich.markup import escape
+
+    from asm_tutor.targets import status
+
+    found = status(arch)
+    if found.toolchain is None:
+        commands = "".join(f"\n    {escape(command)}" for command in found.fix)
+        return f"[yellow]not ready[/] — {escape(' '.join(found.missing))}" + (f"\n  to get it:{commands}" if commands else "")
+    if found.native:
+        return "[green]ready[/] (this machine's own)"
+    from pathlib import Path
+
+    from asm_tutor.grader.checks import objdump_argv
+
+    toolchain = found.toolchain
+    std = f", std from {toolchain.sysroot}" if toolchain.sysroot else ""
+    row = (f"[green]ready[/] under emulation: {escape(str(toolchain.rustc))} {toolchain.release}{escape(std)}, "
+           f"linked by {escape(toolchain.linker)}, run by {escape(' '.join(toolchain.runner))}")
+    if objdump_argv(arch, Path(arch)) is None:
+        row += (f"\n  [yellow]but[/] the checks on its compiled code need {arch}-linux-gnu-objdump: "
+                f"sudo apt-get install binutils-{arch.replace('_', '-')}-linux-gnu")
+    return row

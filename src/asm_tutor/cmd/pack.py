@@ -183,9 +183,13 @@ def _render(report, console) -> None:  # type: ignore[no-untyped-def]
             console.print(f"  {f}", soft_wrap=True, markup=False)
     else:
         console.print(f"[bold green]The pack checks out[/] ({counts}; {report.duration_s:.1f} s).")
+    for arch, toolchain in report.cross.items():
+        console.print(f"[dim]{arch}: built with {toolchain}, run under emulation.[/]", soft_wrap=True, highlight=False)
     if report.count(Outcome.NOT_CHECKABLE):
         console.print(f"[cyan]Not checkable here[/] means: for another architecture than this host's "
-                      f"({report.host_arch}); run `pack check` on such a machine to check those.", soft_wrap=True)
+                      f"({report.host_arch}), and no toolchain for it was found.", soft_wrap=True)
+        for arch, why in report.unavailable.items():
+            console.print(f"  {arch}: {why}", soft_wrap=True, markup=False, highlight=False)
 
 
 # -- install ---------------------------------------------------------------------------------

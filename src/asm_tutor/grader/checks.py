@@ -8,6 +8,7 @@ object file; which of them came from asm! blocks comes from the `.s` text.
 
 from __future__ import annotations
 
+import platform
 import re
 import shutil
 from collections import deque
@@ -37,8 +38,12 @@ _ASM_MACRO_RE = re.compile(r"\b(?:naked_)?asm!\s*[(\[{]")
 
 
 def objdump_argv(arch: str, obj: Path) -> list[str] | None:
-    """The disassembly command for the O0 object, or None when objdump is not installed."""
-    objdump = shutil.which("objdump")
+    """The disassembly command for the O0 object, or None when objdump is not installed.
+    Another architecture's code needs its cross objdump (binutils-aarch64-linux-gnu): the
+    host's can read its symbols but not its instructions. (The one place a cross binutils is
+    needed; capstone will replace it.)"""
+    names = ["objdump"] if arch == platform.machine() else [f"{arch}-linux-gnu-objdump", "objdump-multiarch"]
+    objdump = next(filter(None, map(shutil.which, names)), None)
     if objdump is None:
         return None
     argv = [objdump, "-d", "-r"]  # with the machine code: the contract checker decodes it

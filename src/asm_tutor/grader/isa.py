@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from asm_tutor import memo
@@ -90,7 +92,8 @@ class Isa:
         code = b"".join(i.data for i in instructions)
         if not code:
             return []
-        where, key = memo.folder("decoded"), memo.key_of("decoded", self.arch, instructions[0].offset, code.hex())
+        where, key = memo.folder("decoded"), memo.key_of("decoded", _rules(), self.arch, instructions[0].offset,
+                                                           code.hex())
         kept = memo.load_json(where, key)
         if kept is not None:
             with contextlib.suppress(KeyError, TypeError, ValueError):
@@ -231,6 +234,14 @@ def _x86_flag_reads() -> int:
 _A64_C = frozenset({*(f"x{n}" for n in range(18)), "x30", *(f"v{n}" for n in range(32))})
 # capstone reports the alias `cmp x0, x1` (subs xzr, x0, x1) as writing x0: these write only the flags.
 _A64_FLAGS_ONLY = frozenset({"cmp", "cmn", "tst", "ccmp", "ccmn", "fcmp", "fcmpe"})
+@functools.cache
+def _rules() -> str:
+    """This module's code: a remembered decoding holds only while the rules that made it are the same."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+# capstone 5 reports these as reading the flags; they test a register, never NZCV.
+_A64_NO_FLAGS_READ = frozenset({"cbz", "cbnz", "tbz", "tbnz"})
 
 
 # Operand texts of a template line that capstone folds into the operand before them
@@ -278,6 +289,8 @@ class A64(Isa):
         writes = {self.full(insn.reg_name(r)) for r in write}
         if insn.mnemonic in _A64_FLAGS_ONLY:
             writes = {"nzcv"}
+        if insn.mnemonic in _A64_NO_FLAGS_READ:
+            reads.discard("nzcv")
         if insn.mnemonic == "svc":
             writes = {"x0"}  # the kernel answers in x0; capstone says lr
         flags = "nzcv" in writes or bool(insn.update_flags)
