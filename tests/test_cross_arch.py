@@ -215,3 +215,13 @@ def test_caches_are_kept_per_target() -> None:
     exercise = load_pack(builtin_pack_dir()).exercises["times_nine"]
     keys = {cache.key(Request(exercise, "fn main() {}", "2021", toolchain, 1, {}, ())) for toolchain in (host, cross)}
     assert len(keys) == 2
+
+
+def test_pack_check_for_one_architecture(capsys: pytest.CaptureFixture[str]) -> None:
+    toolchain_for(A64)
+    assert main(["pack", "check", "--json", "--arch", A64, str(TEST_PACK)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    rows = [f for f in report["findings"] if f["aspect"] in ("solution", "starter", "tests")]
+    assert {f["outcome"] for f in rows if f["arch"] == A64} == {"pass"}
+    assert {f["outcome"] for f in rows if f["arch"] != A64} == {"skipped"}
+    assert report["host_arch"] == A64 and report["counts"]["not_checkable"] == 0

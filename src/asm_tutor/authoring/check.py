@@ -143,11 +143,19 @@ class _Checker:
         starts = [n for n in range(line - 1, len(text)) if "args" in text[n]]
         return starts[index] + 1 if index < len(starts) else line
 
-    def not_checkable(self, exercise: Exercise, kind: str, arch: str, why: str) -> Finding:
+    def not_checkable(self, exercise: Exercise, kind: str, arch: str, why: str,
+                      outcome: Outcome = Outcome.NOT_CHECKABLE) -> Finding:
         aspect = Aspect.SOLUTION if kind == "solution" else Aspect.STARTER
-        return Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch),
-                       Outcome.NOT_CHECKABLE, why,
+        return Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch), outcome, why,
                        file=self.rel(exercise.source_path(kind, arch)), arch=arch)
+
+    def unchecked(self, arch: str) -> tuple[Outcome, str]:
+        """Code for an architecture without a toolchain here: not checkable (and how to get one),
+        or skipped when only another architecture was asked for."""
+        if arch in self.missing:
+            return Outcome.NOT_CHECKABLE, self.missing[arch]
+        asked = ", ".join(self.toolchains)
+        return Outcome.SKIPPED, f"for {arch}; only {asked} was asked for (--arch)"
 
     def what(self, exercise: Exercise, kind: str, arch: str) -> str:
         if kind == "solution":
@@ -248,8 +256,8 @@ class _Checker:
         started = time.monotonic()
         toolchain = self.toolchains.get(block.arch or self.toolchain.arch)
         if toolchain is None and not block.ignored:
-            return Finding(item, Aspect.CODE_BLOCK, what, Outcome.NOT_CHECKABLE, self.missing.get(block.arch, ""),
-                           file=rel, line=block.line, arch=block.arch)
+            outcome, why = self.unchecked(block.arch or "")
+            return Finding(item, Aspect.CODE_BLOCK, what, outcome, why, file=rel, line=block.line, arch=block.arch)
         try:
             outcome = verify_block(block, toolchain or self.toolchain, self.pack.edition, use_cache=self.use_cache)
         except Exception as err:
@@ -344,10 +352,12 @@ def check_pack(
     use_cache: bool = True,
     on_finding: Callable[[Finding], None] | None = None,
     cancel: threading.Event | None = None,
+    only: str | None = None,
 ) -> PackCheckReport:
-    """Check the pack at `root`. Never raises for a problem in the pack: a pack that does not
-    load gives a report with `load_problems`. Raises ToolchainError when rustc is missing or
-    too old (nothing can be checked then)."""
+    """Check the pack at `root`, for every architecture this machine has a toolchain for (`only`:
+    for that one alone, the others skipped). Never raises for a problem in the pack: a pack that
+    does not load gives a report with `load_problems`. Raises ToolchainError when rustc is missing
+    or too old, or `only`'s toolchain is not there (nothing can be checked then)."""
     started = time.monotonic()
     report = PackCheckReport(root=Path(root), use_cache=use_cache)
     try:
@@ -359,16 +369,17 @@ def check_pack(
     report.root = pack.root
     report.pack_id, report.title, report.version = pack.id, pack.title, pack.version
     if toolchain is None:
-        from asm_tutor.toolchain import require_grading_toolchain
+        from asm_tutor.targets import for_arch
+        from asm_tutor.toolchain import can_grade
 
-        toolchain = require_grading_toolchain()
+        toolchain = can_grade(for_arch(only))
     report.host_arch = toolchain.arch
     report.rustc = toolchain.describe()
-    used = _arches_of(pack)
+    used = _arches_of(pack) if only is None else set()
     others = {arch: _other_arch(arch) for arch in ARCHES if arch != toolchain.arch and arch in used}
     checker = _Checker(pack, toolchain, use_cache, cancel, others)
     report.unavailable = dict(checker.missing)
-    report.cross = {arch: found.describe() for arch, found in checker.toolchains.items() if found is not toolchain}
+    report.cross = {arch: found.describe() for arch, found in checker.toolchains.items() if found.cross}
 
     # Every row in course order; slow rows are futures, filled in by the pool.
     rows: list[list[Finding] | Future[list[Finding]]] = [
@@ -407,8 +418,8 @@ def check_pack(
             for kind in ("solution", "starter") if pack.solutions else ("starter",):
                 for arch in exercise.arch:
                     if arch not in checker.toolchains:
-                        why = checker.missing.get(arch) or f"for {arch}; this host is {toolchain.arch}"
-                        rows.append(report_done([checker.not_checkable(exercise, kind, arch, why)]))
+                        outcome, why = checker.unchecked(arch)
+                        rows.append(report_done([checker.not_checkable(exercise, kind, arch, why, outcome)]))
         findings = [finding for row in rows for finding in (row.result() if isinstance(row, Future) else row)]
     except BaseException:
         if cancel is not None:

@@ -34,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     check.add_argument("dir", metavar="DIR", nargs="?",
                        help="the pack folder or installed pack id (default: --pack, else the built-in course)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--arch", choices=("x86_64", "aarch64"),
+                       help="check only this architecture's code (default: every one this machine has a toolchain "
+                            "for, another one built with a cross toolchain and run under emulation)")
     check.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
                        help="exercises graded at once (default 2)")
     check.add_argument("--no-cache", action="store_true",
@@ -96,7 +99,8 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.authoring.check import check_pack
     from asm_tutor.pack.locate import resolve_pack_dir
     from asm_tutor.report import print_pack_problems, stderr, stdout
-    from asm_tutor.toolchain import require_grading_toolchain
+    from asm_tutor.targets import for_arch
+    from asm_tutor.toolchain import can_grade, require_grading_toolchain
 
     root = resolve_pack_dir(args.dir) if args.dir else ctx.pack_dir
     if args.jobs < 1:
@@ -106,7 +110,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     cancel = threading.Event()
     err_console = stderr()
     if args.json:
-        report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel)
+        report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel, only=args.arch)
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return 0 if report.ok else 1
 
@@ -128,13 +132,13 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     except PackError as err:
         print_pack_problems(err)
         return 1
-    toolchain = require_grading_toolchain()
+    toolchain = require_grading_toolchain() if args.arch is None else can_grade(for_arch(args.arch))
     if err_console.is_terminal:
         status = err_console.status(f"checking {root.name} with {toolchain.describe()}…")
         status.start()
     try:
         report = check_pack(root, toolchain=toolchain, workers=args.jobs, use_cache=not args.no_cache,
-                            on_finding=progress, cancel=cancel)
+                            on_finding=progress, cancel=cancel, only=args.arch)
     finally:
         if status is not None:
             status.stop()
