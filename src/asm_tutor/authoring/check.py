@@ -256,8 +256,8 @@ class _Checker:
         started = time.monotonic()
         toolchain = self.toolchains.get(block.arch or self.toolchain.arch)
         if toolchain is None and not block.ignored:
-            outcome, why = self.unchecked(block.arch or "")
-            return Finding(item, Aspect.CODE_BLOCK, what, outcome, why, file=rel, line=block.line, arch=block.arch)
+            unchecked, why = self.unchecked(block.arch or "")
+            return Finding(item, Aspect.CODE_BLOCK, what, unchecked, why, file=rel, line=block.line, arch=block.arch)
         try:
             outcome = verify_block(block, toolchain or self.toolchain, self.pack.edition, use_cache=self.use_cache)
         except Exception as err:
