@@ -225,3 +225,11 @@ def test_pack_check_for_one_architecture(capsys: pytest.CaptureFixture[str]) -> 
     assert {f["outcome"] for f in rows if f["arch"] == A64} == {"pass"}
     assert {f["outcome"] for f in rows if f["arch"] != A64} == {"skipped"}
     assert report["host_arch"] == A64 and report["counts"]["not_checkable"] == 0
+
+
+def test_an_exercise_for_x86_64_only_says_the_check_builds_for_aarch64(capsys: pytest.CaptureFixture[str]) -> None:
+    toolchain = toolchain_for(A64)
+    if not toolchain.cross:
+        pytest.skip("on an aarch64 machine this is the ordinary 'this computer is' message")
+    code, result = check_json(capsys, "repair_rbx", EXERCISES / "times_nine" / A64 / "solution.rs", "--arch", A64)
+    assert code == 1 and "written for x86_64, but checks here build for aarch64" in result["message"]
