@@ -271,3 +271,19 @@ def test_aarch64_naked_and_svc_promises_on_real_builds(tmp_path: Path, capsys: p
     path = edited(tmp_path, original, edits)
     _, result = check_json(capsys, exercise, path, "--arch", A64)
     assert promise in {c["name"] for c in result["checks"] if c["status"] == "fail"}, result["message"]
+
+
+def test_cargos_runner_and_linker_variables_are_used(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    toolchain = toolchain_for(A64)
+    if not toolchain.cross:
+        pytest.skip("aarch64 is this machine's own: no runner")
+    prefix = "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU"
+    monkeypatch.setenv(f"{prefix}_RUNNER", f"{toolchain.runner[0]} -L /usr/aarch64-linux-gnu -cpu cortex-a72")
+    monkeypatch.setenv(f"{prefix}_LINKER", Path(toolchain.linker).name)
+    forget_all()
+    found = targets.for_arch(A64)
+    assert found.runner[-2:] == ("-cpu", "cortex-a72") and found.linker == toolchain.linker
+    code, result = check_json(capsys, "times_five", EXERCISES / "times_five" / A64 / "solution.rs", "--arch", A64,
+                              "--no-cache")
+    assert code == 0, result["message"]
