@@ -260,9 +260,8 @@ def edited(tmp_path: Path, original: Path, edits: dict[str, str]) -> Path:
     pytest.param("naked_sum3", NAKED, {'"add x0, x0, x2",': '"fmov d8, x0", "add x0, x0, x2",'},
                  "promise: callee-saved registers", marks=pytest.mark.xfail(reason=CONTRACT_GAP, strict=False),
                  id="naked-d8"),
-    pytest.param("write_byte", SVC, {"options(nostack, readonly)": "options(nostack, nomem)"},
-                 "promise: options(nomem)", marks=pytest.mark.xfail(reason=CONTRACT_GAP, strict=False),
-                 id="svc-write-under-nomem"),
+    # write(2) reads the byte from memory: not nomem
+    ("write_byte", SVC, {"options(nostack, readonly)": "options(nostack, nomem)"}, "promise: options(nomem)"),
 ])
 def test_aarch64_naked_and_svc_promises_on_real_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                        exercise: str, original: Path, edits: dict[str, str],

@@ -85,8 +85,10 @@ def load_settings(path: Path | None = None) -> Settings:
         return settings
     import tomllib
 
+    from asm_tutor import toml_text
+
     try:
-        data = tomllib.loads(text)
+        data = toml_text.loads(text)
     except tomllib.TOMLDecodeError as err:
         settings.problems.append(f"{path} could not be read ({err}); the default settings are used.")
         return settings
@@ -112,12 +114,13 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
     import tomli_w
 
+    from asm_tutor import toml_text
     from asm_tutor.atomic import atomic_write
 
     path = path or settings_path()
     if path.is_file():
         try:
-            tomllib.loads(path.read_text(encoding="utf-8"))
+            toml_text.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
             raise UserError(f"{path} is not valid TOML ({err}); fix or remove it before changing settings.") from err
     try:

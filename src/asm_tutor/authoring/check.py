@@ -27,17 +27,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from asm_tutor.authoring.arch_plan import ArchPlan, plan
 from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport, failure, first_line, pass_detail
 from asm_tutor.pack.loader import load_pack
-from asm_tutor.pack.model import ARCHES, Exercise, ItemKind, Lesson, Pack
+from asm_tutor.pack.model import Exercise, ItemKind, Lesson, Pack
 from asm_tutor.pack.problems import PackError, find_key_line
-from asm_tutor.targets import ArchStatus, status
-from asm_tutor.toolchain import Toolchain, ToolchainError
+from asm_tutor.targets import for_arch
+from asm_tutor.toolchain import Toolchain, ToolchainError, can_grade
 
 DEFAULT_WORKERS = 2
 HINT_LEVELS = 3
@@ -48,12 +49,12 @@ HINT_LEVELS = 3
 
 class _Checker:
     def __init__(self, pack: Pack, toolchain: Toolchain, use_cache: bool, cancel: threading.Event | None,
-                 others: Mapping[str, ArchStatus]) -> None:
+                 arches: ArchPlan) -> None:
         self.pack = pack
         self.toolchain = toolchain  # the host's: lesson blocks for no architecture in particular
         # Each architecture's toolchain, where one was found; else why not and how to get one.
-        self.toolchains = {toolchain.arch: toolchain} | {a: s.toolchain for a, s in others.items() if s.toolchain}
-        self.missing = {a: s.problem() for a, s in others.items() if s.toolchain is None}
+        self.arches = arches
+        self.toolchains = arches.toolchains
         self.use_cache = use_cache
         self.cancel = cancel
 
@@ -149,14 +150,6 @@ class _Checker:
         return Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch), outcome, why,
                        file=self.rel(exercise.source_path(kind, arch)), arch=arch)
 
-    def unchecked(self, arch: str) -> tuple[Outcome, str]:
-        """Code for an architecture without a toolchain here: not checkable (and how to get one),
-        or skipped when only another architecture was asked for."""
-        if arch in self.missing:
-            return Outcome.NOT_CHECKABLE, self.missing[arch]
-        asked = ", ".join(self.toolchains)
-        return Outcome.SKIPPED, f"for {arch}; only {asked} was asked for (--arch)"
-
     def what(self, exercise: Exercise, kind: str, arch: str) -> str:
         if kind == "solution":
             return f"solution passes ({arch})"
@@ -231,6 +224,17 @@ class _Checker:
                            duration_ms=ms, cached=cached)
         wanted = exercise.starter_error
         if not compiled and any(wanted == d.code or wanted in d.message for d in errors):
+            # A hint written for the starter's error that matches none of them would never be shown.
+            unmatched = [i for i, h in enumerate(exercise.error_hints)
+                         if not any(h.match == d.code or h.match in d.message for d in errors)]
+            if unmatched:
+                named = ", ".join(f'error_hints[{i}].match = "{exercise.error_hints[i].match}"' for i in unmatched)
+                return Finding(item, aspect, what, Outcome.WARN,
+                               f"does not compile, as intended ({wanted}), but {named} match(es) none of its errors "
+                               "(fine for a hint meant for the learner's later mistakes; a typo otherwise)",
+                               file=spec, field=f"error_hints[{unmatched[0]}].match",
+                               line=self.spec_line(exercise, "match", "error_hints", unmatched[0]), arch=arch,
+                               duration_ms=ms, cached=cached)
             return Finding(item, aspect, what, Outcome.PASS, f"does not compile, as intended ({wanted})", file=rel,
                            arch=arch, duration_ms=ms, cached=cached)
         got = (f"it fails with another error: {errors[0].message}" if errors else
@@ -256,7 +260,7 @@ class _Checker:
         started = time.monotonic()
         toolchain = self.toolchains.get(block.arch or self.toolchain.arch)
         if toolchain is None and not block.ignored:
-            unchecked, why = self.unchecked(block.arch or "")
+            unchecked, why = self.arches.unchecked(block.arch or "")
             return Finding(item, Aspect.CODE_BLOCK, what, unchecked, why, file=rel, line=block.line, arch=block.arch)
         try:
             outcome = verify_block(block, toolchain or self.toolchain, self.pack.edition, use_cache=self.use_cache)
@@ -280,16 +284,13 @@ class _Checker:
 
 def _identity(pack: Pack) -> list[Finding]:
     """A pack other than the built-in course must not take its id: progress is kept per id."""
+    from asm_tutor.pack.registry import manifest_id
     from asm_tutor.paths import builtin_pack_dir
 
     builtin_root = builtin_pack_dir()
-    if pack.root.resolve() == builtin_root.resolve():
-        return []
-    try:
-        builtin_id = load_pack(builtin_root).id
-    except PackError:
-        return []
-    if pack.id != builtin_id:
+    if pack.root.resolve() == builtin_root.resolve() or _tutor_checkout(pack.root):
+        return []  # the course itself, or its source checked by another install of the tutor
+    if pack.id != manifest_id(builtin_root):
         return []
     try:
         line = find_key_line(pack.manifest_path.read_text(encoding="utf-8"), None, "id")
@@ -299,6 +300,12 @@ def _identity(pack: Pack) -> list[Finding]:
                     f"`{pack.id}` is the built-in course's id; learners' progress is kept per pack id, so it "
                     "would mix with the built-in course's (and `pack install` refuses it): choose your own id",
                     file="pack.toml", line=line, field="id")]
+
+
+def _tutor_checkout(root: Path) -> bool:
+    """A checkout of asm-tutor, whose top level is the built-in course's source. Opening it
+    to learn is still refused by registry.require_own_id: this only keeps `pack check` clean."""
+    return (root / "src" / "asm_tutor" / "__init__.py").is_file() and (root / "pyproject.toml").is_file()
 
 
 def _then(done: Callable[[list[Finding]], list[Finding]], work: Callable[..., Finding | list[Finding]],
@@ -328,22 +335,6 @@ def _field_code(exercise: Exercise, field_: str, arch: str) -> str:
     return ""
 
 
-def _arches_of(pack: Pack) -> set[str]:
-    """The architectures the pack has code for: its exercises' and its lesson blocks'."""
-    from asm_tutor.pack.lesson_text import parse_blocks
-
-    found = {arch for exercise in pack.exercises.values() for arch in exercise.arch}
-    return found | {b.arch for lesson in pack.lessons.values() for b in parse_blocks(lesson.text(), "") if b.arch}
-
-
-def _other_arch(arch: str) -> ArchStatus:
-    """The toolchain for another architecture than the host's (a cross build run under emulation)."""
-    try:
-        return status(arch)
-    except ToolchainError as err:
-        return ArchStatus(arch, None, missing=(str(err),))
-
-
 def check_pack(
     root: Path,
     *,
@@ -353,33 +344,29 @@ def check_pack(
     on_finding: Callable[[Finding], None] | None = None,
     cancel: threading.Event | None = None,
     only: str | None = None,
+    only_exercise: str | None = None,
 ) -> PackCheckReport:
     """Check the pack at `root`, for every architecture this machine has a toolchain for (`only`:
     for that one alone, the others skipped). Never raises for a problem in the pack: a pack that
     does not load gives a report with `load_problems`. Raises ToolchainError when rustc is missing
-    or too old, or `only`'s toolchain is not there (nothing can be checked then)."""
+    or too old, or `only`'s toolchain is not there (nothing can be checked then). `only_exercise`:
+    that exercise alone (and its lesson)."""
     started = time.monotonic()
     report = PackCheckReport(root=Path(root), use_cache=use_cache)
     try:
-        pack = load_pack(Path(root))
+        pack = load_pack(Path(root), only=only_exercise)
     except PackError as err:
         report.load_problems = list(err.problems)
         report.duration_s = time.monotonic() - started
         return report
     report.root = pack.root
     report.pack_id, report.title, report.version = pack.id, pack.title, pack.version
-    if toolchain is None:
-        from asm_tutor.targets import for_arch
-        from asm_tutor.toolchain import can_grade
-
-        toolchain = can_grade(for_arch(only))
+    toolchain = toolchain or can_grade(for_arch(only))
     report.host_arch = toolchain.arch
     report.rustc = toolchain.describe()
-    used = _arches_of(pack) if only is None else set()
-    others = {arch: _other_arch(arch) for arch in ARCHES if arch != toolchain.arch and arch in used}
-    checker = _Checker(pack, toolchain, use_cache, cancel, others)
-    report.unavailable = dict(checker.missing)
-    report.cross = {arch: found.describe() for arch, found in checker.toolchains.items() if found.cross}
+    arches = plan(pack, toolchain, only)
+    checker = _Checker(pack, toolchain, use_cache, cancel, arches)
+    report.unavailable, report.cross = dict(arches.missing), arches.cross()
 
     # Every row in course order; slow rows are futures, filled in by the pool.
     rows: list[list[Finding] | Future[list[Finding]]] = [
@@ -418,7 +405,7 @@ def check_pack(
             for kind in ("solution", "starter") if pack.solutions else ("starter",):
                 for arch in exercise.arch:
                     if arch not in checker.toolchains:
-                        outcome, why = checker.unchecked(arch)
+                        outcome, why = arches.unchecked(arch)
                         rows.append(report_done([checker.not_checkable(exercise, kind, arch, why, outcome)]))
         findings = [finding for row in rows for finding in (row.result() if isinstance(row, Future) else row)]
     except BaseException:

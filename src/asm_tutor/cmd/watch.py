@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from asm_tutor.atomic import NotARegularFile, write_user_file
 from asm_tutor.cmd import arch
+from asm_tutor.errors import UserError
 
 if TYPE_CHECKING:
     from asm_tutor.context import Context
@@ -127,7 +129,13 @@ def _default_file(ctx: Context, exercise: Exercise, toolchain: Toolchain | None)
     if not path.exists():
         draft = ctx.progress.draft(ctx.pack, exercise.id)
         text = draft if draft is not None else exercise.starter(host_arch(toolchain))
-        path.write_text(text, encoding="utf-8")
+        try:
+            write_user_file(path, text.encode("utf-8"))
+        except NotARegularFile as err:  # e.g. a dangling link: exists() is False, and writing would follow it
+            raise UserError(f"{err.strerror}. Remove it, or name the file to watch: "
+                            f"`asm-tutor watch {exercise.id} FILE`.", 2) from err
+        except OSError as err:
+            raise UserError(f"{path} could not be written ({err.strerror or err}).", 2) from err
         origin = "your saved draft" if draft is not None else "the starter"
         stderr().print(f"asm-tutor: wrote {path} from {origin}; open it in your editor.", soft_wrap=True, highlight=False)
     return path

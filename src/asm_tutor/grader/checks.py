@@ -8,9 +8,7 @@ object file; which of them came from asm! blocks comes from the `.s` text.
 
 from __future__ import annotations
 
-import platform
 import re
-import shutil
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,46 +17,21 @@ from pathlib import Path
 
 from asm_tutor.grader.asm_blocks import AsmBlock, find_blocks, naked_functions
 from asm_tutor.grader.contract import LESSONS, BlockReport
-from asm_tutor.grader.crate import DRIVER_PATH, LEARNER_PREFIX
-from asm_tutor.grader.disasm import Function, ObjectCode, align, asm_items, demangle
-from asm_tutor.grader.jobs import Job, Limits
-from asm_tutor.grader.processes import Outcome
+from asm_tutor.grader.crate import DRIVER_PATH, LEARNER_PREFIX, REQUIRED_POINTER
+from asm_tutor.grader.disasm import BAD, Function, ObjectCode, align, asm_items, demangle
+from asm_tutor.grader.objfile import ObjectFileError
 from asm_tutor.grader.result import CheckResult, TestStatus
-from asm_tutor.grader.sandbox import Confinement
 from asm_tutor.pack.model import SOURCE_KINDS, CheckKind, Exercise, InstructionCheck, Lesson
 
 USES_ASM = "uses asm!"
 PROMISE = "promise"
 PROMISES_KEPT = "asm! keeps its promises"
-OBJDUMP_WALL_TIME = 60.0
-OBJDUMP_OUTPUT_CAP = 256 * 1024 * 1024
-OBJDUMP_MEMORY = 2 << 30
-OBJDUMP_MISSING = "objdump not found — install binutils (e.g. `apt install binutils`) so the compiled code can be checked."
+NOT_JUDGED = "asm! blocks the checker could not judge"
 _ASM_MACRO_RE = re.compile(r"\b(?:naked_)?asm!\s*[(\[{]")
 
 
-def objdump_argv(arch: str, obj: Path) -> list[str] | None:
-    """The disassembly command for the O0 object, or None when objdump is not installed.
-    Another architecture's code needs its cross objdump (binutils-aarch64-linux-gnu): the
-    host's can read its symbols but not its instructions. (The one place a cross binutils is
-    needed; capstone will replace it.)"""
-    names = ["objdump"] if arch == platform.machine() else [f"{arch}-linux-gnu-objdump", "objdump-multiarch"]
-    objdump = next(filter(None, map(shutil.which, names)), None)
-    if objdump is None:
-        return None
-    argv = [objdump, "-d", "-r"]  # with the machine code: the contract checker decodes it
-    if arch in ("x86_64", "x86"):
-        argv += ["-M", "intel"]
-    return argv + [str(obj)]
-
-
-def objdump_job(arch: str, obj: Path, work: Path) -> Job | None:
-    """objdump on the O0 object, sandboxed (the object is the learner's), or None without objdump."""
-    argv = objdump_argv(arch, obj)
-    if argv is None:
-        return None
-    limits = Limits(wall_time=OBJDUMP_WALL_TIME, output_cap=OBJDUMP_OUTPUT_CAP, memory=OBJDUMP_MEMORY)
-    return Job(argv, limits, cwd=work, separate_stderr=True, sandbox=Confinement(work, (obj, Path(argv[0]))))
+class CodeProblem(Exception):
+    """The compiled code cannot be checked; the message says why, for the learner."""
 
 
 def is_learner(name: str) -> bool:
@@ -83,29 +56,43 @@ class CodeView:
 
     functions: list[Function]  # required function first
     has_asm_region: bool  # some reachable learner function contains an asm! block
+    asm_text: str = ""  # the build's `.s`: which source line each asm! region came from (contract.check)
 
     @property
     def undecodable_asm(self) -> bool:
-        """Bytes in an asm! block that objdump shows as `(bad)`: no instruction it (or the CPU) knows."""
-        return any(insn.in_asm and insn.mnemonic == "(bad)" for f in self.functions for insn in f.instructions)
+        """Bytes in an asm! block that decode as `(bad)`: no instruction the disassembler (or the CPU) knows."""
+        return any(insn.in_asm and insn.mnemonic == BAD for f in self.functions for insn in f.instructions)
 
 
-def analyse(objdump_text: str, asm_text: str, required: str, naked: frozenset[str] = frozenset()) -> CodeView | None:
-    """None when the required function is not in the object (it then did not compile).
+def analyse(code: ObjectCode, asm_text: str, required: str, naked: frozenset[str] = frozenset()) -> CodeView | None:
+    """None when the required function is not in the object (it then did not compile);
+    CodeProblem when two functions there are named like it.
 
+    The required function is the one the tests call: the one the driver's pointer to it
+    points at, whatever else is exported under a name that demangles alike.
     `naked`: the learner's functions (short names) written as one `naked_asm!` block, every
     instruction of which is theirs; rustc emits them as module-level assembly, with no
     `#APP` region around it to find."""
-    code = ObjectCode(objdump_text)
-    start = code.find(LEARNER_PREFIX + required)
+    path = LEARNER_PREFIX + required
+    start = code.pointed_at(REQUIRED_POINTER) or code.find(path)
     if start is None:
         return None
+    named = code.definitions(path)
+    if len(named) > 1:
+        others = ", ".join(f"`{symbol}`" for symbol in named if symbol != start) or f"`{start}`"
+        raise CodeProblem(f"Two functions in your compiled code are named `{required}`: the one the tests call, and "
+                          f"{others}, exported under a name that demangles alike. The checks look at the function "
+                          f"the tests call: remove the other one (its `export_name`, `no_mangle` or global_asm! label).")
     # Walk calls and references through every function in the object (a std generic
     # instantiated here may call a learner closure), never into the driver.
     seen = {start}
     queue = deque([start])
+    inner = _inner_items(code)
     while queue:
-        for ref in code.refs(queue.popleft()):
+        symbol = queue.popleft()
+        # A closure of a reachable function runs even when only a vtable names it (a function
+        # chosen at run time: `OnceLock::get_or_init(|| ...)` calls it through `dyn FnOnce`).
+        for ref in [*code.refs(symbol), *inner.get(demangle(symbol), ())]:
             if ref in code and ref not in seen and DRIVER_PATH not in demangle(ref):
                 seen.add(ref)
                 queue.append(ref)
@@ -122,16 +109,28 @@ def analyse(objdump_text: str, asm_text: str, required: str, naked: frozenset[st
         items = asm_items(asm_text, function.symbol)
         if items is not None and align(function, items):
             has_asm = True
-    return CodeView(functions=reachable, has_asm_region=has_asm)
+    return CodeView(functions=reachable, has_asm_region=has_asm, asm_text=asm_text)
 
 
-def view_of(objdump: Outcome, asm: Path, required: str, source: str) -> CodeView | None:
-    """The learner's compiled code from objdump's answer on a build's object and that build's
-    `.s`; None when objdump failed or the required function is not there."""
-    if objdump.returncode != 0 or objdump.truncated:
-        return None
-    asm_text = asm.read_text(encoding="utf-8", errors="replace") if asm.is_file() else ""
-    return analyse(objdump.output.decode("utf-8", errors="replace"), asm_text, required, naked_functions(source))
+def _inner_items(code: ObjectCode) -> dict[str, list[str]]:
+    """The learner's closures by the path of the function they are written in."""
+    found: dict[str, list[str]] = {}
+    for symbol in code.symbols():
+        name = demangle(symbol)
+        if is_learner(name) and "::{{closure}}" in name:
+            found.setdefault(name[:name.index("::{{closure}}")], []).append(symbol)
+    return found
+
+
+def view_of(obj: Path, asm: Path, required: str, source: str) -> CodeView | None:
+    """The learner's compiled code from a build's object and `.s`; None when the required
+    function is not there, CodeProblem when the object cannot be read or checked."""
+    try:
+        code = ObjectCode.read(obj)
+        asm_text = asm.read_text(encoding="utf-8", errors="replace") if asm.is_file() else ""
+        return analyse(code, asm_text, required, naked_functions(source))
+    except ObjectFileError as error:
+        raise CodeProblem(f"The checks could not read your compiled code: {error}.") from error
 
 
 def evaluate(exercise: Exercise, arch: str, source: str, view: CodeView, promises: list[BlockReport],
@@ -158,7 +157,13 @@ def _promises(reports: list[BlockReport], lessons: Mapping[str, Lesson]) -> list
                 where += f": {report.operand_map()}"
             message = f"{breach.reason[0].upper()}{breach.reason[1:]} ({where}.){_lesson(breach.topic, lessons)}"
             found[breach.promise] = CheckResult(f"{PROMISE}: {breach.promise}", TestStatus.FAIL, message)
-    return list(found.values()) or [CheckResult(PROMISES_KEPT, TestStatus.PASS)]
+    results = list(found.values()) or [CheckResult(PROMISES_KEPT, TestStatus.PASS)]
+    unjudged = {f"at line {r.block.line}" if r.block.line else f"in `{short(demangle(r.symbol))}`": r.unjudged
+                for r in reports if r.unjudged}
+    if unjudged:  # said, never skipped in silence; not a failure: the code may well be right
+        said = "; ".join(f"the block {where}: {why}" for where, why in unjudged.items())
+        results.append(CheckResult(NOT_JUDGED, TestStatus.PASS, f"Not judged: {said}."))
+    return results
 
 
 def _lesson(topic: str, lessons: Mapping[str, Lesson]) -> str:
@@ -173,7 +178,7 @@ def _lesson(topic: str, lessons: Mapping[str, Lesson]) -> str:
 
 
 def unavailable(exercise: Exercise, arch: str, message: str) -> list[CheckResult]:
-    """Every check, marked as impossible to evaluate (e.g. objdump missing)."""
+    """Every check, marked as impossible to evaluate (e.g. the compiled code could not be read)."""
     names = ([USES_ASM] if exercise.require_asm else []) + [c.name for c in exercise.checks_for(arch)]
     return [CheckResult(name=name, status=TestStatus.ERROR, message=message) for name in names]
 
@@ -271,7 +276,7 @@ def _forbidden_call(patterns: tuple[str, ...], view: CodeView) -> str | None:
 
 
 def _plain(text: str) -> str:
-    """objdump's text without its `<symbol+0x..>` annotations, spaces tidied."""
+    """An instruction's text without `<symbol+0x..>` annotations, spaces tidied."""
     text = re.sub(r"\s*<[^>]*>", "", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -296,7 +301,7 @@ def listing(view: CodeView, promises: list[BlockReport]) -> str:
             text = _plain(insn.text)
             targets = ", ".join(short(demangle(r)) for r in insn.refs if not r.startswith(".L"))
             if targets and insn.mnemonic in ("call", "jmp") and len(insn.refs) == 1:
-                text = f"{insn.mnemonic} {targets}"  # objdump shows only the unrelocated offset
+                text = f"{insn.mnemonic} {targets}"  # the object holds only the unrelocated offset
             elif targets:
                 text = f"{text}  ; {targets}"
             out.append(f"{insn.offset:6x}  {'▶' if insn.in_asm else ' '} {text}")

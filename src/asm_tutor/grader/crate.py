@@ -19,6 +19,8 @@ LEARNER_MODULE = "learner"
 DRIVER_MODULE = "__asm_tutor_driver"
 LEARNER_PREFIX = f"{CHECK_CRATE}::{LEARNER_MODULE}::"  # demangled paths of the learner's items
 DRIVER_PATH = f"{LEARNER_PREFIX}{DRIVER_MODULE}"
+# The driver's `static __FN` (driver.py): its relocation names the exact function the tests call.
+REQUIRED_POINTER = f"{DRIVER_PATH}::__FN"
 
 MAIN_RS = f"""extern crate {RUNTIME_CRATE};
 #[path = "{LEARNER_FILE}"] mod {LEARNER_MODULE};

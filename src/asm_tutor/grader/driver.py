@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from asm_tutor.grader.crate import DRIVER_MODULE
-from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, ParamType, invoke, observed_shape, observed_type
-from asm_tutor.pack.model import Exercise, Param
+from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, Kind, ParamType, invoke, observed_shape, observed_type
+from asm_tutor.pack.model import ByteStrings, Exercise, Param
 
 MAX_EDGE_CASES = 64
 # Ends each line of the judge that holds the pack's code (a reference, an expected value, a
@@ -82,14 +82,14 @@ class Driver:
         return sum(case.kind is not CaseKind.PROPERTY for case in self.cases)
 
 
-def edge_values(type_name: str) -> list[str] | None:
+def edge_values(type_name: str, strings: ByteStrings | None = None) -> list[str] | None:
     """Rust expressions for the interesting values of a type; None when the type has no edge set."""
-    return ParamType.parse(type_name).edge_values()
+    return ParamType.parse(type_name).edge_values(strings)
 
 
-def edge_combinations(params: tuple[Param, ...]) -> list[tuple[str, ...]]:
+def edge_combinations(params: tuple[Param, ...], strings: ByteStrings | None = None) -> list[tuple[str, ...]]:
     """Edge values per parameter: every combination when that is few enough, else a spread incl. equal inputs."""
-    columns = [edge_values(p.type) for p in params]
+    columns = [edge_values(p.type, strings) for p in params]
     if any(c is None for c in columns):
         return []
     values: list[list[str]] = [c for c in columns if c is not None]
@@ -215,7 +215,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         literals: list[tuple[str, ...]] = []
         tabled: list[tuple[str, ...]] = []
         seen: set[tuple[int, str]] = {(k, arg.strip()) for case in spec.cases for k, arg in enumerate(case.args)}
-        for combo in edge_combinations(sig.params):
+        for combo in edge_combinations(sig.params, spec.bytes):
             values = {(k, value.strip()) for k, value in enumerate(combo)}
             (tabled if values <= seen else literals).append(combo)
             seen |= values
@@ -228,7 +228,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         if tabled:
             edge_table = f"static __EDGE: [__Args; {len(tabled)}] = [{', '.join(args_tuple(c) for c in tabled)}];"
             drawn(table_first, len(tabled), f"let __a: __Args = __EDGE[__i - {table_first}];")
-    random_exprs = [kind.random_expr() for kind in kinds]
+    random_exprs = [kind.random_expr(spec.bytes) for kind in kinds]
     random_first = len(cases)
     random_count = spec.random if reference is not None and all(random_exprs) else 0
     for number in range(1, random_count + 1):
@@ -243,10 +243,20 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.shown))
         # The expression calls the function by name: here a stand-in that records what the
         # learner's function returned, in the judge one that replays those values.
+        # For a `&mut [T]` parameter, what the function left there is recorded and replayed too
+        # (after the returned value, unless that is `()`): a property on an in-place function
+        # sees the buffer after the call.
+        unit = sig.returns.replace(" ", "") == "()"
+        buffers = [name for name, kind in zip(names, kinds, strict=True) if kind.kind is Kind.MUT_SLICE]
+        records = ([] if unit else ["__v"]) + [f"&{name}[..]" for name in buffers]
         recorder = (f"fn {sig.name}({params}) -> {sig.returns} {{ let __v = super::{sig.name}({forwarded}); "
-                    f"::asm_tutor_rt::record({_shown('__v', sig.returns)}); __v }}")
+                    + "".join(f"::asm_tutor_rt::record(&::asm_tutor_rt::Debugged(&{r})); " if r != "__v"
+                              else f"::asm_tutor_rt::record({_shown('__v', sig.returns)}); " for r in records)
+                    + "__v }")
         tested.append(f"{index} => {{ {recorder} let _: bool = {{ {prop.expr} }}; ::asm_tutor_rt::end(__i) }}")
-        replayer = f"fn {sig.name}({params}) -> {sig.returns} {{ ::asm_tutor_rt::replay() }}"
+        replayed = "() " if unit else "::asm_tutor_rt::replay() "
+        replayer = (f"fn {sig.name}({params}) -> {sig.returns} {{ let __v = {replayed}; "
+                    + "".join(f"::asm_tutor_rt::replay_into({name}); " for name in buffers) + "__v }")
         judged.append(f"{index} => {{ {replayer} let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::holds(__i, __ok) }}"
                       f"{ORIGIN}tests.properties[{spec.properties.index(prop)}]")
 

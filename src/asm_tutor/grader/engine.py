@@ -1,6 +1,6 @@
 """The grading engine's one entry point: `grade()`.
 
-    build (O0 ∥ O3) ∥ judge  →  run both test programs ∥ objdump  →  verdict, checks  →  GradeResult
+    build (O0 ∥ O3) ∥ judge  →  run both test programs ∥ read the object  →  verdict, checks  →  GradeResult
 
 Every program runs in the sandbox (sandbox.py); the learner's test programs report
 values and the verdict is decided here, against the judge's (verdict.py).
@@ -157,6 +157,9 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
         return result
     check_results, assembly = evaluate_checks(exercise, arch, source, got, request.lessons)
     runs = sorted(got.runs, key=lambda run: run.opt_level)
+    for run in runs:
+        if run.opt_level in got.refused:
+            run.refuse(got.refused[run.opt_level])
     tests = [t for run in runs for t in verdict.test_results(run, got.judgement)]
     advice.explain_crashes(tests, check_results, got.view is not None and got.view.undecodable_asm)
     if got.judgement.problem:  # the pack's side failed: nothing could be judged
@@ -175,7 +178,7 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
 def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
     from asm_tutor.grader.build import COMPILE_TIME_LIMIT, out_of_memory_message
     from asm_tutor.grader.processes import describe_signal
-    from asm_tutor.grader.text import printable
+    from asm_tutor.safe_text import printable
 
     if build.outcome.timed_out:
         return f"The compiler took longer than {COMPILE_TIME_LIMIT:g} s on your file and was stopped."

@@ -26,8 +26,8 @@ from asm_tutor.grader.processes import Outcome, describe_signal, run_jobs
 from asm_tutor.grader.runner import CaseRun, test_limits
 from asm_tutor.grader.runtime import Runtime
 from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
-from asm_tutor.grader.text import printable
 from asm_tutor.grader.verdict import Judgement
+from asm_tutor.safe_text import printable
 from asm_tutor.toolchain import Toolchain
 
 KIND = "judge"
@@ -80,7 +80,11 @@ def build_problem(outcome: Outcome, source: str) -> BuildProblem:
         if isinstance(data, dict) and data.get("level") == "error":
             spans = [s for s in data.get("spans") or [] if isinstance(s, dict) and s.get("is_primary")]
             at = spans[0].get("line_start") if spans else None
-            return BuildProblem(str(data.get("message", "")), _origin(source, at) if isinstance(at, int) else None)
+            # The primary span's label says what was wanted: `mismatched types` alone does not
+            # name the type a case's value must have (`expected `(usize, Vec<u8>)`, found ...`).
+            label = spans[0].get("label") if spans else None
+            message = str(data.get("message", "")) + (f": {label}" if isinstance(label, str) and label else "")
+            return BuildProblem(message, _origin(source, at) if isinstance(at, int) else None)
     return BuildProblem(outcome.start_error or "rustc gave no message")
 
 

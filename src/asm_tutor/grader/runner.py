@@ -19,11 +19,14 @@ from asm_tutor.grader.driver import CaseInfo
 from asm_tutor.grader.jobs import CHANNEL_FD, Job, Limits
 from asm_tutor.grader.processes import Outcome, describe_signal
 from asm_tutor.grader.sandbox import Confinement
-from asm_tutor.grader.text import printable
+from asm_tutor.safe_text import printable
 
 TEST_ADDRESS_SPACE = 1 << 30  # 1 GiB: generous for a test, fatal for a runaway allocation
 TEST_FILE_SIZE = 1 << 20
-TEST_PROCESSES = 16  # a test has no reason to start any; a fork bomb stops here
+# Processes and threads at once, the program included: a test has no reason to start any, a
+# fork bomb stops here, and the memory of all of them together stays under
+# TEST_PROCESSES × TEST_ADDRESS_SPACE (jobs.py counts them apart from the user's others).
+TEST_PROCESSES = 3
 MAX_RESTARTS = 3
 MAX_CALLS = 1000  # values kept per property: what a property needs, not what a program can flood
 
@@ -112,6 +115,17 @@ class CaseRun:
             self._rest_not_run(f"not run: the program crashed {self.restarts} times, so the rest were skipped")
         elif self.start >= len(self.cases):
             self.finished = True
+
+    def refuse(self, reasons: list[str]) -> None:
+        """Nothing this program reported counts: it carries code that runs outside its functions
+        (intruders.py), which could have rewritten every report."""
+        self.problem = (f"The test program at -O{self.opt_level} was refused: it has " + "; and ".join(reasons)
+                        + ". Only the functions of your file may run")
+        self.values.clear()
+        self.calls.clear()
+        self.ended.clear()
+        self.errors.clear()
+        self.not_run = {info.index: "not judged: the program was refused" for info in self.cases}
 
     def _reported(self, index: int) -> bool:
         return index in self.values or index in self.ended or index in self.errors

@@ -22,6 +22,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from asm_tutor import paths
 from asm_tutor.atomic import atomic_write
 from asm_tutor.grader import artifacts, linker
 from asm_tutor.grader.build import rustc_job
@@ -87,8 +88,38 @@ class ToolchainPaths:
         return cls(compiler, sysroot, std_dir, link_flags, also_visible, runner)
 
     def visible(self) -> tuple[Path, ...]:
-        """What a sandboxed job must see of the toolchain."""
-        return ((self.sysroot,) if self.sysroot is not None else (self.compiler.parent,)) + self.also_visible
+        """What a sandboxed job must see of the toolchain: rustc, the libraries it loads, and the
+        target libraries and tools of `lib/rustlib`; never the whole sysroot, which may be a
+        folder of the user's own (`~/.local` for the standalone installer) with private files.
+        A cross build's parts (its target's std, a linker or runner outside /usr) come after."""
+        return _toolchain_parts(self.compiler, self.sysroot) + self.also_visible
+
+    def narrowed(self) -> str:
+        """Why the sandbox shows only parts of the toolchain's folder, when that folder also holds
+        the home folder or the tutor's own data (a sentence for `doctor`), else ""."""
+        if self.sysroot is None:
+            return ""
+        private = {"your home folder": Path.home(), "the tutor's data": paths.data_dir(),
+                   "the tutor's settings": paths.config_dir(), "the tutor's cache": paths.cache_dir()}
+        inside = [name for name, folder in private.items() if folder.resolve().is_relative_to(self.sysroot)]
+        if not inside:
+            return ""
+        return (f"the toolchain's folder {self.sysroot} also holds {' and '.join(inside)}: the sandbox shows only "
+                "rustc, its libraries and lib/rustlib of it (a toolchain of its own folder, e.g. from rustup, "
+                "needs no narrowing)")
+
+
+# The libraries rustc loads from its sysroot's lib folder (and the shared std the programs load).
+_TOOLCHAIN_LIBRARIES = ("librustc_driver-", "libLLVM", "libstd-", "libtest-")
+
+
+@functools.cache
+def _toolchain_parts(compiler: Path, sysroot: Path | None) -> tuple[Path, ...]:
+    if sysroot is None or not compiler.is_relative_to(sysroot):
+        return (compiler,)  # rustc as found, outside any sysroot: the program alone
+    lib = sysroot / "lib"
+    libraries = sorted(path for path in lib.glob("lib*") if path.name.startswith(_TOOLCHAIN_LIBRARIES))
+    return tuple(path for path in (compiler, *libraries, lib / "rustlib") if path.exists())
 
 
 @dataclass(frozen=True)
@@ -195,7 +226,7 @@ def _cross_paths(toolchain: Toolchain, compiler: Path, sysroot: Path) -> Toolcha
     also: list[Path] = [Path(toolchain.linker).parent]
     if toolchain.sysroot:
         flags[2:2] = ["--sysroot", toolchain.sysroot]
-        also.append(Path(toolchain.sysroot))
+        also.append(Path(toolchain.sysroot) / "lib" / "rustlib")  # the target's std: what rustc reads of it
     if toolchain.runner:
         also.append(Path(toolchain.runner[0]).parent)
     also = [path for path in dict.fromkeys(also) if path != sysroot]

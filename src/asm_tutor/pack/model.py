@@ -118,6 +118,17 @@ class Display(StrEnum):
 
     DECIMAL = "decimal"
     HEX = "hex"  # for exercises about bits: rotations, shifts, masks
+    BYTES = "bytes"  # for exercises about strings: a list of bytes shown as b"text\0"
+
+
+@dataclass(frozen=True)
+class ByteStrings:
+    """How the tests make up `u8` buffers (`[tests.bytes]`): strings, not arbitrary bytes."""
+
+    text: bool = False  # printable ASCII only
+    nul: bool = False  # a NUL after the last byte (a C string; never a NUL before it)
+    lengths: tuple[int, ...] = (0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64)  # the edge cases' lengths
+    max_length: int = 32  # random cases: lengths 0 to this
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ class TestSpec:
     helpers: str = ""
     helpers_path: Path | None = None
     display: Display = Display.DECIMAL
+    bytes: ByteStrings | None = None  # None: u8 buffers are made like any other (numbers)
 
     def properties_for(self, arch: str) -> tuple[Property, ...]:
         return tuple(p for p in self.properties if p.applies_to(arch))
@@ -198,6 +210,7 @@ class Exercise:
     # of rustc's message), for a repair exercise; None: the starter must compile.
     starter_error: str | None = None
     contract: ContractSpec = ContractSpec()
+    points: int = 1  # what a pass is worth in a gradebook (`asm-tutor grade`)
 
     def supports(self, arch: str) -> bool:
         return arch in self.arch

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.css.query import NoMatches
+from textual.filter import LineFilter
 
 from asm_tutor.context import Context
 from asm_tutor.errors import UserError
@@ -17,6 +19,7 @@ from asm_tutor.settings import Settings, load_settings, save_settings
 from asm_tutor.toolchain import Toolchain, ToolchainError, can_grade, require_grading_toolchain
 from asm_tutor.tui.commands import CourseCommands
 from asm_tutor.tui.screens.course import CourseScreen
+from asm_tutor.tui.shown import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     from asm_tutor.pack.registry import PackInfo
@@ -44,6 +47,10 @@ class TutorApp(App[None]):
         self.detect_toolchain()
         self.course_screen: CourseScreen | None = None
         self._notices: list[str] = []
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the one that keeps control characters off the terminal (shown.py)."""
+        return [*super().get_line_filters(), CONTROL_CHARACTERS]
 
     def on_mount(self) -> None:
         theme = _THEME_ALIASES.get(self.settings.theme, self.settings.theme)
