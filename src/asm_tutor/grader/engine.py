@@ -96,8 +96,10 @@ def hidden_tests_problem(exercise: Exercise, *, edition: str = "2021", toolchain
 def _grade(request: Request, cancel: threading.Event | None, use_cache: bool) -> GradeResult:
     exercise, source, arch = request.exercise, request.source, request.toolchain.arch
     if not exercise.supports(arch):
-        return _error(exercise, f"This exercise is written for {' and '.join(exercise.arch)}, but this "
-                                f"computer is {arch}; pick another exercise.")
+        where = (f"checks here build for {arch} (`--arch`, or your profile's choice)" if request.toolchain.cross
+                 else f"this computer is {arch}")
+        return _error(exercise, f"This exercise is written for {' and '.join(exercise.arch)}, but {where}; "
+                                "pick another exercise.")
     if not source.strip():
         return _error(exercise, f"Your file is empty: write `{exercise.function.render()}` "
                                 "(the starter code is a good beginning).")

@@ -200,7 +200,7 @@ class Pipeline:
             return
         confinement = Confinement(folder(self.work / "run_hollow"), (target, *self.runtime.paths.visible()))
         run = CaseRun(target, HOLLOW, self.driver.cases, self.seed, self.exercise.time_limit, self.learner_lines,
-                      confinement, env=self.runtime.env())
+                      confinement, env=self.runtime.env(), runner=self.runtime.paths.runner)
         self.got.hollow = run
         self.case_runs[self.runner.start(run.job())] = run
 
@@ -216,7 +216,7 @@ class Pipeline:
         binary = build.binary
         confinement = Confinement(folder(self.work / f"run_o{build.opt_level}"), (binary, *self.runtime.paths.visible()))
         run = CaseRun(binary, build.opt_level, self.driver.cases, self.seed, self.exercise.time_limit,
-                      self.learner_lines, confinement, env=self.runtime.env())
+                      self.learner_lines, confinement, env=self.runtime.env(), runner=self.runtime.paths.runner)
         self.got.runs.append(run)
         self.case_runs[self.runner.start(run.job())] = run
         if build.opt_level != 0:
