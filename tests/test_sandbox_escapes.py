@@ -67,6 +67,25 @@ def test_a_write_symbol_of_its_own_is_refused() -> None:
     assert not any(t.status is TestStatus.PASS for t in result.tests)
 
 
+def test_a_function_reporting_through_the_tutors_runtime_is_refused() -> None:
+    result = check(source("forge_runtime_call.rs"))
+    assert result.status is Status.FAIL
+    assert "`asm_tutor_rt::value`" in result.message, result.message
+    assert not any(t.status is TestStatus.PASS for t in result.tests)
+
+
+def test_a_report_of_its_own_on_the_channel_is_caught() -> None:
+    result = check(source("forge_extra_report.rs"))
+    assert result.status is Status.FAIL
+    assert "your function did not compute" in first_case(result)
+
+
+def test_code_put_into_init_and_an_ifunc_resolver_are_refused() -> None:
+    result = check(source("forge_init_code.rs"))
+    assert result.status is Status.FAIL
+    assert "`.init`" in result.message and "ifunc resolver" in result.message, result.message
+
+
 def test_a_constructor_relaying_the_reports_is_refused() -> None:
     """.init_array: a pipe in place of the report channel, and a relay rewriting every VALUE line."""
     result = check(source("forge_relay_constructor.rs"))

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from asm_tutor.classroom.gradebook import Cell, Gradebook, Outcome, Row
 from asm_tutor.grader.result import TestStatus
+from asm_tutor.safe_text import json_text
 
 JSON_VERSION = 1
 MAX_CASES_SHOWN = 10  # failing cases listed in a Gradescope/JUnit test's output
@@ -51,6 +51,7 @@ def to_json(book: Gradebook) -> dict[str, Any]:
         "exercises": [{"id": ex, "title": pack.exercises[ex].title, "points": pack.exercises[ex].points,
                        "passed": book.pass_rate(ex)[0], "problem": book.pack_problems.get(ex)}
                       for ex in book.exercises],
+        "not_graded_here": book.other_arch,  # exercises for another architecture than this machine's
         "students": [_student_json(row) for row in book.rows],
         "seconds": round(book.seconds, 2),
     }
@@ -74,7 +75,10 @@ def _cell_json(cell: Cell) -> dict[str, Any]:
         "max_points": cell.max_points,
         "reason": cell.reason,
         "failures": cell.failures(),
-        "source": None if submission is None else {"kind": submission.kind.value, "path": str(submission.path)},
+        "source": None if submission is None else {
+            "kind": submission.kind.value, "path": str(submission.path),
+            # when the export says it passed (its word, not checked)
+            "passed_at": submission.passed_at.isoformat() if submission.passed_at else None},
         "claimed_pass": bool(submission and submission.claimed_pass),
         "claim_broken": cell.claim_broken,
         "result": cell.result.to_json() if cell.result is not None else None,
@@ -158,4 +162,4 @@ def _xml(text: str) -> str:
 
 
 def dumps_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data) + "\n"  # exact, every control character escaped (a gradebook may reach a terminal)

@@ -39,7 +39,7 @@ class Limits:
     cpu_time: int | None = None  # seconds of CPU (SIGXCPU, then SIGKILL a second later)
     memory: int | None = None  # bytes of address space
     file_size: int | None = None  # bytes any file it writes may reach
-    processes: int | None = None  # processes and threads it may have at once (see own_count())
+    processes: int | None = None  # processes and threads at once (counted apart: SandboxStatus.own_count)
 
     def rlimits(self, *, count_apart: bool = False) -> list[tuple[str, int, int, int]]:
         """(prlimit's name, resource, soft, hard) for each limit set, core dumps always off.

@@ -47,7 +47,7 @@ NOBODY = 65534
 _ETC = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d")
 _SYSTEM_LINKS = ("/bin", "/lib", "/lib64", "/lib32", "/libx32", "/sbin")
 _PROBE_SECONDS = 10.0
-PROBE_PROCESSES = 2  # the probe's own cap: `true` alone
+_PROBE_PROCESSES = 2  # the probe's own cap: `true` alone
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _probe() -> SandboxStatus:
                                  "unconfined, under time and memory limits only")
     name = " ".join(version[:2]) if version else "bubblewrap"
     counted = subprocess.run(wrap([true], Confinement(Path("/")), bwrap=bwrap, uid=os.geteuid(), trial=True,
-                                  processes=PROBE_PROCESSES), capture_output=True, timeout=_PROBE_SECONDS,
+                                  processes=_PROBE_PROCESSES), capture_output=True, timeout=_PROBE_SECONDS,
                              stdin=subprocess.DEVNULL, check=False)
     return SandboxStatus(name.replace("bwrap", "bubblewrap"), bwrap=bwrap, own_count=counted.returncode == 0)
 
