@@ -18,6 +18,8 @@ from typing import Any
 from asm_tutor import memo
 from asm_tutor.grader.objfile import ElfFile, ObjectFileError, Symbol
 
+from asm_tutor.grader.symbols import demangle_v0
+
 # Rust's legacy mangling escapes (`$LT$` is `<`, `$u7b$` is `{`, ...).
 _ESCAPES = {"SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">", "LP": "(", "RP": ")", "C": ","}
 _HASH_RE = re.compile(r"^h[0-9a-f]{16}$")
@@ -34,12 +36,12 @@ MAX_ALIGN_CELLS = 400_000
 
 
 def demangle(symbol: str) -> str:
-    """A readable path for a Rust symbol (legacy `_ZN…E`; `_R…` v0 paths best effort); else as given."""
+    """A readable path for a Rust symbol (legacy `_ZN…E`, or v0 `_R…`: symbols.py); else as given."""
     name = symbol[1:] if symbol.startswith(("__ZN", "__R")) else symbol  # Mach-O adds one underscore
     if name.startswith("_ZN") and name.endswith("E"):
         return _demangle_legacy(name[3:-1]) or symbol
     if name.startswith("_R"):
-        return _demangle_v0(name[2:]) or symbol
+        return demangle_v0(name) or symbol
     return symbol
 
 
@@ -87,50 +89,6 @@ def _unescape(part: str) -> str:
         out.append(part[pos])
         pos += 1
     return "".join(out)
-
-
-def _demangle_v0(body: str) -> str | None:
-    """Plain nested paths (`N…`/`C…`), which is what std's non-generic functions are; else None."""
-
-    def base62_end(pos: int) -> int:
-        end = body.find("_", pos)
-        if end < 0:
-            raise ValueError
-        return end + 1
-
-    def ident(pos: int) -> tuple[str, int]:
-        if body.startswith("u", pos):
-            pos += 1
-        match = re.match(r"\d+", body[pos:])
-        if match is None:
-            raise ValueError
-        length = int(match.group())
-        pos += len(match.group())
-        if body.startswith("_", pos):
-            pos += 1
-        return body[pos:pos + length], pos + length
-
-    def path(pos: int) -> tuple[list[str], int]:
-        tag = body[pos:pos + 1]
-        if tag == "C":
-            pos += 1
-            if body.startswith("s", pos):
-                pos = base62_end(pos + 1)
-            name, pos = ident(pos)
-            return [name], pos
-        if tag == "N":
-            inner, pos = path(pos + 2)  # skip the namespace letter
-            if body.startswith("s", pos):
-                pos = base62_end(pos + 1)
-            name, pos = ident(pos)
-            return inner + ([name] if name else []), pos
-        raise ValueError
-
-    try:
-        parts, _ = path(0)
-    except (ValueError, IndexError):
-        return None
-    return "::".join(parts)
 
 
 def base_mnemonic(text: str) -> str:
