@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cross_helpers import toolchain_for
 
 from asm_tutor.grader import objfile
 from asm_tutor.grader.checks import CodeProblem, analyse
@@ -20,8 +21,6 @@ from asm_tutor.grader.objfile import ObjectFileError
 
 RUSTC = shutil.which("rustc")
 needs_rustc = pytest.mark.skipif(RUSTC is None, reason="rustc is not installed")
-A64_RUSTC = Path(os.environ.get("ASM_TUTOR_AARCH64_RUSTC", "/usr/bin/rustc"))
-A64_SYSROOT = Path(os.environ.get("ASM_TUTOR_AARCH64_SYSROOT", "/opt/aarch64-std/usr"))
 
 
 def compile_object(tmp_path: Path, source: str, target: str | None = None, *, rustc: str | None = None,
@@ -41,14 +40,11 @@ def compile_object(tmp_path: Path, source: str, target: str | None = None, *, ru
     return ObjectCode((tmp_path / "o0.o").read_bytes()), (tmp_path / "o0.s").read_text(encoding="utf-8")
 
 
-def aarch64_std() -> tuple[str, Path]:
-    """The aarch64 cross toolchain with std (rustc, sysroot); a skip, or in CI a failure, without it."""
-    if A64_RUSTC.is_file() and (A64_SYSROOT / "lib" / "rustlib" / "aarch64-unknown-linux-gnu").is_dir():
-        return str(A64_RUSTC), A64_SYSROOT
-    reason = f"no aarch64 std here ({A64_SYSROOT}; set ASM_TUTOR_AARCH64_RUSTC and ASM_TUTOR_AARCH64_SYSROOT)"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+def aarch64_std() -> tuple[str, Path | None]:
+    """The aarch64 toolchain with std, as the tutor finds it (targets.py): rustc and sysroot; a skip,
+    or in CI a failure, without it."""
+    toolchain = toolchain_for("aarch64")
+    return str(toolchain.rustc), Path(toolchain.sysroot) if toolchain.sysroot else None
 
 
 X86 = r"""
