@@ -35,8 +35,12 @@ def class_pack(where: Path) -> Path:
     shutil.copytree(ROOT / "lessons", pack / "lessons")
     for exercise in EXERCISES:
         shutil.copytree(ROOT / "exercises" / exercise, pack / "exercises" / exercise)
-    lessons = "".join(f'[[course]]\nlesson = "{lesson}"\nfile = "lessons/{file}"\n\n' for lesson, file in
-                      (("why_asm", "01-why-asm.md"), ("operands", "03-operands.md")))
+    from asm_tutor.pack.loader import load_pack
+
+    builtin = load_pack(ROOT)  # the lessons the exercises name, from the built-in course
+    named = dict.fromkeys(builtin.exercises[ex].lesson for ex in EXERCISES if builtin.exercises[ex].lesson)
+    lessons = "".join(f'[[course]]\nlesson = "{lesson}"\nfile = "{builtin.lessons[lesson].path.relative_to(ROOT)}"\n\n'
+                      for lesson in named if lesson)
     course = "".join(f'[[course]]\nexercise = "{exercise}"\n\n' for exercise in EXERCISES)
     (pack / "pack.toml").write_text('format = 1\nid = "bench_class"\ntitle = "Bench class"\nversion = "1.0.0"\n'
                                     f'description = "Five exercises."\n\n{lessons}{course}')

@@ -45,6 +45,7 @@ def test_the_autograder_holds_the_scripts_and_the_hand_out_without_solutions(aut
     assert not [n for n in names if n.endswith("solution.rs") or n == "autograder.zip"]
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     assert "@@" not in (autograder / "setup.sh").read_text()
+    subprocess.run(["bash", "-n", str(autograder / "setup.sh")], check=True)  # it parses (it is not run here)
 
 
 def unpack(tmp_path: Path, autograder: Path) -> Path:
@@ -79,3 +80,16 @@ def test_run_autograder_writes_results_even_when_grading_cannot_run(tmp_path: Pa
     (root / "source" / "pack" / "pack.toml").write_text("broken = [")
     results = run_autograder(root, {"times_nine.rs": RIGHT["times_nine"]})
     assert results["score"] == 0 and "could not grade" in results["output"]
+
+
+def test_a_wheel_given_is_shipped_and_installed_by_setup(tmp_path: Path, class_pack: Path,  # noqa: F811
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    wheel = tmp_path / "asm_tutor-0.0.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip: only its name and place matter here
+    dest = tmp_path / "with_wheel"
+    assert main(["pack", "autograder", str(class_pack), str(dest), "--wheel", str(wheel)]) == 0
+    with zipfile.ZipFile(dest / "autograder.zip") as zipped:
+        assert f"dist/{wheel.name}" in zipped.namelist()
+    assert '"$HERE"/dist/*.whl' in (dest / "setup.sh").read_text()
+    assert main(["pack", "autograder", str(class_pack), str(tmp_path / "other"), "--wheel", str(class_pack)]) == 2
+    assert "is not a wheel file" in capsys.readouterr().err

@@ -20,6 +20,7 @@ import pytest
 
 from asm_tutor.cli import main
 from asm_tutor.grader.engine import host_arch
+from asm_tutor.pack.loader import load_pack
 from asm_tutor.paths import builtin_pack_dir
 from asm_tutor.progress.file_format import dump_progress
 from asm_tutor.progress.model import ExerciseRecord, ExerciseStatus, PackProgress, Progress
@@ -30,22 +31,15 @@ RIGHT = {ex: (BUILTIN / "exercises" / ex / "x86_64" / "solution.rs").read_text()
 WRONG = {"times_nine": (FIXTURES / "tn_imul.rs").read_text(), "max_u64": (FIXTURES / "mx_max.rs").read_text()}
 pytestmark = pytest.mark.skipif(host_arch() != "x86_64", reason="the fixtures are x86_64 asm")
 
-MANIFEST = """format = 1
-id = "class_test"
-title = "A class"
-version = "1.0.0"
-description = "Two exercises of the built-in course."
-
-[[course]]
-lesson = "operands"
-file = "lessons/03-operands.md"
-
-[[course]]
-exercise = "times_nine"
-
-[[course]]
-exercise = "max_u64"
-"""
+def manifest(exercises: tuple[str, ...]) -> str:
+    """A pack.toml for some of the built-in exercises, with the lessons they name."""
+    builtin = load_pack(BUILTIN)
+    lessons = dict.fromkeys(builtin.exercises[ex].lesson for ex in exercises if builtin.exercises[ex].lesson)
+    return ('format = 1\nid = "class_test"\ntitle = "A class"\nversion = "1.0.0"\n'
+            'description = "Two exercises of the built-in course."\n\n'
+            + "".join(f'[[course]]\nlesson = "{lesson}"\nfile = "{builtin.lessons[lesson].path.relative_to(BUILTIN)}"\n\n'
+                      for lesson in lessons if lesson)
+            + "".join(f'[[course]]\nexercise = "{ex}"\n\n' for ex in exercises))
 
 
 @pytest.fixture
@@ -58,7 +52,7 @@ def class_pack(tmp_path: Path) -> Path:
         shutil.copytree(BUILTIN / "exercises" / ex, root / "exercises" / ex)
     spec = root / "exercises" / "max_u64" / "exercise.toml"
     spec.write_text("points = 2\n" + spec.read_text())
-    (root / "pack.toml").write_text(MANIFEST)
+    (root / "pack.toml").write_text(manifest(("times_nine", "max_u64")))
     return root
 
 
@@ -137,8 +131,8 @@ def test_forged_and_honest_progress_exports_are_regraded(tmp_path: Path, class_p
     export(root / "frank" / "progress.toml", {"times_nine": passed(WRONG["times_nine"]), "max_u64": passed(None)})
     # An export of another pack only.
     export(root / "gina.toml", {"times_nine": passed(RIGHT["times_nine"])}, pack_id="elsewhere")
-    gradebook = tmp_path / "grades.csv"
-    assert main(["grade", str(root), "--pack", str(class_pack), "--csv", str(gradebook)]) == 0
+    gradebook, detail = tmp_path / "grades.csv", tmp_path / "grades.json"
+    assert main(["grade", str(root), "--pack", str(class_pack), "--csv", str(gradebook), "--json", str(detail)]) == 0
     out = capsys.readouterr().out
     rows = read_csv(gradebook)
     assert rows["erin"]["times_nine"] == "pass 1/1" and rows["erin"]["max_u64"].startswith("fail 0/2")
@@ -146,6 +140,9 @@ def test_forged_and_honest_progress_exports_are_regraded(tmp_path: Path, class_p
     assert rows["frank"]["max_u64"] == "missing 0/2: the export claims a pass but carries no code to regrade"
     assert rows["gina"]["times_nine"].startswith("missing")
     assert "2 claimed pass(es) do not regrade" in out and "frank/times_nine" in out
+    frank = next(s for s in json.loads(detail.read_text())["students"] if s["name"] == "frank")["exercises"]
+    assert frank["times_nine"]["claim_broken"] and frank["times_nine"]["source"]["kind"] == "export"
+    assert frank["times_nine"]["source"]["passed_at"] == "2026-12-01T00:00:00+00:00"
     assert "holds no progress in pack class_test (it has: elsewhere)" in out
 
 
@@ -245,3 +242,49 @@ def test_students_text_reaches_the_terminal_harmless(tmp_path: Path, class_pack:
     out = capsys.readouterr().out
     assert "\x1b]0;" not in out and "\x1b[2J" not in out and "\x07" not in out
     assert "\\x1b[2Jnotes.rs left out" in out
+
+
+def test_a_symbolic_link_handed_in_is_not_followed(tmp_path: Path, class_pack: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    secret = tmp_path / "grader_secret.rs"
+    secret.write_text("fn times_nine(x: u64) -> u64 { SECRET_TOKEN }\nfn main() {}\n")
+    root = tmp_path / "submissions"
+    hand_in(root, "eve", {})
+    (root / "eve" / "times_nine.rs").symlink_to(secret)
+    detail = tmp_path / "grades.json"
+    assert main(["grade", str(root), "--pack", str(class_pack), "--json", str(detail)]) == 0
+    assert "SECRET_TOKEN" not in detail.read_text() and "SECRET_TOKEN" not in capsys.readouterr().out
+    eve = json.loads(detail.read_text())["students"][0]
+    assert eve["exercises"]["times_nine"]["outcome"] == "missing"
+    assert eve["notes"] == ["times_nine.rs left out: it is a symbolic link, not a file handed in"]
+
+
+def test_an_exercise_for_another_architecture_is_said_not_graded_here(tmp_path: Path, class_pack: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    spec = class_pack / "exercises" / "times_nine" / "exercise.toml"
+    spec.write_text(spec.read_text().replace('arch = ["x86_64", "aarch64"]', 'arch = ["aarch64"]'))
+    root = tmp_path / "submissions"
+    hand_in(root, "alice", {"max_u64.rs": RIGHT["max_u64"]})
+    gradebook = tmp_path / "grades.csv"
+    assert main(["grade", str(root), "--pack", str(class_pack), "--csv", str(gradebook)]) == 0
+    assert "Not graded here (written for another architecture than this machine's): times_nine" in \
+        " ".join(capsys.readouterr().out.split())
+    assert list(read_csv(gradebook)["alice"]) == ["student", "max_u64", "total", "max"]
+
+
+@pytest.mark.own_cache
+def test_each_exercises_judge_is_built_once_for_the_whole_class(class_pack: Path, submissions: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from asm_tutor.grader import judge
+
+    built: list[str] = []
+    real = judge.build_job
+
+    def counted(source: str, *args: object, **kwargs: object) -> object:
+        built.append(source.splitlines()[0])
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(judge, "build_job", counted)
+    assert main(["grade", str(submissions), "--pack", str(class_pack), "--quiet", "--jobs", "4"]) == 0
+    assert len(built) == 2 and len(set(built)) == 2  # one per exercise, for 4 students' 7 files

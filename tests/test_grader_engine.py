@@ -65,8 +65,12 @@ def test_builtin_reference_solutions_pass(exercise_id: str) -> None:
     assert result.tests and all(t.status is TestStatus.PASS for t in result.tests)
     assert {t.opt_level for t in result.tests} == {0, 3}
     assert result.checks and all(c.status is TestStatus.PASS for c in result.checks)
-    assert "asm! begin" in result.assembly and "▶" in result.assembly
-    assert "asm! begin" in result.assembly_o3 and "▶" in result.assembly_o3, "the -O3 listing marks the blocks too"
+    if "global_asm!" in exercise.solution(ARCH):
+        # The function is written in global_asm!: the listing is the Rust wrapper calling it, no block to mark.
+        assert exercise.function.name in result.assembly
+    else:
+        assert "asm! begin" in result.assembly and "▶" in result.assembly
+        assert "asm! begin" in result.assembly_o3 and "▶" in result.assembly_o3, "the -O3 listing marks the blocks too"
     assert not result.cached and result.seed is not None
 
 

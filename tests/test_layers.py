@@ -6,7 +6,7 @@
     progress     progress/                                    the learner's progress file
     trace        trace/                                       steps through a check's case in an emulator
     grader       grader/                                      builds, runs and judges a learner's file
-    toolchain    toolchain                                    which rustc, and whether it can grade
+    toolchain    toolchain, targets                           which rustc, for which architecture, can it grade
     pack         pack/                                        the course as data: model, loader, registry
     foundations  paths, atomic, errors, memo, settings, ...   no knowledge of courses or grading
 
@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                      "asm_tutor.memo", "asm_tutor.kept", "asm_tutor.settings", "asm_tutor.learner_file",
                      "asm_tutor.toml_text", "asm_tutor.safe_text")),
     ("pack", ("asm_tutor.pack", "asm_tutor.pack.*")),
-    ("toolchain", ("asm_tutor.toolchain",)),
+    ("toolchain", ("asm_tutor.toolchain", "asm_tutor.targets")),
     ("grader", ("asm_tutor.grader", "asm_tutor.grader.*")),
     ("trace", ("asm_tutor.trace", "asm_tutor.trace.*")),
     ("progress", ("asm_tutor.progress", "asm_tutor.progress.*")),

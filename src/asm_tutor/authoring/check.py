@@ -6,16 +6,18 @@ for outcomes, a JSON form) and renders nothing; `asm_tutor.cmd.pack` draws the t
 - the pack loads (every loader problem, each with file, line and field);
 - every exercise's hidden tests build (its judge, from the reference, expected values and
   properties alone): a mistake there is the pack's, named by its exercise.toml field;
-- every reference solution passes its hidden tests and instruction checks on this host
-  (the grader builds opt-level 0 and 3);
+- every reference solution passes its hidden tests and instruction checks, for each
+  architecture it is written for that this machine has a toolchain for: the host's own, and
+  another one built with a cross toolchain and run under emulation (targets.py);
 - every starter compiles and fails as given, unless the exercise says `starter_passes = true`
   (or shows the compile error its `starter_error` names);
 - every Rust code block of every lesson behaves as tagged (see `lesson_blocks`);
 - every exercise has hints (no blank ones; fewer than three levels is a warning).
 
-Exercises (and lesson blocks) for another architecture are reported as NOT_CHECKABLE,
-which is not a failure. Grading runs on a small thread pool (2 workers by default), and
-reuses the grader's cache: it is keyed by source, spec and rustc, so a hit is a result
+Exercises (and lesson blocks) for an architecture no toolchain was found for are reported
+as NOT_CHECKABLE, with the commands that would install one; that is not a failure.
+Grading runs on a small thread pool (2 workers by default), and reuses the grader's
+cache: it is keyed by source, spec, rustc and target, so a hit is a result
 this rustc already produced for exactly this code; lesson blocks that passed are
 remembered the same way. A re-check of an unchanged pack is fast. Pass
 `use_cache=False` to rebuild everything.
@@ -30,11 +32,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from asm_tutor.authoring.arch_plan import ArchPlan, plan
 from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport, failure, first_line, pass_detail
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.pack.model import Exercise, ItemKind, Lesson, Pack
 from asm_tutor.pack.problems import PackError, find_key_line
-from asm_tutor.toolchain import Toolchain, ToolchainError
+from asm_tutor.targets import for_arch
+from asm_tutor.toolchain import Toolchain, ToolchainError, can_grade
 
 DEFAULT_WORKERS = 2
 HINT_LEVELS = 3
@@ -44,9 +48,13 @@ HINT_LEVELS = 3
 
 
 class _Checker:
-    def __init__(self, pack: Pack, toolchain: Toolchain, use_cache: bool, cancel: threading.Event | None) -> None:
+    def __init__(self, pack: Pack, toolchain: Toolchain, use_cache: bool, cancel: threading.Event | None,
+                 arches: ArchPlan) -> None:
         self.pack = pack
-        self.toolchain = toolchain
+        self.toolchain = toolchain  # the host's: lesson blocks for no architecture in particular
+        # Each architecture's toolchain, where one was found; else why not and how to get one.
+        self.arches = arches
+        self.toolchains = arches.toolchains
         self.use_cache = use_cache
         self.cancel = cancel
 
@@ -112,7 +120,7 @@ class _Checker:
         item, spec = f"exercise {exercise.id}", self.rel(exercise.spec_path)
         what = f"hidden tests build ({arch})"
         started = time.monotonic()
-        problem = hidden_tests_problem(exercise, edition=self.pack.edition, toolchain=self.toolchain,
+        problem = hidden_tests_problem(exercise, edition=self.pack.edition, toolchain=self.toolchains[arch],
                                        cancel=self.cancel)
         ms = int((time.monotonic() - started) * 1000)
         if problem is None:
@@ -136,10 +144,10 @@ class _Checker:
         starts = [n for n in range(line - 1, len(text)) if "args" in text[n]]
         return starts[index] + 1 if index < len(starts) else line
 
-    def not_checkable(self, exercise: Exercise, kind: str, arch: str, why: str) -> Finding:
+    def not_checkable(self, exercise: Exercise, kind: str, arch: str, why: str,
+                      outcome: Outcome = Outcome.NOT_CHECKABLE) -> Finding:
         aspect = Aspect.SOLUTION if kind == "solution" else Aspect.STARTER
-        return Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch),
-                       Outcome.NOT_CHECKABLE, why,
+        return Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch), outcome, why,
                        file=self.rel(exercise.source_path(kind, arch)), arch=arch)
 
     def what(self, exercise: Exercise, kind: str, arch: str) -> str:
@@ -166,7 +174,7 @@ class _Checker:
         except (OSError, UnicodeDecodeError) as err:
             return Finding(item, aspect, what, Outcome.FAIL, f"cannot be read ({err})", file=rel, arch=arch)
         try:
-            result = grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain,
+            result = grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchains[arch],
                            cancel=self.cancel, use_cache=self.use_cache, lessons=self.pack.lessons)
         except ToolchainError:
             raise
@@ -250,8 +258,12 @@ class _Checker:
         rel = self.rel(lesson.path)
         what = f"block line {block.line}: {block.info or 'rust'}"
         started = time.monotonic()
+        toolchain = self.toolchains.get(block.arch or self.toolchain.arch)
+        if toolchain is None and not block.ignored:
+            unchecked, why = self.arches.unchecked(block.arch or "")
+            return Finding(item, Aspect.CODE_BLOCK, what, unchecked, why, file=rel, line=block.line, arch=block.arch)
         try:
-            outcome = verify_block(block, self.toolchain, self.pack.edition, use_cache=self.use_cache)
+            outcome = verify_block(block, toolchain or self.toolchain, self.pack.edition, use_cache=self.use_cache)
         except Exception as err:
             return Finding(item, Aspect.CODE_BLOCK, what, Outcome.FAIL,
                            f"could not be checked: {type(err).__name__}: {err}", file=rel, line=block.line)
@@ -264,8 +276,6 @@ class _Checker:
             result = Outcome.PASS
         elif outcome.status is BlockStatus.FAIL:
             result = Outcome.FAIL
-        elif block.arch is not None and block.arch != self.toolchain.arch and not block.ignored:
-            result = Outcome.NOT_CHECKABLE
         else:
             result = Outcome.SKIPPED
         return Finding(item, Aspect.CODE_BLOCK, what, result, detail, file=rel, line=block.line,
@@ -333,11 +343,14 @@ def check_pack(
     use_cache: bool = True,
     on_finding: Callable[[Finding], None] | None = None,
     cancel: threading.Event | None = None,
+    only: str | None = None,
     only_exercise: str | None = None,
 ) -> PackCheckReport:
-    """Check the pack at `root`. Never raises for a problem in the pack: a pack that does not
-    load gives a report with `load_problems`. Raises ToolchainError when rustc is missing or
-    too old (nothing can be checked then). `only_exercise`: that exercise alone (and its lesson)."""
+    """Check the pack at `root`, for every architecture this machine has a toolchain for (`only`:
+    for that one alone, the others skipped). Never raises for a problem in the pack: a pack that
+    does not load gives a report with `load_problems`. Raises ToolchainError when rustc is missing
+    or too old, or `only`'s toolchain is not there (nothing can be checked then). `only_exercise`:
+    that exercise alone (and its lesson)."""
     started = time.monotonic()
     report = PackCheckReport(root=Path(root), use_cache=use_cache)
     try:
@@ -348,13 +361,12 @@ def check_pack(
         return report
     report.root = pack.root
     report.pack_id, report.title, report.version = pack.id, pack.title, pack.version
-    if toolchain is None:
-        from asm_tutor.toolchain import require_grading_toolchain
-
-        toolchain = require_grading_toolchain()
+    toolchain = toolchain or can_grade(for_arch(only))
     report.host_arch = toolchain.arch
     report.rustc = toolchain.describe()
-    checker = _Checker(pack, toolchain, use_cache, cancel)
+    arches = plan(pack, toolchain, only)
+    checker = _Checker(pack, toolchain, use_cache, cancel, arches)
+    report.unavailable, report.cross = dict(arches.missing), arches.cross()
 
     # Every row in course order; slow rows are futures, filled in by the pool.
     rows: list[list[Finding] | Future[list[Finding]]] = [
@@ -387,13 +399,14 @@ def check_pack(
                 continue
             exercise = pack.exercises[item.id]
             rows.append(report_done([checker.hints(exercise)]))
-            if toolchain.arch in exercise.arch:
-                rows.append(pool.submit(_then, report_done, checker.exercise_on_host, exercise, toolchain.arch))
+            for arch in exercise.arch:
+                if arch in checker.toolchains:
+                    rows.append(pool.submit(_then, report_done, checker.exercise_on_host, exercise, arch))
             for kind in ("solution", "starter") if pack.solutions else ("starter",):
                 for arch in exercise.arch:
-                    if arch != toolchain.arch:
-                        why = f"for {arch}; this host is {toolchain.arch}"
-                        rows.append(report_done([checker.not_checkable(exercise, kind, arch, why)]))
+                    if arch not in checker.toolchains:
+                        outcome, why = arches.unchecked(arch)
+                        rows.append(report_done([checker.not_checkable(exercise, kind, arch, why, outcome)]))
         findings = [finding for row in rows for finding in (row.result() if isinstance(row, Future) else row)]
     except BaseException:
         if cancel is not None:

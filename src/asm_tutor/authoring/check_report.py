@@ -85,6 +85,8 @@ class PackCheckReport:
     version: str | None = None
     host_arch: str | None = None
     rustc: str | None = None  # e.g. "rustc 1.95.0 (x86_64-unknown-linux-gnu)"
+    cross: dict[str, str] = field(default_factory=dict)  # another architecture → the toolchain that built it
+    unavailable: dict[str, str] = field(default_factory=dict)  # architecture → why it was not checked, and the fix
     load_problems: list[Problem] = field(default_factory=list)  # non-empty: the pack did not load
     findings: list[Finding] = field(default_factory=list)
     duration_s: float = 0.0
@@ -112,6 +114,8 @@ class PackCheckReport:
             "pack": {"id": self.pack_id, "title": self.title, "version": self.version},
             "host_arch": self.host_arch,
             "rustc": self.rustc,
+            "cross": self.cross,
+            "unavailable": self.unavailable,
             "ok": self.ok,
             "load_problems": [
                 {"file": p.file, "line": p.line, "field": p.field, "message": p.message}

@@ -51,6 +51,7 @@ def to_json(book: Gradebook) -> dict[str, Any]:
         "exercises": [{"id": ex, "title": pack.exercises[ex].title, "points": pack.exercises[ex].points,
                        "passed": book.pass_rate(ex)[0], "problem": book.pack_problems.get(ex)}
                       for ex in book.exercises],
+        "not_graded_here": book.other_arch,  # exercises for another architecture than this machine's
         "students": [_student_json(row) for row in book.rows],
         "seconds": round(book.seconds, 2),
     }
@@ -74,7 +75,10 @@ def _cell_json(cell: Cell) -> dict[str, Any]:
         "max_points": cell.max_points,
         "reason": cell.reason,
         "failures": cell.failures(),
-        "source": None if submission is None else {"kind": submission.kind.value, "path": str(submission.path)},
+        "source": None if submission is None else {
+            "kind": submission.kind.value, "path": str(submission.path),
+            # when the export says it passed (its word, not checked)
+            "passed_at": submission.passed_at.isoformat() if submission.passed_at else None},
         "claimed_pass": bool(submission and submission.claimed_pass),
         "claim_broken": cell.claim_broken,
         "result": cell.result.to_json() if cell.result is not None else None,

@@ -90,6 +90,7 @@ class Gradebook:
     exercises: list[str]  # in course order
     rows: list[Row]
     pack_problems: dict[str, str] = field(default_factory=dict)  # exercise → why its tests did not build
+    other_arch: list[str] = field(default_factory=list)  # exercises this machine cannot grade (another arch)
     seconds: float = 0.0
     workers: int = 1
 
@@ -126,7 +127,8 @@ def grade_class(pack: Pack, students: list[Student], *, workers: int, toolchain:
     started = time.monotonic()
     toolchain = toolchain or require_grading_toolchain()
     exercises = gradable_exercises(pack, toolchain.arch)
-    book = Gradebook(pack, exercises, [Row(student) for student in students], workers=workers)
+    book = Gradebook(pack, exercises, [Row(student) for student in students], workers=workers,
+                     other_arch=[ex for ex in pack.exercises if ex not in exercises])
     cancel = cancel or threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grade") as pool:
         try:

@@ -26,6 +26,8 @@ from asm_tutor.progress import ExerciseRecord, ProgressError, read_import
 
 EXPORT_SUFFIX = ".toml"
 SOURCE_SUFFIX = ".rs"
+# An export holds a few drafts of at most MAX_SOURCE_BYTES each; a larger file is no export.
+MAX_EXPORT_BYTES = 16 * 2**20
 
 
 class SourceKind(StrEnum):
@@ -66,7 +68,7 @@ def find_students(folder: Path, pack: Pack, *, one_student: bool = False) -> lis
             continue
         if entry.is_dir() and not entry.is_symlink():
             _read_folder(students.setdefault(entry.name, Student(entry.name)), entry, pack)
-        elif entry.suffix == EXPORT_SUFFIX and entry.is_file():
+        elif entry.suffix == EXPORT_SUFFIX and entry.is_file() and not entry.is_symlink():
             _read_export(students.setdefault(entry.stem, Student(entry.stem)), entry, pack)
     return sorted(students.values(), key=lambda s: s.name)
 
@@ -82,7 +84,13 @@ def _unwrapped(folder: Path) -> Path:
 def _read_folder(student: Student, folder: Path, pack: Pack) -> None:
     exports = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+        if path.name.startswith("."):
+            continue
+        if path.is_symlink():
+            # A hand-in is the student's own bytes: a link could show them the grader's files in the feedback.
+            student.notes.append(f"{path.name} left out: it is a symbolic link, not a file handed in")
+            continue
+        if path.is_dir():
             continue
         if path.suffix == EXPORT_SUFFIX:
             exports.append(path)
@@ -105,6 +113,9 @@ def _read_file(path: Path) -> Submission:
 def _read_export(student: Student, path: Path, pack: Pack) -> None:
     """The export's exercises of this pack, where the student has no file for them."""
     try:
+        if path.stat().st_size > MAX_EXPORT_BYTES:
+            student.notes.append(f"{path.name} left out: over {MAX_EXPORT_BYTES // 2**20} MiB, no progress export")
+            return
         loaded = read_import(path)
     except (ProgressError, OSError) as err:
         student.notes.append(f"{path.name} left out: {err}")

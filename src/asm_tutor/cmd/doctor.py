@@ -55,6 +55,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             problems.append(f"rustc {toolchain.release} is older than {since}; update Rust (e.g. `rustup update`).")
         if toolchain.arch not in ARCHES:
             problems.append(f"exercises are written for {' and '.join(ARCHES)}; this host is {toolchain.arch}.")
+        for arch in ARCHES:
+            table.add_row(arch, _arch_row(arch))
     from asm_tutor.grader import sandbox
 
     confined = sandbox.status()
@@ -71,7 +73,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     pack = ctx.pack
     table.add_row("pack", escape(f"{pack.title} — {pack.id} {pack.version} at {ctx.pack_dir}"))
     console = stdout()
-    console.print(table)
+    console.print(table, soft_wrap=True)
     if problems:
         console.print("[bold red]The tutor cannot grade on this machine:[/]")
         for problem in problems:
@@ -79,6 +81,25 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     console.print("[bold green]Ready to grade.[/]")
     return 0
+
+
+def _arch_row(arch: str) -> str:
+    """Whether exercises for `arch` can be graded here: natively, under emulation, or what is missing and
+    the commands that would install it."""
+    from rich.markup import escape
+
+    from asm_tutor.targets import status
+
+    found = status(arch)
+    if found.toolchain is None:
+        commands = "".join(f"\n    {escape(command)}" for command in found.fix)
+        return f"[yellow]not ready[/] — {escape(' '.join(found.missing))}" + (f"\n  to get it:{commands}" if commands else "")
+    if found.native:
+        return "[green]ready[/] (this machine's own)"
+    toolchain = found.toolchain
+    std = f", std from {toolchain.sysroot}" if toolchain.sysroot else ""
+    return (f"[green]ready[/] under emulation: {escape(str(toolchain.rustc))} {toolchain.release}{escape(std)}, "
+            f"linked by {escape(toolchain.linker)}, run by {escape(' '.join(toolchain.runner))}")
 
 
 def _gib(size: int) -> str:

@@ -36,6 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="the pack folder or installed pack id (default: --pack, else the built-in course)")
     check.add_argument("--exercise", metavar="ID", help="check this exercise alone (and its lesson)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--arch", choices=("x86_64", "aarch64"),
+                       help="check only this architecture's code (default: every one this machine has a toolchain "
+                            "for, another one built with a cross toolchain and run under emulation)")
     check.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
                        help="exercises graded at once (default 2)")
     check.add_argument("--no-cache", action="store_true",
@@ -104,7 +107,8 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.authoring.check import check_pack
     from asm_tutor.pack.locate import resolve_pack_dir
     from asm_tutor.report import print_pack_problems, stderr, stdout
-    from asm_tutor.toolchain import require_grading_toolchain
+    from asm_tutor.targets import for_arch
+    from asm_tutor.toolchain import can_grade, require_grading_toolchain
 
     root = resolve_pack_dir(args.dir) if args.dir else ctx.pack_dir
     if args.jobs < 1:
@@ -115,7 +119,7 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     err_console = stderr()
     if args.json:
         report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel,
-                            only_exercise=args.exercise)
+                            only_exercise=args.exercise, only=args.arch)
         print(json_text(report.to_json()))
         return 0 if report.ok else 1
 
@@ -137,13 +141,13 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     except PackError as err:
         print_pack_problems(err)
         return 1
-    toolchain = require_grading_toolchain()
+    toolchain = require_grading_toolchain() if args.arch is None else can_grade(for_arch(args.arch))
     if err_console.is_terminal:
         status = err_console.status(f"checking {root.name} with {toolchain.describe()}…")
         status.start()
     try:
         report = check_pack(root, toolchain=toolchain, workers=args.jobs, use_cache=not args.no_cache,
-                            on_finding=progress, cancel=cancel, only_exercise=args.exercise)
+                            on_finding=progress, cancel=cancel, only_exercise=args.exercise, only=args.arch)
     finally:
         if status is not None:
             status.stop()
@@ -192,9 +196,13 @@ def _render(report, console) -> None:  # type: ignore[no-untyped-def]
             console.print(f"  {f}", soft_wrap=True, markup=False)
     else:
         console.print(f"[bold green]The pack checks out[/] ({counts}; {report.duration_s:.1f} s).")
+    for arch, toolchain in report.cross.items():
+        console.print(f"[dim]{arch}: built with {toolchain}, run under emulation.[/]", soft_wrap=True, highlight=False)
     if report.count(Outcome.NOT_CHECKABLE):
         console.print(f"[cyan]Not checkable here[/] means: for another architecture than this host's "
-                      f"({report.host_arch}); run `pack check` on such a machine to check those.", soft_wrap=True)
+                      f"({report.host_arch}), and no toolchain for it was found.", soft_wrap=True)
+        for arch, why in report.unavailable.items():
+            console.print(f"  {arch}: {why}", soft_wrap=True, markup=False, highlight=False)
 
 
 # -- install ---------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from asm_tutor.grader import structure
 from asm_tutor.grader.asm_blocks import AsmBlock, find_blocks, naked_functions
 from asm_tutor.grader.contract import LESSONS, BlockReport
 from asm_tutor.grader.crate import DRIVER_PATH, LEARNER_PREFIX, REQUIRED_POINTER
-from asm_tutor.grader.disasm import BAD, Function, ObjectCode, align, asm_items, demangle
+from asm_tutor.grader.disasm import BAD, Function, Instruction, ObjectCode, align, asm_items, demangle
 from asm_tutor.grader.objfile import ObjectFileError
 from asm_tutor.grader.result import CheckResult, TestStatus
 from asm_tutor.pack.model import SOURCE_KINDS, CheckKind, Exercise, InstructionCheck, Lesson
@@ -87,15 +88,19 @@ def analyse(code: ObjectCode, asm_text: str, required: str, naked: frozenset[str
     # instantiated here may call a learner closure), never into the driver.
     seen = {start}
     queue = deque([start])
-    inner = _inner_items(code)
     while queue:
         symbol = queue.popleft()
-        # A closure of a reachable function runs even when only a vtable names it (a function
-        # chosen at run time: `OnceLock::get_or_init(|| ...)` calls it through `dyn FnOnce`).
-        for ref in [*code.refs(symbol), *inner.get(demangle(symbol), ())]:
-            if ref in code and ref not in seen and DRIVER_PATH not in demangle(ref):
+        refs = list(code.refs(symbol))
+        for ref in refs:
+            if ref not in code and ref not in seen:
+                # Data the code points to (a table of fn pointers, a vtable: a function chosen at
+                # run time, e.g. the closure `OnceLock::get_or_init` runs through `dyn FnOnce`).
+                seen.add(ref)
+                refs += _data_refs(asm_text, ref)
+            elif ref in code and ref not in seen and DRIVER_PATH not in demangle(ref):
                 seen.add(ref)
                 queue.append(ref)
+    seen = {s for s in seen if s in code}
     learner = sorted((s for s in seen if s != start and is_learner(demangle(s))), key=demangle)
     reachable = [code.function(symbol) for symbol in [start, *learner]]
     has_asm = False
@@ -112,14 +117,16 @@ def analyse(code: ObjectCode, asm_text: str, required: str, naked: frozenset[str
     return CodeView(functions=reachable, has_asm_region=has_asm, asm_text=asm_text)
 
 
-def _inner_items(code: ObjectCode) -> dict[str, list[str]]:
-    """The learner's closures by the path of the function they are written in."""
-    found: dict[str, list[str]] = {}
-    for symbol in code.symbols():
-        name = demangle(symbol)
-        if is_learner(name) and "::{{closure}}" in name:
-            found.setdefault(name[:name.index("::{{closure}}")], []).append(symbol)
-    return found
+_DATA_REF_RE = re.compile(r"^\s*\.(?:quad|xword|8byte|dword|word|long)\s+([A-Za-z_.$][\w.$]*)", re.M)
+
+
+def _data_refs(asm_text: str, symbol: str) -> list[str]:
+    """The symbols the data object `symbol` holds the addresses of, as the `.s` text lays it out."""
+    start = asm_text.find(f"\n{symbol}:\n")
+    if start < 0:
+        return []
+    end = asm_text.find(".size", start)
+    return _DATA_REF_RE.findall(asm_text[start:end if end >= 0 else start + 4096])
 
 
 def view_of(obj: Path, asm: Path, required: str, source: str) -> CodeView | None:
@@ -138,7 +145,7 @@ def evaluate(exercise: Exercise, arch: str, source: str, view: CodeView, promise
     results: list[CheckResult] = []
     if exercise.require_asm:
         results.append(_uses_asm(source, view))
-    results.extend(_source_check(check, source) if check.kind in SOURCE_KINDS else _check(check, view)
+    results.extend(_source_check(check, source) if check.kind in SOURCE_KINDS else _check(check, view, arch, source)
                    for check in exercise.checks_for(arch))
     if promises:
         results.extend(_promises(promises, lessons))
@@ -221,22 +228,35 @@ def _declarations(block: AsmBlock) -> set[str]:
             *(["clobber_abi"] if block.clobber_abis else []), *(f'clobber_abi("{abi}")' for abi in block.clobber_abis)}
 
 
-def _check(check: InstructionCheck, view: CodeView) -> CheckResult:
+def _check(check: InstructionCheck, view: CodeView, arch: str, source: str) -> CheckResult:
     found: str | None = None
     if check.kind is CheckKind.FORBID_CALL:
         found = _forbidden_call(check.patterns, view)
         ok = found is None
+    elif check.kind is CheckKind.ASM_RESULT:
+        elsewhere = _result_made_elsewhere(check, view, arch)
+        if elsewhere is None:
+            return CheckResult(check.name, TestStatus.PASS)
+        return CheckResult(check.name, TestStatus.FAIL, f"{check.message} ({elsewhere[0].upper()}{elsewhere[1:]}.)")
     else:
         where = {CheckKind.ASM_USES: True, CheckKind.ASM_FORBIDS: True, CheckKind.FORBID_OUTSIDE_ASM: False}
         in_asm = where.get(check.kind)  # None: anywhere
-        matches = [
+        named = [
             (function, insn)
             for function in view.functions
             for insn in function.instructions
             if (in_asm is None or insn.in_asm == in_asm) and _matches(insn.mnemonic, check.patterns)
         ]
+        matches = [(function, insn) for function, insn in named if _qualifies(check, function, insn)]
+        if check.operand == "const":  # said in the template: which lines take the const operand
+            taking, typed_in = structure.const_lines(find_blocks(source), check.patterns, arch)
+            if not taking:
+                matches = []
+            found = f"`{typed_in[0]}`" if typed_in else None
         if check.kind is CheckKind.ASM_USES:
             ok = bool(matches)
+            if not ok and named and (check.operand or check.branch):
+                return CheckResult(check.name, TestStatus.FAIL, f"{check.message} {_unqualified(check, named, found)}")
         else:
             ok = not matches
             if matches:
@@ -248,6 +268,53 @@ def _check(check: InstructionCheck, view: CodeView) -> CheckResult:
         return CheckResult(check.name, TestStatus.FAIL, _missing_from_asm(check, view))
     message = check.message if found is None else f"{check.message} (Found {found}.)"
     return CheckResult(check.name, TestStatus.FAIL, message)
+
+
+def _qualifies(check: InstructionCheck, function: Function, insn: Instruction) -> bool:
+    """The instruction is what the check's `operand` and `branch` ask for (structure.py)."""
+    if check.operand == "memory" and not structure.has_memory_operand(insn):
+        return False
+    if check.branch == "forward":
+        return structure.branch_kind(insn) == "forward"
+    if check.branch == "back":  # inside a block, a loop's back-edge stays in that block
+        return structure.branch_kind(insn) == "back" and (not insn.in_asm or
+                                                          structure.back_edge_in_its_block(function, insn))
+    return True
+
+
+def _unqualified(check: InstructionCheck, named: list[tuple[Function, Instruction]], line: str | None) -> str:
+    """Why the instructions the patterns name do not count, in the learner's terms."""
+    shown = ", ".join(f"`{_plain(insn.text)}`" for _f, insn in named[:3])
+    if check.operand == "const":
+        return f"(Your block writes {line}: the value is typed in, not the `const` operand.)" if line else \
+            "(No instruction of your block takes the `const` operand: it may only be named in a comment.)"
+    if check.operand == "memory":
+        return f"(Your block's {shown} take no memory operand.)"
+    if check.branch == "back":
+        return f"(Your block's {shown} go forward, or out of the block: the loop does not run inside it.)"
+    return f"(Your block's {shown} are no forward branch.)"
+
+
+def _result_made_elsewhere(check: InstructionCheck, view: CodeView, arch: str) -> str | None:
+    """What made the required function's result instead of its asm! block, or None (the block did);
+    a call to one of the learner's own functions is followed into it."""
+    functions = {function.symbol: function for function in view.functions}
+    function, seen = view.functions[0], set()
+    while True:
+        seen.add(function.symbol)
+        origin = structure.returned_from_asm(function, arch, check.patterns)
+        if origin.from_asm:
+            return None
+        callee = functions.get(origin.callee)
+        if callee is None or callee.symbol in seen:
+            break
+        function = callee
+    where = f" in `{short(function.name)}`"
+    if origin.callee:
+        return f"the value returned comes from a call to `{short(demangle(origin.callee))}`{where}"
+    if origin.instruction:
+        return f"the value returned is made by `{_plain(origin.instruction)}`{where}, outside your asm! block"
+    return f"the value returned is not one your asm! block wrote{where}"
 
 
 def _missing_from_asm(check: InstructionCheck, view: CodeView) -> str:
@@ -266,10 +333,14 @@ def _matches(mnemonic: str, patterns: tuple[str, ...]) -> bool:
 
 
 def _forbidden_call(patterns: tuple[str, ...], view: CodeView) -> str | None:
+    """A call or reference to a library function the patterns name; the learner's own functions
+    never match (a helper `has_popcnt` is not the `_popcnt64` intrinsic)."""
     for function in view.functions:
         for insn in function.instructions:
             for ref in insn.refs:
                 target = demangle(ref)
+                if is_learner(target) or target.startswith(DRIVER_PATH):
+                    continue
                 if any(fnmatchcase(target, p) or fnmatchcase(ref, p) for p in patterns):
                     return f"a call to `{target}` in `{short(function.name)}`"
     return None
@@ -287,7 +358,8 @@ def listing(view: CodeView, promises: list[BlockReport]) -> str:
     heads: dict[tuple[str, int | None], str] = {}
     for report in promises:
         operands = f": {report.operand_map()}" if report.operand_map() else ""
-        heads[(report.symbol, report.region)] = f" (line {report.block.line}{operands})"
+        if report.block.line:  # 0: a region no block could be matched to
+            heads[(report.symbol, report.region)] = f" (line {report.block.line}{operands})"
     out: list[str] = []
     for function in view.functions:
         out.append(f"{short(function.name)}:")

@@ -44,6 +44,7 @@ here may fail a correct program, and nothing is skipped in silence.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +68,7 @@ LESSONS = {
     "direction": ("memory", "rep movsb and rep stosb"),
     "system call": ("syscalls", "nomem or readonly?"),
     "stack": ("memory", "The stack: nostack and the red zone"),
-    "width": ("operands", "Register classes"),
+    "width": ("templates", "Register modifiers"),
     "naked": ("portability", "Naked functions"),
     "feature": ("portability", "Features the CPU may lack"),
 }
@@ -116,12 +117,23 @@ def check(arch: str, functions: list[Function], blocks: list[AsmBlock], asm_text
             short = function.name.rsplit("::", 1)[-1]
             block = next((b for b in blocks if b.naked and b.function == short), None)
             if block is not None and found:
-                reports.append(_check_naked(isa, BlockReport(block, function.symbol, 0), found[min(found)]))
+                reports.append(_judged(_check_naked, isa, BlockReport(block, function.symbol, 0), found[min(found)]))
             continue
-        for match in regions.match(function, sorted(found), [b for b in blocks if not b.naked], asm_text):
+        for match in regions.match(function, sorted(found), [b for b in blocks if not b.naked], asm_text, arch):
             report = BlockReport(match.block, function.symbol, match.region, unjudged=match.unjudged)
-            reports.append(report if report.unjudged else _check_block(isa, report, found[match.region]))
+            reports.append(report if report.unjudged else _judged(_check_block, isa, report, found[match.region]))
     return reports
+
+
+def _judged(rules: Callable[[Isa, BlockReport, list[Instruction]], BlockReport], isa: Isa, report: BlockReport,
+            instructions: list[Instruction]) -> BlockReport:
+    """The block judged by `rules`; a block the rules stumble on is reported unjudged, not lost."""
+    try:
+        return rules(isa, report, instructions)
+    except Exception as error:  # a rule's bug must not hide the block, nor fail a correct one
+        report.breaches.clear()
+        report.unjudged = f"the checker stumbled on it ({type(error).__name__}: {error})"
+        return report
 
 
 def _regions(function: Function) -> dict[int, list[Instruction]]:
@@ -153,7 +165,8 @@ def _check_block(isa: Isa, report: BlockReport, instructions: list[Instruction])
         if "preserves_flags" in options and (d.flags_written or d.call):
             why = "calls a function, which need not keep them" if d.call and not d.flags_written else "writes them"
             breach("options(preserves_flags)", "options", d, f"the block must leave the flags as it found them, but "
-                   f"{d.shown} {why}. Drop `preserves_flags`, or use instructions that keep the flags (`lea`).")
+                   f"{d.shown} {why}. Drop `preserves_flags`, or use instructions that keep the flags (`lea` on x86_64, "
+                   "`add` rather than `adds` on aarch64).")
         if "nomem" in options and (d.memory_read or d.memory_write or d.stack):
             what = " (in a system call the kernel reads the buffers it is given)" if d.system_call else \
                 " (the stack is memory too)" if d.stack else ""
@@ -362,15 +375,17 @@ def _narrow(isa: Isa, block: AsmBlock, decoded: list[Decoded], uses: Uses, breac
             narrow[isa.full(op.register)] = f'`{op.direction}("{op.register}")`'
     for name, op in block.placeholders().items():
         used = modifiers.get(name, set())
-        if op.reads and op.register is None and (op.bits in (8, 16, 32) or (used and "" not in used
-                                                                           and used <= {"e", "w", "x", "l"})):
+        narrow_views = {"w"} if isa.arch == "aarch64" else {"e", "x", "l", "h"}  # `{n:x}` is x0 on aarch64
+        if op.reads and op.register is None and (op.bits in (8, 16, 32) or (used and used <= narrow_views)):
             for reg in uses.registers.get(name, set()):
                 narrow[reg] = f"{{{name}}}"
     if not narrow:
         return
     written: set[str] = set()
     for d in decoded:
-        for reg in sorted(d.wide_reads & narrow.keys() - written):
+        # A 32-bit `lea` keeps only the low half of the address: its inputs' upper halves do not count.
+        truncated = d.mnemonic == "lea" and bool(d.operands) and not d.operands[0].whole
+        for reg in sorted(d.wide_reads & narrow.keys() - written) if not truncated else ():
             breach("an input as wide as its use", "width", d,
                    f"{narrow[reg]} is a 32-bit (or narrower) value, so only the low part of {reg} is set and the "
                    f"rest is anything, but {d.shown} reads all of {reg}. Pass it as a 64-bit value (`len as u64`, "

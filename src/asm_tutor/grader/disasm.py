@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asm_tutor import memo
 from asm_tutor.grader.objfile import ElfFile, ObjectFileError, Symbol
+
+from asm_tutor.grader.symbols import demangle_v0
 
 # Rust's legacy mangling escapes (`$LT$` is `<`, `$u7b$` is `{`, ...).
 _ESCAPES = {"SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">", "LP": "(", "RP": ")", "C": ","}
@@ -25,20 +28,20 @@ BAD = "(bad)"  # the mnemonic of bytes that decode to no instruction
 _PREFIXES = frozenset({"lock", "rep", "repe", "repz", "repne", "repnz", "notrack", "bnd", "data16",
                        "addr32", "cs", "ds", "es", "ss", "fs", "gs", "xacquire", "xrelease", "rex",
                        "rex.w", "rex.b", "rex.r", "rex.x", "{vex}", "{evex}"})
-_APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
-_APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
+APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
+APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
 # Above this many cells (`.s` items × object instructions) the exact alignment would be slow.
 _REGION_SLACK = 8  # how many more instructions than its lines a region may assemble to
 MAX_ALIGN_CELLS = 400_000
 
 
 def demangle(symbol: str) -> str:
-    """A readable path for a Rust symbol (legacy `_ZN…E`; `_R…` v0 paths best effort); else as given."""
+    """A readable path for a Rust symbol (legacy `_ZN…E`, or v0 `_R…`: symbols.py); else as given."""
     name = symbol[1:] if symbol.startswith(("__ZN", "__R")) else symbol  # Mach-O adds one underscore
     if name.startswith("_ZN") and name.endswith("E"):
         return _demangle_legacy(name[3:-1]) or symbol
     if name.startswith("_R"):
-        return _demangle_v0(name[2:]) or symbol
+        return demangle_v0(name) or symbol
     return symbol
 
 
@@ -86,50 +89,6 @@ def _unescape(part: str) -> str:
         out.append(part[pos])
         pos += 1
     return "".join(out)
-
-
-def _demangle_v0(body: str) -> str | None:
-    """Plain nested paths (`N…`/`C…`), which is what std's non-generic functions are; else None."""
-
-    def base62_end(pos: int) -> int:
-        end = body.find("_", pos)
-        if end < 0:
-            raise ValueError
-        return end + 1
-
-    def ident(pos: int) -> tuple[str, int]:
-        if body.startswith("u", pos):
-            pos += 1
-        match = re.match(r"\d+", body[pos:])
-        if match is None:
-            raise ValueError
-        length = int(match.group())
-        pos += len(match.group())
-        if body.startswith("_", pos):
-            pos += 1
-        return body[pos:pos + length], pos + length
-
-    def path(pos: int) -> tuple[list[str], int]:
-        tag = body[pos:pos + 1]
-        if tag == "C":
-            pos += 1
-            if body.startswith("s", pos):
-                pos = base62_end(pos + 1)
-            name, pos = ident(pos)
-            return [name], pos
-        if tag == "N":
-            inner, pos = path(pos + 2)  # skip the namespace letter
-            if body.startswith("s", pos):
-                pos = base62_end(pos + 1)
-            name, pos = ident(pos)
-            return inner + ([name] if name else []), pos
-        raise ValueError
-
-    try:
-        parts, _ = path(0)
-    except (ValueError, IndexError):
-        return None
-    return "::".join(parts)
 
 
 def base_mnemonic(text: str) -> str:
@@ -216,10 +175,6 @@ class ObjectCode:
         tail = path.rsplit("::", 1)[-1]
         return [sym for sym in self._names if tail in sym and demangle(sym) == path]
 
-    def symbols(self) -> list[str]:
-        """Every function's mangled symbol."""
-        return list(self._symbols)
-
     def find(self, path: str) -> str | None:
         """The mangled symbol whose demangled path is `path` (the first, if several are)."""
         found = self.definitions(path)
@@ -249,12 +204,28 @@ class ObjectCode:
             code = self.file.code(sym)
             relocations = self._relocations(sym)
             function = Function(symbol)
-            for address, size, mnemonic, operands in _decoder(self.arch).disasm_lite(code, sym.value):
+            for address, size, mnemonic, operands in _decoded(self.arch, code, sym.value):
                 refs = [target for offset, target in relocations if address <= offset < address + size]
                 data = code[address - sym.value:address - sym.value + size]
                 function.instructions.append(Instruction(address, f"{mnemonic} {operands}".rstrip(), data, refs))
             self._functions[symbol] = function
         return self._functions[symbol]
+
+
+def _decoded(arch: str, code: bytes, address: int) -> list[tuple[int, int, str, str]]:
+    """capstone's decoding of `code`: (address, size, mnemonic, operands) per instruction. Remembered
+    on disk (memo.py), as isa.py remembers its own: a learner's next check usually compiles their
+    function to the same bytes, and then does not pay for importing capstone (~35 ms)."""
+    where, key = memo.folder("disasm"), memo.key_of("disasm", arch, address, code.hex())
+    kept = memo.load_json(where, key)
+    if kept is not None:
+        try:
+            return [(int(a), int(n), str(m), str(o)) for a, n, m, o in kept["instructions"]]
+        except (KeyError, TypeError, ValueError):
+            pass
+    decoded = [(a, n, m, o) for a, n, m, o in _decoder(arch).disasm_lite(code, address)]
+    memo.store_json(where, key, {"instructions": decoded})
+    return decoded
 
 
 @functools.cache
@@ -284,8 +255,8 @@ class TextItem:
     region: tuple[str, ...] = ()
 
 
-def asm_items(text: str, symbol: str) -> list[TextItem] | None:
-    """The function `symbol` in the `.s` text: its instructions and asm! regions in order."""
+def function_text(text: str, symbol: str) -> str | None:
+    """The body of the function `symbol` in the `.s` text (None when it is not there)."""
     for label in (f"\n{symbol}:\n", f'\n"{symbol}":\n'):
         start = text.find(label)
         if start >= 0:
@@ -294,7 +265,14 @@ def asm_items(text: str, symbol: str) -> list[TextItem] | None:
     else:
         return None
     ends = [e for e in (text.find("\n.Lfunc_end", start), text.find(".cfi_endproc", start)) if e >= 0]
-    body = text[start:min(ends)] if ends else text[start:]
+    return text[start:min(ends)] if ends else text[start:]
+
+
+def asm_items(text: str, symbol: str) -> list[TextItem] | None:
+    """The function `symbol` in the `.s` text: its instructions and asm! regions in order."""
+    body = function_text(text, symbol)
+    if body is None:
+        return None
     items: list[TextItem] = []
     region: list[str] | None = None  # the open region's instruction lines
     hidden = False  # the open region has a directive that may emit instructions
@@ -302,14 +280,14 @@ def asm_items(text: str, symbol: str) -> list[TextItem] | None:
         line = raw.strip()
         instruction = line and not line.startswith((".", "#", "//", ";")) and not line.endswith(":")
         if region is not None:
-            if line.startswith(_APP_END):
+            if line.startswith(APP_END):
                 items.append(TextItem(None, () if hidden else tuple(region)))
                 region = None
             elif instruction:
                 region.extend(base_mnemonic(part.split("#")[0]) for part in line.split(";") if part.strip())
             elif line.startswith(".") and not line.startswith((".p2align", ".cfi", ".loc", ".file")):
                 hidden = True
-        elif line.startswith(_APP_BEGIN):
+        elif line.startswith(APP_BEGIN):
             region, hidden = [], False
         elif instruction:
             items.append(TextItem(base_mnemonic(line.split("#")[0])))

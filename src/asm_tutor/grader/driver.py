@@ -41,8 +41,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from asm_tutor.grader.crate import DRIVER_MODULE
-from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, Kind, ParamType, invoke, observed_shape, observed_type
+from asm_tutor.grader.file_shape import FileShape
 from asm_tutor.pack.model import ByteStrings, Exercise, Param
+from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, Kind, ParamType, invoke, observed_shape, observed_type
 
 MAX_EDGE_CASES = 64
 # Ends each line of the judge that holds the pack's code (a reference, an expected value, a
@@ -138,7 +139,16 @@ def _tuple_type(types: list[str]) -> str:
     return "(" + "".join(f"{t}, " for t in types).rstrip(" ") + ")" if types else "()"
 
 
-def generate(exercise: Exercise, arch: str) -> Driver:
+# Without the learner's `main` (a library), the driver takes only the function's address.
+_LIBRARY_MAIN = "unsafe { __core::ptr::read_volatile(&__FN) };"
+_PROGRAM_MAIN = "let __m: fn() -> _ = super::main; unsafe { __core::ptr::read_volatile(&__m); __core::ptr::read_volatile(&__FN) };"
+# A `#![no_std]` file's crate has core's prelude: the driver (its properties and helpers too)
+# brings std back in its own module, as the learner's crate never sees it.
+_STD_IN_DRIVER = "extern crate std; use self::std::prelude::rust_2021::*; use self::std::vec;"
+
+
+def generate(exercise: Exercise, arch: str, learner_file: FileShape | None = None) -> Driver:
+    """The driver for the learner's file of this shape (by default: a program, with std)."""
     sig = exercise.function
     spec = exercise.tests
     types = [p.type for p in sig.params]
@@ -282,17 +292,20 @@ def generate(exercise: Exercise, arch: str) -> Driver:
 
     // A value the optimizer cannot see through (std::hint::black_box is newer than asm!).
     #[inline(always)]
-    fn __opaque<T>(__x: T) -> T {{ let __v = unsafe {{ ::std::ptr::read_volatile(&__x) }}; ::std::mem::forget(__x); __v }}
+    fn __opaque<T>(__x: T) -> T {{ let __v = unsafe {{ __core::ptr::read_volatile(&__x) }}; __core::mem::forget(__x); __v }}
 
     #[inline(never)]
     fn __keep({", ".join("_: usize" for _ in range(LIVE_VALUES))}) {{}}
 """
     arms = (chr(10) + "            ").join
+    std_line = f"\n    {_STD_IN_DRIVER}" if learner_file is not None and learner_file.no_std else ""
+    main_body = _LIBRARY_MAIN if learner_file is not None and learner_file.library else _PROGRAM_MAIN
     header = f"""
 /// Added by asm-tutor for grading: the hidden tests. Not part of your file.
 pub mod {DRIVER_MODULE} {{
     #![allow(warnings)]
     use ::asm_tutor_rt::Rng as __Rng;
+    extern crate core as __core; // a name of the module's own: in every edition, with or without std{std_line}
 """
     # The signature check and the learner's `main` come first, on known lines, so a
     # mismatch there is recognised. `main` is only taken by address: enough for rustc to
@@ -301,7 +314,7 @@ pub mod {DRIVER_MODULE} {{
     # it keeps a copy of its own for the Assembly view.
     signature_offset = header.count("\n") + 1
     source = header + f"""    static __FN: {fn_type} = super::{sig.name};
-    #[inline(never)] fn __main() {{ let __m: fn() -> _ = super::main; unsafe {{ ::std::ptr::read_volatile(&__m); ::std::ptr::read_volatile(&__FN) }}; }}
+    #[inline(never)] fn __main() {{ {main_body} }}
     type __Args = {_tuple_type([kind.stored for kind in kinds])};
     type __Obs = {observed};
     const __TOTAL: usize = {len(cases)};
@@ -309,7 +322,7 @@ pub mod {DRIVER_MODULE} {{
 
     // Read through a volatile load, so the optimizer cannot know which function is called.
     #[inline(never)]
-    fn __fn_ptr() -> {fn_type} {{ unsafe {{ ::std::ptr::read_volatile(&__FN) }} }}
+    fn __fn_ptr() -> {fn_type} {{ unsafe {{ __core::ptr::read_volatile(&__FN) }} }}
 
     // Out of line, and the formatting left to the prebuilt runtime (through `dyn Show`):
     // inlined into every case, or formatting here, it would only slow both compiles.

@@ -134,8 +134,8 @@ def _step(state: State, d: Decoded, where: int, sp: str) -> State:
     changed: Value = ("changed", where)
     regs = [_reg(op) for op in d.operands]
     m, ops = d.mnemonic, d.operands
-    if m in ("mov", "xchg") and len(regs) == 2 and regs[0] and regs[1]:
-        a, b = regs
+    a, b = (regs + [None, None])[:2]
+    if m in ("mov", "xchg") and len(regs) == 2 and a and b:
         if m == "xchg":
             state.regs[a], state.regs[b] = state.get(b), state.get(a)
         else:

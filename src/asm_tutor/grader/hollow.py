@@ -14,6 +14,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from asm_tutor.grader import structure
+from asm_tutor.grader.checks import CodeView, short
 from asm_tutor.grader.disasm import Function
 from asm_tutor.grader.driver import CaseKind
 from asm_tutor.grader.objfile import ElfFile, ObjectFileError
@@ -67,7 +69,7 @@ def _relocated(code: bytes) -> bool:
 def verdict(run: CaseRun, judgement: Judgement, blocks: int) -> CheckResult:
     """Failed when every case still passed with the `blocks` asm! blocks made no-ops."""
     # Only cases with an expected value: whatever the no-ops leave in a register can make a
-    # property hold by chance (two reads of a stale counter are "never smaller").
+    # property hold by chance (two reads of a stale counter are "never smaller"); see dependence().
     judged = [t for t, info in zip(test_results(run, judgement), run.cases, strict=True)
               if info.kind is not CaseKind.PROPERTY]
     if judged and all(t.status is TestStatus.PASS for t in judged):
@@ -76,3 +78,16 @@ def verdict(run: CaseRun, judgement: Judgement, blocks: int) -> CheckResult:
                            "still passes: the answer is computed somewhere else (in Rust beside the block, or "
                            "written in). The work must be done by the instructions in your asm! block.")
     return CheckResult(CHECK, TestStatus.PASS)
+
+
+def dependence(view: CodeView, arch: str) -> CheckResult:
+    """For an exercise judged by properties alone: the value the required function returns must
+    depend on an asm! block's output (followed back from `ret`, any computation allowed on the
+    way). A block whose result is thrown away (a Rust counter beside an `rdtsc`) fails."""
+    function = view.functions[0]
+    if structure.returned_from_asm(function, arch, ("*",)).from_asm:
+        return CheckResult(CHECK, TestStatus.PASS)
+    return CheckResult(CHECK, TestStatus.FAIL,
+                       f"The value `{short(function.name)}` returns does not come from your asm! block: followed "
+                       "back from its `ret`, it is made in Rust (a constant, a call, a counter) and the block's "
+                       "output is thrown away. Return what your block reads or computes.")

@@ -98,7 +98,7 @@ class Isa:
         code = b"".join(i.data for i in instructions)
         if not code:
             return []
-        where, key = memo.folder("decoded"), memo.key_of("decoded-3", self.arch, instructions[0].offset, code.hex())
+        where, key = memo.folder("decoded"), memo.key_of("decoded-4", self.arch, instructions[0].offset, code.hex())
         kept = memo.load_json(where, key)
         if kept is not None:
             with contextlib.suppress(KeyError, TypeError, ValueError):
@@ -210,7 +210,7 @@ class X86(Isa):
             or "rsp" in writes or below_sp
         writes -= {"rflags", "rip", "eflags"}
         reads -= {"rflags", "rip", "eflags"}
-        system_call = "int" in groups or insn.mnemonic in ("syscall", "sysenter")
+        system_call = insn.mnemonic in ("syscall", "sysenter", "int")  # `int 0x80`; not the breakpoint `int3`
         flow, target = _x86_flow(insn.mnemonic, groups, operands)
         wide = frozenset(name for r in read if (name := insn.reg_name(r)) in _X86_FAMILIES)
         return Decoded(f"{insn.mnemonic} {insn.op_str}".strip(), insn.mnemonic, reads, writes, flags,

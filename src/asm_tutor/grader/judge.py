@@ -38,7 +38,8 @@ TIME_LIMIT = 10.0
 
 def key(source: str, toolchain: Toolchain, edition: str, runtime: Runtime) -> str:
     digest = hashlib.sha256()
-    for part in (source, edition, toolchain.release, toolchain.host, toolchain.commit, str(runtime.rlib),
+    for part in (source, edition, toolchain.release, toolchain.host, toolchain.commit, toolchain.target_id,
+                 str(runtime.rlib),
                  repr(runtime.paths.link_flags)):
         digest.update(part.encode("utf-8", errors="surrogatepass") + b"\0")
     return digest.hexdigest()[:24]
@@ -116,7 +117,7 @@ def build_now(source: str, toolchain: Toolchain, edition: str, runtime: Runtime,
 
 def _job(binary: Path, work: Path, runtime: Runtime, args: list[str], stdin: bytes = b"") -> Job:
     work.mkdir(exist_ok=True)
-    return Job([str(binary), CHANNEL_FD, *args], test_limits(TIME_LIMIT), cwd=work, channel=True, env=runtime.env(),
+    return Job([*runtime.command(binary), CHANNEL_FD, *args], test_limits(TIME_LIMIT), cwd=work, channel=True, env=runtime.env(),
                sandbox=Confinement(work, (binary, *runtime.paths.visible())), stdin=stdin)
 
 

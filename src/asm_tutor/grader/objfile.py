@@ -3,20 +3,23 @@
 An object file's functions (section, place, size), the relocations in a section with
 the symbol each one points at, and where a function is in a linked program's file. The
 object is the learner's (global_asm! can put anything in it), so it is read with bounds:
-a file or a function past a size limit is refused rather than read.
+a file or a function past a size limit is refused rather than read. pyelftools itself
+(~50 ms to import) is imported when a file is first read, or ahead of time by the pipeline
+while the compilers run.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elftools.common.exceptions import ELFError, ELFParseError
 from elftools.elf.constants import SH_FLAGS
-from elftools.elf.elffile import ELFFile
-from elftools.elf.relocation import RelocationSection
-from elftools.elf.sections import SymbolTableSection
+
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.relocation import RelocationSection
 
 MACHINES = {"EM_X86_64": "x86_64", "EM_AARCH64": "aarch64"}
 # Read in the tutor's own process, so bounded: a check's object is tens of kB (std's generics
@@ -59,6 +62,8 @@ def symbols(elf: ELFFile) -> list[Symbol]:
 def _tables(sections: list[Any]) -> dict[int, list[Symbol]]:
     """Each symbol table's symbols (by the table's section index), in their order: a relocation
     names its symbol by that order."""
+    from elftools.elf.sections import SymbolTableSection
+
     tables: dict[int, list[Symbol]] = {}
     for number, table in enumerate(sections):
         if isinstance(table, SymbolTableSection):
@@ -80,6 +85,9 @@ class ElfFile:
         if len(data) > MAX_FILE:
             raise ObjectFileError(f"the compiled code is {len(data) >> 20} MB, more than the "
                                   f"{MAX_FILE >> 20} MB the checks read")
+        from elftools.elf.elffile import ELFFile
+        from elftools.elf.relocation import RelocationSection
+
         try:
             self.elf = ELFFile(io.BytesIO(data))
             self.arch = MACHINES.get(self.elf["e_machine"], str(self.elf["e_machine"]))

@@ -200,7 +200,7 @@ class Pipeline:
             return
         confinement = Confinement(folder(self.work / "run_hollow"), (target, *self.runtime.paths.visible()))
         run = CaseRun(target, HOLLOW, self.driver.cases, self.seed, self.exercise.time_limit, self.learner_lines,
-                      confinement, env=self.runtime.env())
+                      confinement, env=self.runtime.env(), runner=self.runtime.paths.runner)
         self.got.hollow = run
         self.case_runs[self.runner.start(run.job())] = run
 
@@ -216,7 +216,7 @@ class Pipeline:
         binary = build.binary
         confinement = Confinement(folder(self.work / f"run_o{build.opt_level}"), (binary, *self.runtime.paths.visible()))
         run = CaseRun(binary, build.opt_level, self.driver.cases, self.seed, self.exercise.time_limit,
-                      self.learner_lines, confinement, env=self.runtime.env())
+                      self.learner_lines, confinement, env=self.runtime.env(), runner=self.runtime.paths.runner)
         self.got.runs.append(run)
         self.case_runs[self.runner.start(run.job())] = run
         if build.opt_level != 0:
@@ -247,11 +247,13 @@ class Pipeline:
 
 
 def _prefetch(contract: bool, modules: Sequence[str]) -> None:
-    """Import what the rest of a check needs ahead of time: capstone (the object is decoded
-    with it, disasm.py), the contract checker (`contract`), then `modules`."""
+    """Import what the rest of a check needs ahead of time: pyelftools (the object is read with
+    it, objfile.py), the contract checker (`contract`; capstone itself only when a decoding is
+    not remembered, see disasm.py and isa.py), then `modules`."""
     import importlib
 
-    importlib.import_module("capstone")
+    for name in ("elftools.elf.elffile", "elftools.elf.relocation", "elftools.elf.sections"):
+        importlib.import_module(name)
     if contract:
         from asm_tutor.grader import asm_blocks
 
@@ -276,4 +278,10 @@ def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected,
     if got.hollow is not None:
         regions = {(f.symbol, i.region) for f in view.functions for i in f.instructions if i.region is not None}
         results.append(hollow.verdict(got.hollow, got.judgement, len(regions)))
+    elif exercise.contract.asm_does_the_work and (exercise.require_asm or view.has_asm_region):
+        # Properties alone (no-ops would leave stale registers that can make them hold by chance),
+        # or a program the blocks could not be made no-ops in: the returned value is followed
+        # back instead, and must depend on a block's output. The row is never left out (an
+        # exercise without asm! blocks to ask for, a global_asm! one, has none to judge).
+        results.append(hollow.dependence(view, arch))
     return results, checks.listing(view, promises)

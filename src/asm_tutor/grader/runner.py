@@ -51,6 +51,7 @@ class CaseRun:
     learner_lines: int
     confinement: Confinement
     env: dict[str, str] | None = None  # e.g. where the shared std is (runtime.Runtime.env)
+    runner: tuple[str, ...] = ()  # what starts the program: nothing, or an emulator (runtime.Runtime.command)
     # case → what the function returned: inlined, through a pointer, then in the calling contexts
     values: dict[int, tuple[str, ...]] = field(default_factory=dict)
     calls: dict[int, list[str]] = field(default_factory=dict)  # property case → values returned
@@ -63,7 +64,7 @@ class CaseRun:
     problem: str = ""  # why the program could not run its cases at all, if it could not
 
     def job(self) -> Job:
-        argv = [str(self.binary), CHANNEL_FD, str(self.seed), str(self.start)]
+        argv = [*self.runner, str(self.binary), CHANNEL_FD, str(self.seed), str(self.start)]
         return Job(argv, test_limits(self.time_limit), cwd=self.confinement.writable, channel=True, env=self.env,
                    sandbox=self.confinement)
 

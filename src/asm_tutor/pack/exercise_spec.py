@@ -10,9 +10,11 @@ from typing import Any
 from asm_tutor.pack.model import (
     ANY_ARCH,
     ASM_DECLARATIONS,
-    ByteStrings,
+    BRANCH_KINDS,
     CLOBBER_ABI_RE,
+    OPERAND_KINDS,
     SOURCE_KINDS,
+    ByteStrings,
     CheckKind,
     ContractSpec,
     Difficulty,
@@ -26,7 +28,7 @@ from asm_tutor.pack.model import (
     TestCase,
     TestSpec,
 )
-from asm_tutor.pack.reading import PackFiles, Source, Table, arch_problem, id_problem, not_utf8
+from asm_tutor.pack.reading import MISSING, PackFiles, Source, Table, arch_problem, id_problem, not_utf8
 
 EXERCISE_SPEC = "exercise.toml"
 RUST_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -283,9 +285,11 @@ class ExerciseReader(PackFiles):
             name = table.get("name", str)
             kind = table.get("kind", str, check=lambda v: None if v in CheckKind._value2member_map_
                              else f"`{v}` is not a check kind (known: {', '.join(k.value for k in CheckKind)})")
-            patterns = table.strings("patterns", nonempty=True)
+            result = kind == CheckKind.ASM_RESULT  # its patterns (what Rust may do on the way) may be none
+            patterns = table.strings("patterns", default=() if result else MISSING, nonempty=not result)
             message = table.get("message", str)
             arch = table.get("arch", str, default=None, check=arch_problem)
+            operand, branch = self.qualifiers(table, kind)
             table.finish()
             if kind in SOURCE_KINDS and patterns is not None:
                 unknown = [p for p in patterns if p not in ASM_DECLARATIONS and not CLOBBER_ABI_RE.fullmatch(p)]
@@ -305,8 +309,24 @@ class ExerciseReader(PackFiles):
                     continue
             if name is None or kind is None or patterns is None or message is None:
                 continue
-            checks.append(InstructionCheck(name=name, kind=CheckKind(kind), patterns=patterns, message=message, arch=arch))
+            checks.append(InstructionCheck(name=name, kind=CheckKind(kind), patterns=patterns, message=message,
+                                           arch=arch, operand=operand, branch=branch))
         return tuple(checks)
+
+    @staticmethod
+    def qualifiers(table: Table, kind: str | None) -> tuple[str | None, str | None]:
+        """A check's `operand` and `branch`: what a matching instruction must also be."""
+        operand = table.get("operand", str, default=None, check=lambda v: None if v in OPERAND_KINDS
+                            else f"`{v}` is not an operand kind (known: {', '.join(OPERAND_KINDS)})")
+        branch = table.get("branch", str, default=None, check=lambda v: None if v in BRANCH_KINDS
+                           else f"`{v}` is not a branch direction (known: {', '.join(BRANCH_KINDS)})")
+        plain = (CheckKind.FORBID_CALL, CheckKind.ASM_RESULT, *SOURCE_KINDS)
+        for key, value in (("operand", operand), ("branch", branch)):
+            if value is not None and kind in plain:
+                table.problem(key, f"`{key}` qualifies an instruction check; `{kind}` matches no instruction")
+        if operand == "const" and kind not in (CheckKind.ASM_USES, CheckKind.ASM_FORBIDS, None):
+            table.problem("operand", "a `const` operand exists only in an asm! block: use it with asm_uses or asm_forbids")
+        return operand, branch
 
     def error_hints(self, source: Source, raw: list[Any] | None) -> tuple[ErrorHint, ...]:
         hints: list[ErrorHint] = []

@@ -45,6 +45,10 @@ class CheckKind(StrEnum):
     ASM_DECLARES = "asm_declares"
     # or no block declares any.
     ASM_OMITS = "asm_omits"
+    # The value the required function returns is made by its asm! block: followed back from
+    # `ret` through moves and stack slots, it comes from the block, not from Rust beside it
+    # (patterns: instructions Rust may apply on the way, e.g. `shl`/`or` joining two halves).
+    ASM_RESULT = "asm_result"
 
 
 SOURCE_KINDS = frozenset({CheckKind.ASM_DECLARES, CheckKind.ASM_OMITS})
@@ -55,6 +59,9 @@ ASM_OPTIONS = ("pure", "nomem", "readonly", "preserves_flags", "noreturn", "nost
 ASM_OPERAND_KINDS = ("in", "out", "lateout", "inout", "inlateout", "const", "sym", "label")
 ASM_DECLARATIONS = (*ASM_OPTIONS, *ASM_OPERAND_KINDS, "clobber_abi")
 CLOBBER_ABI_RE = re.compile(r'clobber_abi\("([^"]+)"\)')
+# What an instruction check's `operand` and `branch` may ask of a matching instruction (grader/structure.py).
+OPERAND_KINDS = ("const", "memory")
+BRANCH_KINDS = ("back", "forward")
 
 
 class Difficulty(StrEnum):
@@ -161,6 +168,10 @@ class InstructionCheck:
     patterns: tuple[str, ...]  # glob patterns over mnemonics or symbol names
     message: str
     arch: str | None = None  # None: every architecture
+    # What else a matching instruction must be (grader/structure.py): "const" or "memory" for its
+    # operand, "back" (a loop's back-edge) or "forward" for a branch; None: any.
+    operand: str | None = None
+    branch: str | None = None
 
     def applies_to(self, arch: str) -> bool:
         return self.arch is None or self.arch == arch

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm_tutor.errors import UserError
-from asm_tutor.grader import asm_blocks, checks, contract, crate, runtime
+from asm_tutor.grader import asm_blocks, checks, contract, crate, file_shape, runtime
 from asm_tutor.grader.build import check_job, finished_build
 from asm_tutor.grader.contract import BlockReport
 from asm_tutor.grader.driver import generate
@@ -38,7 +38,7 @@ class Built:
 def build(exercise: Exercise, source: str, toolchain: Toolchain, edition: str, opt_level: int, work: Path) -> Built:
     """Build in `work` (which the caller removes); UserError when it does not compile."""
     folder(work)
-    crate.write(work, source, generate(exercise, toolchain.arch).source)
+    crate.write(work, source, generate(exercise, toolchain.arch, file_shape.read(source)).source)
     test_runtime = runtime.prepare(toolchain, work, None)
     assert test_runtime is not None  # only a cancel makes it None
     (outcome,) = run_jobs([check_job(toolchain.arch, work, opt_level, edition, test_runtime)])
