@@ -2,7 +2,7 @@
 
 - ctrl+a selects all (TextArea's own ctrl+a goes to the line start, which Home also does);
 - Escape stays in the editor: TextArea's code editor moves the focus on, and the learner's
-  next keystrokes went nowhere (F6 is the way to the results and back);
+  next keystrokes went nowhere (F6 is the way to the panel below and back);
 - while the draft is watched (read-only), typing is not silently dropped: the editor says why.
 """
 

@@ -29,6 +29,7 @@ from asm_tutor.trace.model import Trace
 from asm_tutor.tui.components.assembly_view import AssemblyView
 from asm_tutor.tui.components.code_editor import CodeEditor
 from asm_tutor.tui.components.hints_panel import HintsPanel
+from asm_tutor.tui.components.panel_scroll import PanelScroll
 from asm_tutor.tui.components.results_panel import ResultsPanel
 
 AUTOSAVE_SECONDS = 1.0
@@ -85,9 +86,10 @@ class ExerciseView(Vertical):
         # The Rust grammar's highlight query takes a while to prepare: set it when the first
         # exercise opens (load), not while the first screen is being built.
         yield Static(id="watch-banner")
-        yield CodeEditor.code_editor(id="editor")
+        # Soft-wrapped: a long line stays on screen at 80 columns (the line numbers show where it began).
+        yield CodeEditor.code_editor(id="editor", soft_wrap=True)
         with TabbedContent(id="exercise-tabs"):
-            with TabPane("Prompt", id="tab-prompt"):
+            with TabPane("Prompt", id="tab-prompt"), PanelScroll(id="prompt-scroll"):
                 yield Markdown(id="prompt")
             with TabPane("Results", id="tab-results"):
                 yield ResultsPanel(id="results")
@@ -161,6 +163,7 @@ class ExerciseView(Vertical):
         self.results.clear(self.problem or "Press F5 (or ctrl+r) to check your code.")
         self.query_one(AssemblyView).show(None)
         self.query_one(TabbedContent).active = "tab-prompt"
+        self.query_one("#prompt-scroll", PanelScroll).scroll_home(animate=False)
         self.update_title()
 
     def update_title(self) -> None:
@@ -367,9 +370,20 @@ class ExerciseView(Vertical):
             self.query_one(AssemblyView).switch_level()
         tabs.active = "tab-assembly"
 
+    @property
+    def panel(self) -> TabbedContent:
+        """The bottom panel: prompt, results, hints and assembly."""
+        return self.query_one("#exercise-tabs", TabbedContent)
+
+    def focus_panel(self) -> None:
+        """Focus the open tab's scrolling pane: the arrows and PageDown read on (the footer says so)."""
+        pane = self.panel.active_pane
+        if pane is not None:
+            pane.query_one(PanelScroll).focus()
+
     def switch_pane(self) -> None:
-        """From the editor to the open tab (its tab bar: arrows switch tabs), and back."""
+        """From the editor to the open tab's pane, and back."""
         if self.editor.has_focus:
-            self.query_one(TabbedContent).query_one("ContentTabs").focus()
+            self.focus_panel()
         else:
             self.editor.focus()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
+from asm_tutor.tui.components.panel_scroll import PanelScroll
 
-class HintsPanel(VerticalScroll):
+
+class HintsPanel(PanelScroll):
     def __init__(self, *, solutions: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
         self.hints: tuple[str, ...] = ()

@@ -7,13 +7,13 @@ import re
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from asm_tutor.grader.result import Diagnostic, GradeResult, Status, TestResult, TestStatus
 from asm_tutor.pack.model import Display
+from asm_tutor.tui.components.panel_scroll import PanelScroll
 from asm_tutor.values import short
 
 _TEST_MARKS = {
@@ -78,7 +78,7 @@ class DiagnosticList(OptionList):
     """Compiler messages; Enter or a click on one moves the editor there."""
 
 
-class ResultsPanel(VerticalScroll):
+class ResultsPanel(PanelScroll):
     class TraceCase(Message):
         """Step through this case's run in the emulator (Enter on its row)."""
 

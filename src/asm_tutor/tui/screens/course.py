@@ -35,7 +35,8 @@ _EXERCISE_STATES = {ExerciseStatus.NOT_STARTED: ItemState.NOT_STARTED, ExerciseS
                     ExerciseStatus.PASSED: ItemState.PASSED}
 # Below this width the sidebar steps aside once an item is open: code needs the columns.
 NARROW = 100
-EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "switch_pane"})
+EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "switch_pane",
+                           "zoom"})
 
 
 class CourseScreen(Screen[None]):
@@ -50,6 +51,10 @@ class CourseScreen(Screen[None]):
         Binding("ctrl+g", "next_error", "Go to error", id="next_error"),
         Binding("f2", "hint", "Hint", id="hint"),
         Binding("f3", "assembly", "Asm", id="assembly"),
+        # The bottom panel scrolls once focused; at 80x24 it shows a few lines until zoomed.
+        # Priority: TextArea would take F6 for "select line".
+        Binding("f6", "switch_pane", "Panel", id="switch_pane", priority=True),
+        Binding("f7", "zoom", "Zoom", id="zoom", priority=True),
         Binding("f4", "solution", "Solution", id="solution"),
         Binding("f9", "next", "Next", id="next"),
         Binding("f8", "previous", "Prev", id="previous"),
@@ -60,9 +65,6 @@ class CourseScreen(Screen[None]):
         Binding("ctrl+q", "app.quit", "Quit", id="quit", priority=True),
         Binding("ctrl+o", "external_editor", "Editor", id="external_editor"),
         Binding("ctrl+t", "watch", "Watch", id="watch"),
-        # Escape stays in the editor (CodeEditor): this is the keyboard's way out and back (priority:
-        # TextArea would take F6 for "select line").
-        Binding("f6", "switch_pane", "Editor/results", id="switch_pane", show=False, priority=True),
     ]
 
     def __init__(self, pack: Pack) -> None:
@@ -306,7 +308,30 @@ class CourseScreen(Screen[None]):
         self.exercise_view.show_assembly()
 
     def action_switch_pane(self) -> None:
+        if self.maximized is not None:
+            self.minimize()  # the other pane is behind the zoomed one
         self.exercise_view.switch_pane()
+
+    def action_zoom(self) -> None:
+        """The focused pane (the editor, or the bottom panel) fills the screen; again (or Escape) restores."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        view = self.exercise_view
+        if view.editor.has_focus:
+            self.maximize(view.editor, container=False)
+            return
+        if self.focused is None or view.panel not in self.focused.ancestors_with_self:
+            view.focus_panel()
+        self.maximize(view.panel, container=False)
+
+    def action_maximize(self) -> None:
+        """The palette's Maximize: on an exercise, what F7 does; elsewhere Textual's own (the course
+        list refuses it: a maximized list hides the page it opens)."""
+        if self.on_exercise:
+            self.action_zoom()
+        else:
+            super().action_maximize()
 
     def action_solution(self) -> None:
         view = self.exercise_view
