@@ -381,6 +381,18 @@ class ExerciseView(Vertical):
         if pane is not None:
             pane.query_one(PanelScroll).focus()
 
+    def toggle_zoom(self) -> None:
+        """The focused pane (the editor, or the bottom panel) fills the screen; again (or Escape) restores."""
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+        elif self.editor.has_focus:
+            screen.maximize(self.editor, container=False)
+        else:
+            if screen.focused is None or self.panel not in screen.focused.ancestors_with_self:
+                self.focus_panel()
+            screen.maximize(self.panel, container=False)
+
     def switch_pane(self) -> None:
         """From the editor to the open tab's pane, and back."""
         if self.editor.has_focus:

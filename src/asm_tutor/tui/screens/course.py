@@ -51,8 +51,7 @@ class CourseScreen(Screen[None]):
         Binding("ctrl+g", "next_error", "Go to error", id="next_error"),
         Binding("f2", "hint", "Hint", id="hint"),
         Binding("f3", "assembly", "Asm", id="assembly"),
-        # The bottom panel scrolls once focused; at 80x24 it shows a few lines until zoomed.
-        # Priority: TextArea would take F6 for "select line".
+        # Priority: TextArea would take F6 for "select line" (and F7 for "select all").
         Binding("f6", "switch_pane", "Panel", id="switch_pane", priority=True),
         Binding("f7", "zoom", "Zoom", id="zoom", priority=True),
         Binding("f4", "solution", "Solution", id="solution"),
@@ -313,21 +312,10 @@ class CourseScreen(Screen[None]):
         self.exercise_view.switch_pane()
 
     def action_zoom(self) -> None:
-        """The focused pane (the editor, or the bottom panel) fills the screen; again (or Escape) restores."""
-        if self.maximized is not None:
-            self.minimize()
-            return
-        view = self.exercise_view
-        if view.editor.has_focus:
-            self.maximize(view.editor, container=False)
-            return
-        if self.focused is None or view.panel not in self.focused.ancestors_with_self:
-            view.focus_panel()
-        self.maximize(view.panel, container=False)
+        self.exercise_view.toggle_zoom()
 
     def action_maximize(self) -> None:
-        """The palette's Maximize: on an exercise, what F7 does; elsewhere Textual's own (the course
-        list refuses it: a maximized list hides the page it opens)."""
+        """The palette's Maximize: on an exercise, what F7 does; elsewhere Textual's own."""
         if self.on_exercise:
             self.action_zoom()
         else:
