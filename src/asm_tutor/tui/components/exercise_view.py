@@ -94,7 +94,7 @@ class ExerciseView(Vertical):
             with TabPane("Results", id="tab-results"):
                 yield ResultsPanel(id="results")
             with TabPane("Hints", id="tab-hints"):
-                yield HintsPanel(solutions=self.pack.solutions, id="hints")
+                yield HintsPanel(solutions=self.pack.solutions, lessons=self.pack.lessons, id="hints")
             with TabPane("Assembly", id="tab-assembly"):
                 yield AssemblyView(id="assembly")
 
@@ -142,12 +142,14 @@ class ExerciseView(Vertical):
         assert self.exercise is not None
         return self.exercise.solution(self.arch or self.exercise.arch[0])
 
-    def load(self, exercise: Exercise, draft: str | None, *, hints_revealed: int, passed: bool) -> None:
-        """Show an exercise with the learner's draft (or its starter)."""
+    def load(self, exercise: Exercise, draft: str | None, *, hints_revealed: int, passed: bool,
+             cursor: tuple[int, int] | None = None) -> None:
+        """Show an exercise with the learner's draft (or its starter), the cursor where they left it."""
         self.cancel_check()
         self.exercise = exercise
         self.passed = passed
         if draft is None:
+            cursor = None  # a cursor belongs to the draft it was saved with
             try:
                 draft = self.starter()
             except OSError as err:
@@ -156,7 +158,7 @@ class ExerciseView(Vertical):
         if self.editor.language is None:
             self.editor.language = "rust"
         self.set_text(draft)
-        self.editor.move_cursor((0, 0))
+        self.put_cursor(cursor or (0, 0))
         # The title is in the bar above the editor; the prompt starts with what to write.
         self.query_one("#prompt", Markdown).update(f"`{exercise.function.render()}`\n\n{exercise.prompt}")
         self.hints.show(exercise.hints, hints_revealed)
@@ -165,6 +167,13 @@ class ExerciseView(Vertical):
         self.query_one(TabbedContent).active = "tab-prompt"
         self.query_one("#prompt-scroll", PanelScroll).scroll_home(animate=False)
         self.update_title()
+
+    def put_cursor(self, place: tuple[int, int]) -> None:
+        """The cursor at (line, column), 0-based, kept inside the text (a draft edited elsewhere may be shorter)."""
+        document = self.editor.document
+        line = min(max(place[0], 0), document.line_count - 1)
+        column = min(max(place[1], 0), len(document[line]))
+        self.editor.move_cursor((line, column), center=True)
 
     def update_title(self) -> None:
         if self.exercise is None:

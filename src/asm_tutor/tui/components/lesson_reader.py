@@ -74,6 +74,8 @@ class LessonReader(Vertical):
         # (or an empty, hidden reader), and "at the end" would be a false read.
         self._awaiting_layout = False
         self._targets: dict[str, CourseItem] = {}
+        self._resume: tuple[str | None, float | None] = (None, None)  # (section, position) to go to once laid out
+        self._placing = False  # the reader scrolls, not the learner
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="lesson-scroll"):
@@ -85,15 +87,51 @@ class LessonReader(Vertical):
 
     def on_mount(self) -> None:
         scroll = self.query_one("#lesson-scroll")
-        self.watch(scroll, "scroll_y", self._check_end, init=False)
+        self.watch(scroll, "scroll_y", self._scrolled, init=False)
         self.watch(scroll, "virtual_size", self._laid_out, init=False)
 
     def _laid_out(self, *_: object) -> None:
         self._awaiting_layout = False
+        if self._resume != (None, None):
+            # Again at each reflow (the tables' widths, a resize) until the learner scrolls.
+            self.call_after_refresh(self._resume_at)
         self._check_end()
 
-    async def show(self, lesson: Lesson, previous: CourseItem | None, following: CourseItem | None) -> None:
+    def _resume_at(self) -> None:
+        section, position = self._resume
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        self._placing = True
+        try:
+            if section is not None and not self.go_to_section(section):
+                self._resume = (None, None)
+                self.notify(f"This lesson has no section “{section}”; it opens at the top.", severity="warning")
+            elif section is None and position:
+                scroll.scroll_to(y=round(position * scroll.max_scroll_y), animate=False, immediate=True)
+        finally:
+            self._placing = False
+        self._check_end()
+
+    def go_to_section(self, section: str) -> bool:
+        """Scroll the heading titled `section` to the top (any case); False if the lesson has none."""
+        text = self.query_one("#lesson-text", Markdown)
+        for _level, title, header_id in text.table_of_contents:
+            if title.strip().casefold() == section.strip().casefold() and header_id:
+                self.query_one("#lesson-scroll", VerticalScroll).scroll_to_widget(
+                    text.query_one(f"#{header_id}"), top=True, animate=False, immediate=True)
+                return True
+        return False
+
+    @property
+    def position(self) -> float:
+        """How far down the lesson the reader is: 0 at the top, 1 at the end."""
+        scroll = self.query_one("#lesson-scroll", VerticalScroll)
+        return scroll.scroll_y / scroll.max_scroll_y if scroll.max_scroll_y else 0.0
+
+    async def show(self, lesson: Lesson, previous: CourseItem | None, following: CourseItem | None, *,
+                   position: float | None = None, section: str | None = None) -> None:
+        """`section`: the heading to open at; else `position` (0–1), where the learner left it."""
         self.lesson = lesson
+        self._resume = (None, None)
         self._reported = False
         self._awaiting_layout = True
         try:
@@ -107,7 +145,10 @@ class LessonReader(Vertical):
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         await self.query_one("#lesson-text", Markdown).update(text)
         self.call_after_refresh(self._fit_tables)  # once the new tables have a width
-        scroll.scroll_home(animate=False)
+        self._placing = True
+        scroll.scroll_home(animate=False, immediate=True)
+        self._placing = False
+        self._resume = (section, position)
         practise = self.pack.exercises_for_lesson(lesson.id)
         self._targets = {}
         for button_id, target, label in (
@@ -142,11 +183,16 @@ class LessonReader(Vertical):
             widths = fit_columns(natural, headers, room) or fit_columns(natural, words, room)
             table.styles.grid_columns = " ".join(map(str, widths)) if widths else "auto"
 
+    def _scrolled(self, *_: object) -> None:
+        if not self._placing:
+            self._resume = (None, None)  # the learner moved: stay where they are
+        self._check_end()
+
     def _check_end(self, *_: object) -> None:
         scroll = self.query_one("#lesson-scroll", VerticalScroll)
         if self.lesson is None or self._reported or self._awaiting_layout or not self.display:
             return
-        if scroll.scroll_y >= scroll.max_scroll_y:
+        if scroll.scroll_y >= scroll.max_scroll_y - 1:  # a wheel or a resize may stop a fraction short
             self._reported = True
             self.post_message(self.Read(self.lesson.id))
 

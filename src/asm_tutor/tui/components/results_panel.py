@@ -172,6 +172,7 @@ class ResultsPanel(PanelScroll):
 
         checks = self.query_one("#checks", Static)
         lines = Text()
+        keyed = False  # ctrl+l opens the first lesson a failed check names (ExerciseView.feedback_lesson)
         for check in result.checks:
             symbol, style = _TEST_MARKS[check.status]
             if lines:
@@ -180,6 +181,9 @@ class ResultsPanel(PanelScroll):
             lines.append(check.name)
             if check.status is not TestStatus.PASS and check.message:
                 lines.append(f" — {check.message}", "red")
+                if not keyed and "See the lesson" in check.message:
+                    lines.append(" (ctrl+l opens it)", "dim")
+                    keyed = True
         checks.update(lines)
 
         # Failures first: they are what the learner needs; passing cases follow in spec order.
