@@ -72,6 +72,18 @@ def find_exercise(ctx: Context, exercise_id: str) -> Exercise:
     pack = ctx.pack
     exercise = pack.exercises.get(exercise_id)
     if exercise is None:
+        import difflib
+
+        # By id or by title: `timesnine`, `times-nine` and "Times nine" all find times_nine.
+        titles = {e.title.casefold(): e.id for e in pack.exercises.values()}
+        wanted = exercise_id.casefold().replace("-", "_").replace(" ", "_")
+        close = difflib.get_close_matches(wanted, list(pack.exercises), n=3, cutoff=0.6)
+        close += [titles[t] for t in difflib.get_close_matches(exercise_id.casefold(), list(titles), n=2, cutoff=0.6)]
+        guesses = list(dict.fromkeys(close))[:3]
+        if guesses:
+            maybe = " or ".join(f"`{g}`" for g in guesses)
+            raise UserError(f"There is no exercise `{exercise_id}` in {pack.title}. Did you mean {maybe}? "
+                            f"(`asm-tutor list` shows them all.)", exit_code=2)
         known = ", ".join(sorted(pack.exercises)) or "none"
         raise UserError(f"There is no exercise `{exercise_id}` in {pack.title} (exercises: {known}).", exit_code=2)
     return exercise
@@ -105,7 +117,10 @@ def record_attempt(args: argparse.Namespace, ctx: Context, exercise: Exercise, s
 
 # --------------------------------------------------------------------------- rendering
 
-def render(console: Console, result: GradeResult, exercise: Exercise, file_name: str) -> None:
+def render(console: Console, result: GradeResult, exercise: Exercise, file_name: str, *,
+           starter: bool = False) -> None:
+    """The result as text that wraps at words. `starter`: the file is the starter as handed out,
+    so the first failing case in words stands for the table (watch's first screen stays short)."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -115,8 +130,22 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
     colour = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "yellow"}[result.status]
     mark = {Status.PASS: "✓", Status.FAIL: "✗", Status.ERROR: "!"}[result.status]
     console.print(f"[bold {colour}]{mark} {escape(exercise.title)}[/] [dim]({exercise.id})[/] — "
-                  f"[bold {colour}]{result.status.value}[/]", soft_wrap=True)
-    console.print(escape(result.message), soft_wrap=True)
+                  f"[bold {colour}]{result.status.value}[/]")
+    console.print(escape(result.message))
+
+    if starter and not result.diagnostics:
+        first = next((t for t in result.tests if t.status is not TestStatus.PASS), None)
+        if first is not None:
+            said = f"{first.name} at -O{first.opt_level}: {short(first.input, exercise.tests.display)}"
+            if first.expected and first.actual:
+                said += (f" returned {short(first.actual, exercise.tests.display)}; expected "
+                         f"{short(first.expected, exercise.tests.display)}.")
+            elif first.message:
+                said += f": {first.message}"
+            console.print(f"First: {escape(said)}")
+        console.print("\nYour file is still the starter. Write the asm! block the exercise asks for, and save: "
+                      "the whole report (every case, every check) comes with your first change.")
+        return
 
     if result.tests:
         passed = [t for t in result.tests if t.status is TestStatus.PASS]
@@ -149,7 +178,7 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
         not_run = [t for t in bad if t.status is TestStatus.NOT_RUN]
         if not_run:
             why = not_run[0].message.removeprefix("not run: ")
-            console.print(f"  {len(not_run)} run(s) not run: {escape(why)}", soft_wrap=True)
+            console.print(f"  {len(not_run)} run(s) not run: {escape(why)}")
 
     if result.checks:
         console.print("\n[bold]Checks on the compiled code[/]")
@@ -158,7 +187,7 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
             line = f"  {sign} {escape(item.name)}"
             if item.message:
                 line += f" — {escape(item.message)}"
-            console.print(line, soft_wrap=True)
+            console.print(line)
 
     if result.diagnostics:
         console.print("\n[bold]Compiler[/]")
@@ -166,19 +195,17 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
             where = f"{file_name}:{diag.line}:{diag.column}: " if diag.line is not None else ""
             code = f"[{diag.code}]" if diag.code else ""
             style = "red" if diag.level == "error" else "yellow"
-            console.print(f"{escape(where)}[bold {style}]{escape(diag.level + code)}[/]: {escape(diag.message)}",
-                          soft_wrap=True)
+            console.print(f"{escape(where)}[bold {style}]{escape(diag.level + code)}[/]: {escape(diag.message)}")
             snippet = _snippet(diag.rendered)
             if snippet:
                 console.print(escape(snippet), style="dim", soft_wrap=True, highlight=False)
             if diag.hint:
-                console.print(f"  [cyan]hint:[/] {escape(diag.hint)}", soft_wrap=True)
+                console.print(f"  [cyan]hint:[/] {escape(diag.hint)}")
 
     if not result.sandbox and (result.tests or result.diagnostics):
         from asm_tutor.grader.sandbox import status
 
-        console.print(f"\n[yellow]Not sandboxed:[/] {escape(status().problem or 'the code ran unconfined')}.",
-                      soft_wrap=True)
+        console.print(f"\n[yellow]Not sandboxed:[/] {escape(status().problem or 'the code ran unconfined')}.")
     if result.seed is None:
         return  # the file was refused before any grading
     footer = [f"seed {result.seed} (reproduce with --seed {result.seed})"] if exercise.tests.random else []

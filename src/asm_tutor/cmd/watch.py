@@ -47,7 +47,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.learner_file import FileWatch, LearnerFileError, read_learner_file
     from asm_tutor.report import stdout
 
+    from asm_tutor.grader.engine import host_arch
+
     exercise = find_exercise(ctx, args.exercise)
+    try:
+        starter = exercise.starter(host_arch())
+    except OSError:
+        starter = None
     console = stdout()
     path = args.file or _default_file(ctx, exercise)
     watch = FileWatch(path)
@@ -69,9 +75,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 last = (source, result)
         if console.is_terminal:
             console.clear()
-        render(console, result, exercise, str(path))
+        untouched = last is not None and starter is not None and last[0].strip() == starter.strip()
+        render(console, result, exercise, str(path), starter=untouched)
         console.print(f"\n[dim]Watching {path}: save it to check again. Enter checks now, h + Enter shows "
-                      "a hint, q + Enter (or Ctrl-C) quits.[/]", soft_wrap=True, highlight=False)
+                      "a hint, q + Enter (or Ctrl-C) quits.[/]", highlight=False)
 
     check()
     reading = True  # commands come on stdin until it ends (a terminal, or a pipe from a script)
@@ -91,7 +98,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 if not args.no_save:
                     ctx.progress.reveal_hint(ctx.pack, exercise.id, hints_shown)
                 console.print(f"\n[cyan]Hint {hints_shown}/{len(exercise.hints)}:[/] {exercise.hints[hints_shown - 1]}",
-                              soft_wrap=True, highlight=False)
+                              highlight=False)
             else:
                 console.print("\nNo more hints for this exercise.")
         else:
@@ -124,5 +131,5 @@ def _default_file(ctx: Context, exercise: Exercise) -> Path:
         text = draft if draft is not None else exercise.starter(host_arch())
         path.write_text(text, encoding="utf-8")
         origin = "your saved draft" if draft is not None else "the starter"
-        stderr().print(f"asm-tutor: wrote {path} from {origin}; open it in your editor.", soft_wrap=True, highlight=False)
+        stderr().print(f"asm-tutor: wrote {path} from {origin}; open it in your editor.", highlight=False)
     return path
