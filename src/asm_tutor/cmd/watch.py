@@ -42,12 +42,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     warm_up()
     from asm_tutor.cmd.check import find_exercise, record_attempt, render
-    from asm_tutor.grader.engine import grade
+    from asm_tutor.grader.engine import grade, host_arch
     from asm_tutor.grader.result import GradeResult, Status
     from asm_tutor.learner_file import FileWatch, LearnerFileError, read_learner_file
     from asm_tutor.report import stdout
-
-    from asm_tutor.grader.engine import host_arch
 
     exercise = find_exercise(ctx, args.exercise)
     try:
