@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Markdown
+from textual.widgets import Button, Label, Markdown
 from textual.widgets._markdown import MarkdownTableContent  # not exported; its cells are what we size
+from textual.widgets.markdown import MarkdownFence
 
 from asm_tutor.pack.lesson_text import display_markdown
 from asm_tutor.pack.model import CourseItem, ItemKind, Lesson, Pack
@@ -37,6 +38,28 @@ def fit_columns(natural: list[int], minimum: list[int], room: int) -> list[int] 
             widths[index] += 1
             spare -= 1
     return widths
+
+
+HANG = 4  # a wrapped code line goes on this far right of where the line starts
+
+
+def hang_wrap(line: Content, width: int) -> list[Content]:
+    """A code line in rows of at most `width` cells: broken after a space where there is one, the
+    rows after the first indented past the line's own indentation, so they read as its continuation
+    (Textual's wrap starts them at column 0, where they look like lines of their own)."""
+    plain = line.plain
+    if cell_len(plain) <= width or width < 8:
+        return [line]
+    indent = min(len(plain) - len(plain.lstrip(" ")) + HANG, width // 2)
+    rows: list[Content] = []
+    start, room = 0, width
+    while cell_len(plain[start:]) > room:
+        cut = plain.rfind(" ", start + 1, start + room + 1)
+        end = cut + 1 if cut > start + room // 2 else start + room
+        rows.append(line[start:end].rstrip())
+        start, room = end, width - indent
+    rows.append(line[start:])
+    return [rows[0], *(Content(" " * indent) + row for row in rows[1:])]
 
 
 def _table_columns(table: MarkdownTableContent) -> list[list[Content]]:
@@ -172,7 +195,21 @@ class LessonReader(Vertical):
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_tables)
 
+    def _fit_code(self) -> None:
+        """Each code block's long lines wrapped with a hanging indent for the reader's width."""
+        for fence in self.query(MarkdownFence):
+            labels = fence.query_children(Label)
+            if not labels:
+                continue  # not composed yet: fitted at the next refresh
+            label = labels.first()
+            width = label.content_region.width
+            code = MarkdownFence.highlight(fence.code, fence.lexer, ansi=self.app.native_ansi_color,
+                                           dark=self.app.current_theme.dark)
+            rows = [row for line in code.split("\n", allow_blank=True) for row in hang_wrap(line, width)]
+            label.update(Content("\n").join(rows))
+
     def _fit_tables(self) -> None:
+        self._fit_code()
         for table in self.query(MarkdownTableContent):
             columns = _table_columns(table)
             natural = [max(cell.cell_length for cell in column) + CELL_PADDING for column in columns]
