@@ -24,6 +24,7 @@ COMMANDS = (
     "check",
     "watch",
     "trace",
+    "lesson",
 )
 
 

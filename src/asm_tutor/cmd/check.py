@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from asm_tutor.grader.result import GradeResult
-    from asm_tutor.pack.model import Exercise
+    from asm_tutor.pack.model import Exercise, Lesson
 
 # What render() imports, for the grader to import while the compilers run.
 RENDERING = ("asm_tutor.report", "rich.markup", "rich.table")
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         result = grade(exercise, source, edition=ctx.pack.edition, seed=args.seed, use_cache=not args.no_cache,
                        lessons=ctx.pack.lessons, prefetch=() if args.json else RENDERING)
         record_attempt(args, ctx, exercise, source, result)
-    show(result, exercise, str(args.file), as_json=args.json)
+    show(result, exercise, str(args.file), as_json=args.json, lessons=ctx.pack.lessons)
     return 0 if result.passed else 1
 
 
@@ -89,13 +90,14 @@ def find_exercise(ctx: Context, exercise_id: str) -> Exercise:
     return exercise
 
 
-def show(result: GradeResult, exercise: Exercise, file_name: str, *, as_json: bool) -> None:
+def show(result: GradeResult, exercise: Exercise, file_name: str, *, as_json: bool,
+         lessons: Mapping[str, Lesson] | None = None) -> None:
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
         from asm_tutor.report import stdout
 
-        render(stdout(), result, exercise, file_name)
+        render(stdout(), result, exercise, file_name, lessons=lessons)
 
 
 def record_attempt(args: argparse.Namespace, ctx: Context, exercise: Exercise, source: str,
@@ -118,9 +120,10 @@ def record_attempt(args: argparse.Namespace, ctx: Context, exercise: Exercise, s
 # --------------------------------------------------------------------------- rendering
 
 def render(console: Console, result: GradeResult, exercise: Exercise, file_name: str, *,
-           starter: bool = False) -> None:
+           starter: bool = False, lessons: Mapping[str, Lesson] | None = None) -> None:
     """The result as text that wraps at words. `starter`: the file is the starter as handed out,
-    so the first failing case in words stands for the table (watch's first screen stays short)."""
+    so the first failing case in words stands for the table (watch's first screen stays short).
+    `lessons`: the course's, to print the command that shows a lesson section the feedback names."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -201,6 +204,13 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
                 console.print(escape(snippet), style="dim", soft_wrap=True, highlight=False)
             if diag.hint:
                 console.print(f"  [cyan]hint:[/] {escape(diag.hint)}")
+
+    if lessons:
+        from asm_tutor.cmd.lesson import lesson_commands
+
+        named = [c.message for c in result.checks if c.status is not TestStatus.PASS]
+        for command in lesson_commands([*named, *(d.hint or "" for d in result.diagnostics)], lessons):
+            console.print(f"\n[dim]Read it:[/] [cyan]{escape(command)}[/]", highlight=False)
 
     if not result.sandbox and (result.tests or result.diagnostics):
         from asm_tutor.grader.sandbox import status

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     warm_up()
     from asm_tutor.cmd.check import find_exercise, record_attempt, render
+    from asm_tutor.cmd.lesson import lesson_commands
     from asm_tutor.grader.engine import grade, host_arch
     from asm_tutor.grader.result import GradeResult, Status
     from asm_tutor.learner_file import FileWatch, LearnerFileError, read_learner_file
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         if console.is_terminal:
             console.clear()
         untouched = last is not None and starter is not None and last[0].strip() == starter.strip()
-        render(console, result, exercise, str(path), starter=untouched)
+        render(console, result, exercise, str(path), starter=untouched, lessons=ctx.pack.lessons)
         console.print(f"\n[dim]Watching {path}: save it to check again. Enter checks now, h + Enter shows "
                       "a hint, q + Enter (or Ctrl-C) quits.[/]", highlight=False)
 
@@ -95,8 +96,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 hints_shown += 1
                 if not args.no_save:
                     ctx.progress.reveal_hint(ctx.pack, exercise.id, hints_shown)
-                console.print(f"\n[cyan]Hint {hints_shown}/{len(exercise.hints)}:[/] {exercise.hints[hints_shown - 1]}",
-                              highlight=False)
+                hint = exercise.hints[hints_shown - 1]
+                console.print(f"\n[cyan]Hint {hints_shown}/{len(exercise.hints)}:[/] {hint}", highlight=False)
+                for command in lesson_commands([hint], ctx.pack.lessons):
+                    console.print(f"[dim]Read it:[/] [cyan]{command}[/]", highlight=False)
             else:
                 console.print("\nNo more hints for this exercise.")
         else:
