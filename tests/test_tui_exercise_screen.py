@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Footer, Static
-from tui_helpers import wait_for_check, wait_for_idle_screen, wait_until
+from tui_helpers import open_exercise, wait_for_check, wait_for_idle_screen, wait_until
 
 from asm_tutor.context import Context
 from asm_tutor.grader.engine import host_arch
 from asm_tutor.pack.loader import load_pack
-from asm_tutor.pack.model import CourseItem, ItemKind
+from asm_tutor.pack.model import ItemKind
 from asm_tutor.paths import builtin_pack_dir
 from asm_tutor.progress.store import ProgressStore
 from asm_tutor.tui.app import TutorApp
@@ -22,7 +22,6 @@ from asm_tutor.tui.components.assembly_view import AssemblyView
 from asm_tutor.tui.components.exercise_view import ExerciseView
 from asm_tutor.tui.components.footer import PALETTE_CLASS
 from asm_tutor.tui.components.sidebar import CourseSidebar
-from asm_tutor.tui.screens.course import CourseScreen
 
 SIZES = [(80, 24), (120, 40)]
 x86_only = pytest.mark.skipif(host_arch() != "x86_64", reason="the edits are x86_64 asm")
@@ -30,14 +29,6 @@ x86_only = pytest.mark.skipif(host_arch() != "x86_64", reason="the edits are x86
 
 def make_app() -> TutorApp:
     return TutorApp(Context(pack_arg=None, profile="learner"))
-
-
-async def open_exercise(pilot: Pilot[None], exercise_id: str) -> ExerciseView:
-    screen = pilot.app.screen
-    assert isinstance(screen, CourseScreen)
-    await screen.open_item(CourseItem(ItemKind.EXERCISE, exercise_id))
-    await pilot.pause()
-    return screen.exercise_view
 
 
 async def check(pilot: Pilot[None], view: ExerciseView, source: str | None = None) -> None:

@@ -8,30 +8,21 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 from textual.widgets import Footer, Markdown
+from tui_helpers import open_exercise
 
 from asm_tutor.context import Context
 from asm_tutor.pack.loader import load_pack
-from asm_tutor.pack.model import CourseItem, ItemKind
 from asm_tutor.paths import builtin_pack_dir
 from asm_tutor.tui.app import TutorApp
 from asm_tutor.tui.components.exercise_view import ExerciseView
 from asm_tutor.tui.components.panel_scroll import PanelScroll
 from asm_tutor.tui.components.sidebar import CourseList
-from asm_tutor.tui.screens.course import CourseScreen
 
 
 def footer_keys(pilot: Pilot[None]) -> set[str]:
     """The keys the footer shows now (as Textual names them: "f6", "pagedown")."""
     footer = pilot.app.screen.query_one(Footer)
     return {str(getattr(key, "key", "")) for key in footer.query("FooterKey")}
-
-
-async def open_exercise(pilot: Pilot[None], exercise_id: str) -> ExerciseView:
-    screen = pilot.app.screen
-    assert isinstance(screen, CourseScreen)
-    await screen.open_item(CourseItem(ItemKind.EXERCISE, exercise_id))
-    await pilot.pause()
-    return screen.exercise_view
 
 
 async def read_to_the_end(pilot: Pilot[None], view: ExerciseView, exercise_id: str) -> None:

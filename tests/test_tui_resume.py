@@ -6,6 +6,7 @@ No rustc is needed: nothing here is checked."""
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
 from textual.widgets import Markdown
 from tui_helpers import wait_until
 
@@ -50,37 +51,37 @@ async def test_a_lesson_reopens_where_the_learner_left_it() -> None:
         await wait_until(pilot, lambda: abs(scroll.scroll_y - left_at) <= 1, "the lesson is where it was left")
 
 
+async def add_five_with_two_hints(pilot: Pilot[None]) -> CourseScreen:
+    """add_five open, its second hint shown: "See the lesson *Why and when asm!*, section *A first block…*"."""
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, CourseScreen)
+    await screen.open_item(CourseItem(ItemKind.EXERCISE, "add_five"))
+    await pilot.press("f2", "f2")
+    return screen
+
+
+async def opened_at(pilot: Pilot[None], screen: CourseScreen, heading: str) -> None:
+    await wait_until(pilot, lambda: screen.current == CourseItem(ItemKind.LESSON, "why_asm"), "the lesson opened")
+    reader = screen.query_one(LessonReader)
+    await wait_until(pilot, lambda: at_top(reader, heading), f"the heading {heading!r} is at the top")
+
+
 async def test_ctrl_l_opens_the_lesson_section_a_hint_names() -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, CourseScreen)
-        await screen.open_item(CourseItem(ItemKind.EXERCISE, "add_five"))
-        await pilot.press("f2", "f2")  # the second hint: "See the lesson *Why and when asm!*, section *A first block…*"
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        screen = await add_five_with_two_hints(pilot)
         hints = screen.query_one(HintsPanel)
         assert f"]({LINK_SCHEME}why_asm#A%20first%20block" in hints.linked(hints.hints[1])
         await pilot.press("ctrl+l")
-        await wait_until(pilot, lambda: screen.current == CourseItem(ItemKind.LESSON, "why_asm"), "the lesson opened")
-        reader = screen.query_one(LessonReader)
-        await wait_until(pilot, lambda: at_top(reader, "A first block: add_five"),
-                         "the section's heading is at the top")
+        await opened_at(pilot, screen, "A first block: add_five")
 
 
 async def test_a_link_in_a_hint_opens_its_section() -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, CourseScreen)
-        await screen.open_item(CourseItem(ItemKind.EXERCISE, "add_five"))
-        await pilot.press("f2", "f2")
+    async with make_app().run_test(size=(120, 40)) as pilot:
+        screen = await add_five_with_two_hints(pilot)
         markdown = screen.query_one("#hints-text", Markdown)
         markdown.post_message(Markdown.LinkClicked(markdown, f"{LINK_SCHEME}why_asm#Reading%20the%20first%20block"))
-        await wait_until(pilot, lambda: screen.current == CourseItem(ItemKind.LESSON, "why_asm"), "the lesson opened")
-        reader = screen.query_one(LessonReader)
-        await wait_until(pilot, lambda: at_top(reader, "Reading the first block"),
-                         "the section's heading is at the top")
+        await opened_at(pilot, screen, "Reading the first block")
 
 
 async def test_the_cursor_comes_back_with_the_draft_and_enter_keeps_the_indent() -> None:
