@@ -73,6 +73,25 @@ def test_every_exercise_practises_a_lesson_that_comes_before_it():
             assert lesson in seen, f"{item.id} practises {lesson}, which comes later or not at all"
 
 
+def test_the_course_explains_before_it_uses():
+    """The order of issue 24: the machine model first; verifying early; compare and conditional
+    moves before max_u64; lea and memory operands before the exercises that lean on them;
+    pitfalls after the topics they are about."""
+    order = [item.id for item in PACK.course]
+
+    def before(first: str, then: str) -> None:
+        assert order.index(first) < order.index(then), f"{first} should come before {then}"
+
+    assert order[0] == "machine"
+    before("verifying", "options")
+    before("flags", "max_u64")
+    for exercise in ("times_nine", "count_bits_loop"):
+        before("memory", exercise)
+    for topic in ("templates", "operands", "clobbers"):
+        before(topic, "pitfalls")
+    before("labels", "signum_label")
+
+
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
 def test_three_hint_levels_the_second_naming_a_lesson_section(exercise):
     assert len(exercise.hints) == 3, exercise.id

@@ -17,6 +17,12 @@ def test_doctor_reports_rustc_and_the_pack(capsys: pytest.CaptureFixture[str]) -
     assert "Ready to grade." in out
 
 
+def test_doctor_takes_pack_after_the_command_as_check_does(capsys: pytest.CaptureFixture[str]) -> None:
+    buffers = Path(__file__).parent / "packs" / "buffers"
+    assert main(["doctor", "--pack", str(buffers)]) == 0
+    assert "buffers" in capsys.readouterr().out
+
+
 def test_doctor_says_whether_learner_code_is_sandboxed(monkeypatch: pytest.MonkeyPatch,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     from asm_tutor.grader import sandbox

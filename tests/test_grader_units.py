@@ -1,18 +1,16 @@
-"""The grader's small parts on their own: demangling, disassembly parsing and alignment,
+"""The grader's small parts on their own: demangling, mnemonics, alignment (on real objects: test_disasm.py),
 edge values, the sandbox's output cap and the plain-words crash explanations."""
 
 from __future__ import annotations
 
 import signal
 import sys
-import textwrap
 
 import pytest
 
 from asm_tutor.grader.disasm import (
     Function,
     Instruction,
-    ObjectCode,
     align,
     asm_items,
     base_mnemonic,
@@ -47,85 +45,11 @@ def test_demangle(symbol: str, name: str) -> None:
 
 def test_mnemonics_skip_prefixes_and_relocation_targets_are_cleaned() -> None:
     assert base_mnemonic("lock cmpxchg QWORD PTR [rdi],rsi") == "cmpxchg"
-    assert base_mnemonic("rep stos QWORD PTR es:[rdi],rax") == "stos"
+    assert base_mnemonic("rep stos QWORD PTR es:[rdi],rax") == "stos"  # GNU objdump's spelling
+    assert base_mnemonic("rep stosb byte ptr [rdi], al") == "stosb"  # capstone's (and LLVM's)
     assert base_mnemonic("IMUL rax,rdi,0x9") == "imul"
     assert clean_symbol(".text._ZN4core3cmp3Ord3max17hb8e9aa379855115eE-0x4") == "_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"
     assert clean_symbol("_RNvNtNtCsjrHSEGnQ3l9_3std2io5stdio6__print-0x4") == "_RNvNtNtCsjrHSEGnQ3l9_3std2io5stdio6__print"
-
-
-OBJDUMP = textwrap.dedent("""\
-    o0.o:     file format elf64-x86-64
-
-
-    Disassembly of section .text._ZN15asm_tutor_check7learner1f17h0000000000000000E:
-
-    0000000000000000 <_ZN15asm_tutor_check7learner1f17h0000000000000000E>:
-       0:\t48 83 ec 18          \tsub    rsp,0x18
-       4:\t48 89 7c 24 08       \tmov    QWORD PTR [rsp+0x8],rdi
-       9:\t90                   \tnop
-       a:\t48 6b c7 09          \timul   rax,rdi,0x9
-       e:\t48 83 c0 00          \tadd    rax,0x0
-      12:\te8 00 00 00 00       \tcall   17 <_ZN15asm_tutor_check7learner1f17h0000000000000000E+0x17>
-    \t\t\t13: R_X86_64_PLT32\t.text._ZN4core3cmp3Ord3max17hb8e9aa379855115eE-0x4
-      17:\t48 b8 ef cd ab 89 67 \tmovabs rax,0x123456789abcdef
-      1e:\t45 23 01 
-      21:\t48 83 c4 18          \tadd    rsp,0x18
-      25:\tc3                   \tret
-    """)
-
-ASM_TEXT = textwrap.dedent("""\
-    \t.section\t.text._ZN15asm_tutor_check7learner1f17h0000000000000000E,"ax",@progbits
-    \t.type\t_ZN15asm_tutor_check7learner1f17h0000000000000000E,@function
-    _ZN15asm_tutor_check7learner1f17h0000000000000000E:
-    \t.cfi_startproc
-    \tsub\trsp, 24
-    \tmov\tqword ptr [rsp + 8], rdi
-    \t#APP
-
-    \tnop
-    \t.byte\t72
-    \t.byte\t107
-    \t.byte\t199
-    \t.byte\t9
-    \tadd\trax, 0
-
-    \t#NO_APP
-    \tcall\t_ZN4core3cmp3Ord3max17hb8e9aa379855115eE
-    \tmovabs\trax, 81985529216486895
-    \tadd\trsp, 24
-    \tret
-    .Lfunc_end0:
-    """)
-
-
-def test_asm_regions_are_found_in_the_object_code_even_behind_byte_directives() -> None:
-    code = ObjectCode(OBJDUMP)
-    symbol = code.find("asm_tutor_check::learner::f")
-    assert symbol == "_ZN15asm_tutor_check7learner1f17h0000000000000000E"
-    assert code.refs(symbol) == {"_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"}
-    function = code.function(symbol)
-    assert function.name == "asm_tutor_check::learner::f"
-    assert function.instructions[5].refs == ["_ZN4core3cmp3Ord3max17hb8e9aa379855115eE"]
-    items = asm_items(ASM_TEXT, symbol)
-    assert items is not None
-    assert [i.mnemonic for i in items] == ["sub", "mov", None, "call", "movabs", "add", "ret"]
-    assert align(function, items)
-    assert [i.mnemonic for i in function.instructions if i.in_asm] == ["nop", "imul", "add"]
-    assert {i.region for i in function.instructions if i.in_asm} == {0}
-    assert function.instructions[3].data == bytes.fromhex("486bc709")
-    assert function.instructions[6].data == bytes.fromhex("48b8efcdab8967452301")  # over two lines
-
-
-def test_huge_functions_are_aligned_greedily(monkeypatch: pytest.MonkeyPatch) -> None:
-    import asm_tutor.grader.disasm as disasm
-
-    monkeypatch.setattr(disasm, "MAX_ALIGN_CELLS", 0)
-    code = ObjectCode(OBJDUMP)
-    symbol = code.find("asm_tutor_check::learner::f")
-    assert symbol is not None
-    function = code.function(symbol)
-    assert align(function, asm_items(ASM_TEXT, symbol) or [])
-    assert [i.mnemonic for i in function.instructions if i.in_asm] == ["nop", "imul", "add"]
 
 
 def test_align_without_regions_marks_nothing() -> None:

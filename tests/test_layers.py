@@ -1,11 +1,12 @@
 """The structure shows the design: layers that import only downwards, and no import cycles.
 
     front        cli, cmd/, tui/, context, report, values     what the learner and the instructor use
+    classroom    classroom/                                   grading a class's hand-ins, gradebook formats, autograder
     authoring    authoring/                                   pack check, lesson-block verification, scaffold, export
     progress     progress/                                    the learner's progress file
     trace        trace/                                       steps through a check's case in an emulator
     grader       grader/                                      builds, runs and judges a learner's file
-    toolchain    toolchain                                    which rustc, and whether it can grade
+    toolchain    toolchain, targets                           which rustc, for which architecture, can it grade
     pack         pack/                                        the course as data: model, loader, registry
     foundations  paths, atomic, errors, memo, settings, ...   no knowledge of courses or grading
 
@@ -24,13 +25,15 @@ PACKAGE = Path(__file__).parent.parent / "src" / "asm_tutor"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundations", ("asm_tutor", "asm_tutor.errors", "asm_tutor.atomic", "asm_tutor.paths", "asm_tutor.stamp",
-                     "asm_tutor.memo", "asm_tutor.kept", "asm_tutor.settings", "asm_tutor.learner_file")),
+                     "asm_tutor.memo", "asm_tutor.kept", "asm_tutor.settings", "asm_tutor.learner_file",
+                     "asm_tutor.toml_text", "asm_tutor.safe_text")),
     ("pack", ("asm_tutor.pack", "asm_tutor.pack.*")),
-    ("toolchain", ("asm_tutor.toolchain",)),
+    ("toolchain", ("asm_tutor.toolchain", "asm_tutor.targets")),
     ("grader", ("asm_tutor.grader", "asm_tutor.grader.*")),
     ("trace", ("asm_tutor.trace", "asm_tutor.trace.*")),
     ("progress", ("asm_tutor.progress", "asm_tutor.progress.*")),
     ("authoring", ("asm_tutor.authoring", "asm_tutor.authoring.*")),
+    ("classroom", ("asm_tutor.classroom", "asm_tutor.classroom.*")),
     ("front", ("asm_tutor.values", "asm_tutor.report", "asm_tutor.context", "asm_tutor.cli", "asm_tutor.__main__",
                "asm_tutor.cmd", "asm_tutor.cmd.*", "asm_tutor.tui", "asm_tutor.tui.*")),
 ]

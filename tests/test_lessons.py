@@ -48,6 +48,20 @@ def test_every_builtin_lesson_has_checked_rust():
         assert any(not b.ignored and b.arch in (None, "x86_64") for b in blocks), lesson.id
 
 
+def test_every_builtin_lesson_that_runs_asm_on_x86_64_runs_asm_on_aarch64_too():
+    """An aarch64 learner sees a working block beside every x86_64 one (cfg arms or a block of its own)."""
+    pack = load_pack(builtin_pack_dir())
+
+    def runs_asm(block, arch: str) -> bool:
+        return (not block.ignored and not block.compile_fail and block.arch in (None, arch)
+                and "asm!" in block.source)
+
+    for lesson in pack.lessons.values():
+        blocks = parse_blocks(lesson.text())
+        if any(runs_asm(b, "x86_64") for b in blocks):
+            assert any(runs_asm(b, "aarch64") for b in blocks), lesson.id
+
+
 def test_builtin_lessons_display_without_tags_or_hidden_lines():
     pack = load_pack(builtin_pack_dir())
     for lesson in pack.lessons.values():

@@ -181,6 +181,23 @@ def test_a_source_check_for_something_no_block_declares_is_named(tmp_path: Path)
     assert "`constant` is not something an asm! block declares" in problem.message
 
 
+def test_mnemonic_patterns_are_case_insensitive_and_one_word(tmp_path: Path) -> None:
+    shouted = EXERCISE + '\n[[checks]]\nname = "copy"\nkind = "asm_uses"\npatterns = ["MOVSB", "Stos*"]\nmessage = "m"\n'
+    exercise = load_pack(write_pack(tmp_path / "ok", **{"exercises/double/exercise.toml": shouted})).exercises["double"]
+    assert exercise.checks[-1].patterns == ("movsb", "stos*")
+    prefixed = shouted.replace('["MOVSB", "Stos*"]', '["REP MOVSB"]')
+    problem = only_problem(write_pack(tmp_path / "bad", **{"exercises/double/exercise.toml": prefixed}))
+    assert (problem.field, problem.line) == ("checks[1].patterns", len(prefixed.splitlines()) - 1)
+    assert "`rep movsb` is not one mnemonic" in problem.message and "checked as `movsb`" in problem.message
+
+
+def test_points_default_to_one_and_must_be_a_whole_number(tmp_path: Path) -> None:
+    assert load_pack(write_pack(tmp_path / "ok")).exercises["double"].points == 1
+    worth = EXERCISE.replace('arch = [', 'points = 1.5\narch = [')
+    problem = only_problem(write_pack(tmp_path / "bad", **{"exercises/double/exercise.toml": worth}))
+    assert problem.field == "points" and "integer" in problem.message
+
+
 def test_helpers_are_read_from_inside_the_pack(tmp_path: Path) -> None:
     with_helpers = EXERCISE.replace('random = 8', 'random = 8\nhelpers = "shared/h.rs"')
     root = write_pack(tmp_path, **{"exercises/double/exercise.toml": with_helpers, "shared/h.rs": "fn two() -> u64 { 2 }\n"})
@@ -349,4 +366,4 @@ def test_the_every_field_example_loads(tmp_path: Path) -> None:
         "exercises/week1/add_one/starter.rs": "fn add_one(x: u64) -> u64 { x }\n",
     })
     exercise = load_pack(tmp_path).exercises["add_one"]
-    assert exercise.starter_error == "E0133" and exercise.tests.helpers is not None
+    assert exercise.starter_error == "E0133" and exercise.tests.helpers is not None and exercise.points == 2

@@ -98,7 +98,8 @@ def test_new_rejects_a_bad_id(tmp_path: Path) -> None:
 # -- pack install / list / --pack <id> ------------------------------------------------------
 
 
-def test_install_list_and_open_by_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_install_list_and_open_by_id(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["pack", "install", str(TEST_PACK)]) == 0
     dest = installed_packs_dir() / "cours_fr"
     assert (dest / "pack.toml").is_file()
@@ -121,6 +122,13 @@ def test_install_list_and_open_by_id(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["--pack", "cours_fr", "list"]) == 0
     out = capsys.readouterr().out
     assert "echange_moities" in out and "ecart" in out and "times_nine" not in out
+
+    # A folder here named like the installed pack: neither wins silently.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cours_fr").mkdir()
+    with pytest.raises(UserError, match="both a folder here and an installed pack's id"):
+        resolve_pack_dir("cours_fr")
+    assert resolve_pack_dir("./cours_fr") == (tmp_path / "cours_fr").resolve()
 
 
 def test_list_with_nothing_installed(capsys: pytest.CaptureFixture[str]) -> None:

@@ -158,9 +158,16 @@ def test_export_and_import_move_progress_between_profiles(capsys, env: Path, pac
     assert f"to {target}" in out and tomllib.loads(target.read_text())["schema"] == 2
 
     code, out, err = run(capsys, "--profile", "teacher", "progress", "import", str(target))
+    assert code == 1 and "progress of profile 'alice'" in err and "--from-other-profile" in err
+    assert not ProgressStore.open("teacher").has_progress(pack.id)  # never merged silently
+
+    code, out, err = run(capsys, "--profile", "teacher", "progress", "import", str(target), "--from-other-profile")
     assert code == 0, err
     assert "into profile teacher: 1 new, 0 updated, 0 unchanged" in out
+    assert "1 pass(es) the file claims are shown as imported" in out
     assert ProgressStore.open("teacher").draft(pack, "times_nine") == "alice"
+    code, out, err = run(capsys, "--profile", "teacher", "progress")
+    assert "passed (imported)" in out
 
     code, out, err = run(capsys, "progress", "import", str(env / "nope.toml"))
     assert code == 1 and err.startswith("asm-tutor: Cannot read") and out == ""

@@ -247,15 +247,20 @@ def test_export_then_import_into_another_profile_merges(user_dirs: Path) -> None
 
     bob = ProgressStore.open("bob")
     bob.record_check(PACK, "max_u64", passed=False, draft="bob's")
-    summary = bob.import_(exported)
+    with pytest.raises(ProgressError, match="progress of profile 'alice', not of 'bob'.*--from-other-profile"):
+        bob.import_(exported)  # never merged into another profile by accident
+    assert not ProgressStore.open("bob").has_progress("other_pack")
+    summary = bob.import_(exported, other_profile=True)
     assert (summary.added, summary.updated, summary.unchanged) == (3, 0, 0)
-    assert summary.problems == []
+    assert summary.problems == [] and summary.claimed_passes == 1
     again = ProgressStore.open("bob")
     assert again.exercise(PACK, "times_nine").passed and again.draft(PACK, "times_nine") == "alice's pass"
+    # A pass the file claims is shown as imported until a check here passes.
+    assert again.exercise(PACK, "times_nine").imported_pass
     assert again.exercise(PACK, "max_u64").draft == "bob's"  # nothing of bob's is lost
     assert again.lesson_read(PACK, "why_asm") and again.has_progress("other_pack")
     # Importing the same file twice changes nothing (max, not sum).
-    twice = again.import_(exported)
+    twice = again.import_(exported, other_profile=True)
     assert (twice.added, twice.updated, twice.unchanged) == (0, 0, 3)
     assert ProgressStore.open("bob").exercise(PACK, "times_nine").checks == 1
 
@@ -299,3 +304,23 @@ def test_a_bad_cursor_or_reading_position_is_dropped_and_said() -> None:
     progress, problems = progress_from_toml(tomllib.loads(text))
     assert progress.packs["p"].exercises["a"].cursor is None and progress.packs["p"].lessons["l"].position is None
     assert any("cursor" in p for p in problems) and any("position" in p for p in problems)
+
+
+def test_the_passing_code_is_kept_beside_a_later_broken_draft(user_dirs: Path) -> None:
+    store = ProgressStore.open("alice")
+    store.record_check(PACK, "times_nine", passed=True, draft="the pass")
+    store.record_check(PACK, "times_nine", passed=False, draft="broken later")
+    record = ProgressStore.open("alice").exercise(PACK, "times_nine")
+    assert record.passed and record.draft == "broken later"
+    assert record.passed_code == "the pass" and record.passed_code_at is not None
+    exported = store.export(user_dirs / "export.toml")
+    table = tomllib.loads(exported.read_text(encoding="utf-8"))["packs"][PACK.id]["exercises"]["times_nine"]
+    assert table["passed_code"] == "the pass" and table["draft"] == "broken later"
+
+
+def test_importing_ones_own_export_keeps_a_pass_checked_here(user_dirs: Path) -> None:
+    store = ProgressStore.open("alice")
+    store.record_check(PACK, "times_nine", passed=True, draft="the pass")
+    exported = store.export(user_dirs / "export.toml")
+    store.import_(exported)  # same profile: no flag needed
+    assert not ProgressStore.open("alice").exercise(PACK, "times_nine").imported_pass

@@ -60,11 +60,38 @@ def test_forged_report_lines_and_an_early_exit_do_not_pass_a_wrong_answer() -> N
     assert not any(t.status is TestStatus.PASS for t in result.tests)
 
 
-def test_a_write_symbol_of_its_own_sees_none_of_the_reports() -> None:
+def test_a_write_symbol_of_its_own_is_refused() -> None:
     result = check(source("forge_write_symbol.rs"))
     assert result.status is Status.FAIL
-    wrong = next(t for t in result.tests if t.input == "times_nine(6)")
-    assert (wrong.expected, wrong.actual) == ("54", "18")  # the real value, as the function returned it
+    assert "refused" in result.message and "`write`" in result.message, result.message
+    assert not any(t.status is TestStatus.PASS for t in result.tests)
+
+
+def test_a_function_reporting_through_the_tutors_runtime_is_refused() -> None:
+    result = check(source("forge_runtime_call.rs"))
+    assert result.status is Status.FAIL
+    assert "`asm_tutor_rt::value`" in result.message, result.message
+    assert not any(t.status is TestStatus.PASS for t in result.tests)
+
+
+def test_a_report_of_its_own_on_the_channel_is_caught() -> None:
+    result = check(source("forge_extra_report.rs"))
+    assert result.status is Status.FAIL
+    assert "your function did not compute" in first_case(result)
+
+
+def test_code_put_into_init_and_an_ifunc_resolver_are_refused() -> None:
+    result = check(source("forge_init_code.rs"))
+    assert result.status is Status.FAIL
+    assert "`.init`" in result.message and "ifunc resolver" in result.message, result.message
+
+
+def test_a_constructor_relaying_the_reports_is_refused() -> None:
+    """.init_array: a pipe in place of the report channel, and a relay rewriting every VALUE line."""
+    result = check(source("forge_relay_constructor.rs"))
+    assert result.status is Status.FAIL
+    assert "refused" in result.message and "`.init_array`" in result.message, result.message
+    assert not any(t.status is TestStatus.PASS for t in result.tests)
 
 
 def test_nothing_it_prints_reaches_the_users_terminal_or_the_json(tmp_path: Path) -> None:
@@ -145,6 +172,18 @@ def test_a_fork_bomb_stops_at_the_process_limit_and_leaves_nothing(builds: Path)
     assert processes_under(builds) == []
 
 
+def test_a_fan_out_is_held_to_the_process_cap_counted_apart_from_the_machines(builds: Path) -> None:
+    """Six children of 400 MiB each: the cap (the program and two more, counted in a user namespace
+    of the job's own, whatever else runs as the same user) keeps them under 3 × 1 GiB together."""
+    from asm_tutor.grader.runner import TEST_PROCESSES
+
+    if not sandbox.status().own_count:
+        pytest.skip("this kernel gives the sandbox no user namespace of its own to count processes in")
+    message = first_case(check(source("fan_out.rs")))
+    assert f"started {TEST_PROCESSES - 1} children" in message, message
+    assert processes_under(builds) == []
+
+
 def test_limits_are_set_from_outside_and_cannot_be_lifted() -> None:
     result = check(source("own_limits.rs"))
     assert "more memory than a test may use" in first_case(result)
@@ -172,6 +211,18 @@ def test_terminal_escape_sequences_are_shown_not_obeyed() -> None:
     message = first_case(check(source("escapes_in_output.rs")))
     assert "\x1b" not in message and "\x07" not in message and "\x9b" not in message
     assert "\\x1b]0;pwned\\x07" in message and "\\x9b31m" in message
+
+
+def test_rustcs_messages_quoting_escape_sequences_reach_the_terminal_shown_not_obeyed(tmp_path: Path) -> None:
+    path = tmp_path / "mine.rs"
+    path.write_text(source("escapes_in_rustc_message.rs"), encoding="utf-8")
+    for extra in ([], ["--json"]):
+        proc = subprocess.run([sys.executable, "-m", "asm_tutor", "check", "times_nine", str(path), "--no-save",
+                               *extra], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+        assert proc.returncode == 1, proc.stderr
+        assert "\x1b" not in proc.stdout + proc.stderr and "\x07" not in proc.stdout + proc.stderr
+        assert "pwned" in proc.stdout
+    assert "\x1b]0;pwned" in json.loads(proc.stdout)["diagnostics"][0]["message"]  # JSON: exact, escaped
 
 
 def test_the_whole_file_is_compiled_as_rustc_would_main_included() -> None:
@@ -215,3 +266,38 @@ def test_the_sandbox_of_an_ordinary_user_works_too() -> None:
     assert lines[0] == str(sandbox.NOBODY) and "root" not in lines and "home" not in lines
     assert (work / "here").exists()
     shutil.rmtree(work)
+
+
+# -- the toolchain's folder, narrowed ---------------------------------------------------------------------
+
+def test_a_toolchain_in_the_home_folder_shows_only_its_own_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standalone installer with --prefix=~/.local: the sysroot is ~/.local, which also holds the
+    keyring and the tutor's own data. The sandbox shows rustc, its libraries and lib/rustlib only."""
+    from asm_tutor import paths
+    from asm_tutor.grader.jobs import Job, Limits
+    from asm_tutor.grader.processes import run_jobs
+    from asm_tutor.grader.runtime import ToolchainPaths
+
+    home = tmp_path / "home"
+    prefix = home / ".local"
+    for rel in ("bin/rustc", "lib/librustc_driver-1234.so", "lib/rustlib/x86_64-unknown-linux-gnu/lib/libstd-1.so",
+                "lib/libsecret-of-another-app.so", "share/keyrings/login.keyring", "share/asm-tutor/progress/ada.toml"):
+        (prefix / rel).parent.mkdir(parents=True, exist_ok=True)
+        (prefix / rel).write_text("hunter2", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(paths, "data_dir", lambda: prefix / "share" / "asm-tutor")
+    found = ToolchainPaths(prefix / "bin" / "rustc", prefix, None)
+    assert set(found.visible()) == {prefix / "bin/rustc", prefix / "lib/librustc_driver-1234.so", prefix / "lib/rustlib"}
+    assert "your home folder" not in found.narrowed() and "the tutor's data" in found.narrowed()
+
+    work = tmp_path / "work"
+    work.mkdir()
+    sandbox.prepare_work_folder(work)
+    looks = "; ".join(f"cat {prefix / rel}" for rel in ("share/keyrings/login.keyring", "lib/libsecret-of-another-app.so",
+                                                          "lib/rustlib/x86_64-unknown-linux-gnu/lib/libstd-1.so"))
+    job = Job(["/bin/sh", "-c", looks], Limits(wall_time=30), cwd=work,
+              sandbox=sandbox.Confinement(work, found.visible()))
+    (outcome,) = run_jobs([job])
+    shown = outcome.output.decode()
+    assert shown.count("hunter2") == 1, shown  # the target library only
+    assert shown.count("No such file or directory") == 2, shown

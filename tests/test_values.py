@@ -25,3 +25,15 @@ def test_values_are_shortened(text: str, decimal: str, hex_form: str) -> None:
 def test_hex_literals_group_digits_by_four() -> None:
     assert hex_literal(0x123456789ABCDEF) == "0x0123_4567_89ab_cdef"
     assert hex_literal(0x1FFF) == "0x1fff"
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("strlen([104, 101, 108, 108, 111, 0])", 'strlen(b"hello\\0")'),
+    ("[]", 'b""'),
+    ('[34, 92, 9, 200]', 'b"\\"\\\\\\t\\xc8"'),
+    ("(5, [1, 2, 300])", "(5, [1, 2, 300])"),  # not bytes: left as it is
+    ("count([49, 50], 18446744073709551615)", 'count(b"12", u64::MAX)'),
+    ("[18446744073709551615, 1]", "[u64::MAX, 1]"),
+])
+def test_bytes_display_shows_byte_buffers_as_byte_strings(text: str, shown: str) -> None:
+    assert short(text, Display.BYTES) == shown

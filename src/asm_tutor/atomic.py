@@ -14,6 +14,7 @@ import errno
 import fcntl
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -107,3 +108,33 @@ def file_lock(lock_path: Path, timeout: float = 15.0) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+class NotARegularFile(OSError):
+    """A path the user named holds a symbolic link, a folder, a device or a pipe: nothing is written."""
+
+
+def write_user_file(path: Path, data: bytes, *, replace: bool = False, mode: int = 0o644) -> None:
+    """Write `data` to `path`, a place the user named, never through a symbolic link and never into
+    anything but a regular file. New files are created with O_EXCL | O_NOFOLLOW (a dangling link
+    is not followed: it is refused); with `replace`, an existing regular file is swapped atomically
+    (the rename replaces the entry itself, never what a link points to). NotARegularFile otherwise."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(found.st_mode) else "not a regular file"
+        raise NotARegularFile(errno.EEXIST, f"{path} is {kind}; nothing was written to it", str(path))
+    if found is not None:
+        if not replace:
+            raise FileExistsError(errno.EEXIST, f"{path} exists already", str(path))
+        atomic_write(path, data, mode=mode)
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), mode)
+    except FileExistsError:  # made meanwhile (a link, say): look again, refusing what is not a file
+        raise NotARegularFile(errno.EEXIST, f"{path} appeared while it was being written; nothing was written "
+                                            "to it", str(path)) from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

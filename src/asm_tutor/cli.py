@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from asm_tutor import __version__
+from asm_tutor.safe_text import printable
 
 COMMANDS = (
     "list",
@@ -24,6 +25,7 @@ COMMANDS = (
     "check",
     "watch",
     "trace",
+    "grade",
     "lesson",
 )
 
@@ -32,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a bad argument is one sentence and exit 2, not a usage dump."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"asm-tutor: {message} (see `{self.prog} --help`)\n")
+        sys.stderr.write(printable(f"asm-tutor: {message} (see `{self.prog} --help`)") + "\n")
         raise SystemExit(2)
 
 
@@ -71,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_pack_problems(err)
         return 1
     except (UserError, ToolchainError) as err:
-        sys.stderr.write(f"asm-tutor: {err}\n")
+        sys.stderr.write(f"asm-tutor: {printable(str(err))}\n")
         return getattr(err, "exit_code", 1)
     except KeyboardInterrupt:
         sys.stderr.write("asm-tutor: interrupted.\n")

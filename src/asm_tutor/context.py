@@ -26,8 +26,11 @@ class Context:
     @functools.cached_property
     def pack(self) -> Pack:
         from asm_tutor.pack.loader import load_pack
+        from asm_tutor.pack.registry import require_own_id
 
-        return load_pack(self.pack_dir)
+        pack = load_pack(self.pack_dir)
+        require_own_id(pack)  # never another pack's progress: refused before anything is read or saved
+        return pack
 
     @functools.cached_property
     def progress(self) -> ProgressStore:

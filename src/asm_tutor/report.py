@@ -2,19 +2,56 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
+from rich.segment import Segment
+from rich.text import Text
 
 from asm_tutor.pack.problems import PackError
+from asm_tutor.safe_text import CONTROL, printable
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A renderable (a table, a Text) whose text is made printable, segment by segment: rich
+    passes an escape sequence inside a string on to the terminal as it is."""
+
+    inner: Any
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.inner, options):
+            yield segment if segment.control else Segment(printable(segment.text), segment.style)
+
+
+class ShownConsole(Console):
+    """Every CLI output goes through here: whatever it prints (a pack's title, rustc's message,
+    an id from an imported file) shows its control characters instead of obeying them."""
+
+    def print(self, *objects: Any, **options: Any) -> None:  # type: ignore[override]
+        super().print(*(self._shown(o) for o in objects), **options)
+
+    def _shown(self, shown: Any) -> Any:
+        if isinstance(shown, str):
+            return printable(shown)
+        if isinstance(shown, Text):  # kept a Text, so that it still runs on beside the others
+            if not CONTROL.search(shown.plain):
+                return shown
+            pieces = ((printable(piece.text), piece.style) for piece in shown.render(self) if not piece.control)
+            return Text.assemble(*pieces, justify=shown.justify, overflow=shown.overflow, no_wrap=shown.no_wrap,
+                                 end=shown.end)
+        return _Shown(shown)
 
 
 # No emoji codes: a pack's `:x:` stays as written (and rich skips a pass over every line).
 def stdout() -> Console:
-    return Console(highlight=False, emoji=False)
+    return ShownConsole(highlight=False, emoji=False)
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False, emoji=False)
+    return ShownConsole(stderr=True, highlight=False, emoji=False)
 
 
 def print_pack_problems(err: PackError) -> None:

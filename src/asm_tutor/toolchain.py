@@ -28,6 +28,11 @@ class Toolchain:
     host: str  # e.g. "x86_64-unknown-linux-gnu"
     commit: str
     llvm: str
+    # Building for another architecture (targets.py); all empty: for the host, as rustc does by default.
+    target: str = ""  # the target triple, e.g. "aarch64-unknown-linux-gnu"
+    sysroot: str = ""  # where the target's std is, passed as --sysroot ("" = rustc's own)
+    linker: str = ""  # the cross linker, e.g. "aarch64-linux-gnu-gcc"
+    runner: tuple[str, ...] = ()  # what runs the target's programs here, e.g. ("qemu-aarch64", "-L", ...)
 
     @property
     def version(self) -> tuple[int, int, int]:
@@ -36,14 +41,31 @@ class Toolchain:
         return nums[0], nums[1], nums[2]
 
     @property
+    def triple(self) -> str:
+        """What it builds for: the target, else the host."""
+        return self.target or self.host
+
+    @property
     def arch(self) -> str:
-        return self.host.split("-", 1)[0]
+        """The architecture it builds for, e.g. `x86_64`."""
+        return self.triple.split("-", 1)[0]
+
+    @property
+    def cross(self) -> bool:
+        return bool(self.target) and self.target != self.host
+
+    @property
+    def target_id(self) -> str:
+        """Everything about the target that changes what a build is: part of every cache key."""
+        return "\0".join((self.triple, self.sysroot, self.linker, *self.runner))
 
     @property
     def supports_asm(self) -> bool:
         return self.version[:2] >= ASM_STABLE_SINCE
 
     def describe(self) -> str:
+        if self.cross:
+            return f"rustc {self.release} ({self.host}, building for {self.target})"
         return f"rustc {self.release} ({self.host})"
 
 
@@ -133,7 +155,14 @@ _probed: Kept[Path, Toolchain] = Kept("rustc → which toolchain it is, while it
 def detect(configured: str | None = None) -> Toolchain:
     """The toolchain to grade with. `rustc -vV` runs again only when its fingerprint() changed,
     so a long-running tutor notices a `rustup update` or a new default toolchain."""
-    rustc = find_rustc(configured)
+    return detect_at(find_rustc(configured))
+
+
+_BASE_FIELDS = ("rustc", "release", "host", "commit", "llvm")
+
+
+def detect_at(rustc: Path) -> Toolchain:
+    """The toolchain of this rustc (as detect(), for a rustc found another way: targets.py)."""
     with _probe_lock:
         known = _probed.get(rustc)
         if known is not None:
@@ -148,7 +177,7 @@ def detect(configured: str | None = None) -> Toolchain:
         except (TypeError, KeyError):
             toolchain = _probe(rustc)
         if not kept:
-            memo.store_json(where, key, {**vars(toolchain), "rustc": str(toolchain.rustc)})
+            memo.store_json(where, key, {name: str(getattr(toolchain, name)) for name in _BASE_FIELDS})
         return _probed.put(rustc, toolchain, lambda: fingerprint(rustc))
 
 

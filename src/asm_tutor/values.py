@@ -61,8 +61,31 @@ def hex_literal(value: int) -> str:
     return f"{'-' if value < 0 else ''}0x{grouped}"
 
 
+# A list of small whole numbers, as `{:?}` prints a byte buffer: `[104, 105, 0]`.
+_BYTE_LIST = re.compile(r"\[(?:\d{1,3}(?:, \d{1,3})*)?\]")
+_BYTE_STRING = re.compile(r'(b"(?:[^"\\]|\\.)*")')
+_BYTE_ESCAPES = {0: "\\0", 9: "\\t", 10: "\\n", 13: "\\r", 34: '\\"', 92: "\\\\"}
+
+
+def byte_string(values: list[int]) -> str:
+    """`b"hi\\0"`: bytes as a Rust byte-string literal, printable ASCII as itself."""
+    return 'b"' + "".join(_BYTE_ESCAPES.get(b) or (chr(b) if 32 <= b < 127 else f"\\x{b:02x}") for b in values) + '"'
+
+
+def _bytes(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        values = [int(v) for v in match.group()[1:-1].split(", ") if v]
+        return byte_string(values) if all(v < 256 for v in values) else match.group()
+
+    return _BYTE_LIST.sub(one, text)
+
+
 def short(text: str, display: Display = Display.DECIMAL) -> str:
     """`text` with each big integer in it written the short way (a value, a call, a tuple)."""
+    if display is Display.BYTES:
+        # Byte buffers as byte strings; the numbers outside them as in decimal.
+        parts = _BYTE_STRING.split(_bytes(text))
+        return "".join(part if k % 2 else short(part) for k, part in enumerate(parts))
 
     def one(match: re.Match[str]) -> str:
         value = int(match.group())

@@ -6,16 +6,18 @@ for outcomes, a JSON form) and renders nothing; `asm_tutor.cmd.pack` draws the t
 - the pack loads (every loader problem, each with file, line and field);
 - every exercise's hidden tests build (its judge, from the reference, expected values and
   properties alone): a mistake there is the pack's, named by its exercise.toml field;
-- every reference solution passes its hidden tests and instruction checks on this host
-  (the grader builds opt-level 0 and 3);
+- every reference solution passes its hidden tests and instruction checks, for each
+  architecture it is written for that this machine has a toolchain for: the host's own, and
+  another one built with a cross toolchain and run under emulation (targets.py);
 - every starter compiles and fails as given, unless the exercise says `starter_passes = true`
   (or shows the compile error its `starter_error` names);
 - every Rust code block of every lesson behaves as tagged (see `lesson_blocks`);
 - every exercise has hints (no blank ones; fewer than three levels is a warning).
 
-Exercises (and lesson blocks) for another architecture are reported as NOT_CHECKABLE,
-which is not a failure. Grading runs on a small thread pool (2 workers by default), and
-reuses the grader's cache: it is keyed by source, spec and rustc, so a hit is a result
+Exercises (and lesson blocks) for an architecture no toolchain was found for are reported
+as NOT_CHECKABLE, with the commands that would install one; that is not a failure.
+Grading runs on a small thread pool (2 workers by default), and reuses the grader's
+cache: it is keyed by source, spec, rustc and target, so a hit is a result
 this rustc already produced for exactly this code; lesson blocks that passed are
 remembered the same way. A re-check of an unchanged pack is fast. Pass
 `use_cache=False` to rebuild everything.
@@ -30,11 +32,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from asm_tutor.authoring.arch_plan import ArchPlan, plan
 from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport, failure, first_line, pass_detail
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.pack.model import Exercise, ItemKind, Lesson, Pack
 from asm_tutor.pack.problems import PackError, find_key_line
-from asm_tutor.toolchain import Toolchain, ToolchainError
+from asm_tutor.targets import for_arch
+from asm_tutor.toolchain import Toolchain, ToolchainError, can_grade
 
 DEFAULT_WORKERS = 2
 HINT_LEVELS = 3
@@ -44,9 +48,13 @@ HINT_LEVELS = 3
 
 
 class _Checker:
-    def __init__(self, pack: Pack, toolchain: Toolchain, use_cache: bool, cancel: threading.Event | None) -> None:
+    def __init__(self, pack: Pack, toolchain: Toolchain, use_cache: bool, cancel: threading.Event | None,
+                 arches: ArchPlan) -> None:
         self.pack = pack
-        self.toolchain = toolchain
+        self.toolchain = toolchain  # the host's: lesson blocks for no architecture in particular
+        # Each architecture's toolchain, where one was found; else why not and how to get one.
+        self.arches = arches
+        self.toolchains = arches.toolchains
         self.use_cache = use_cache
         self.cancel = cancel
 
@@ -112,7 +120,7 @@ class _Checker:
         item, spec = f"exercise {exercise.id}", self.rel(exercise.spec_path)
         what = f"hidden tests build ({arch})"
         started = time.monotonic()
-        problem = hidden_tests_problem(exercise, edition=self.pack.edition, toolchain=self.toolchain,
+        problem = hidden_tests_problem(exercise, edition=self.pack.edition, toolchain=self.toolchains[arch],
                                        cancel=self.cancel)
         ms = int((time.monotonic() - started) * 1000)
         if problem is None:
@@ -136,10 +144,10 @@ class _Checker:
         starts = [n for n in range(line - 1, len(text)) if "args" in text[n]]
         return starts[index] + 1 if index < len(starts) else line
 
-    def not_checkable(self, exercise: Exercise, kind: str, arch: str, why: str) -> Finding:
+    def not_checkable(self, exercise: Exercise, kind: str, arch: str, why: str,
+                      outcome: Outcome = Outcome.NOT_CHECKABLE) -> Finding:
         aspect = Aspect.SOLUTION if kind == "solution" else Aspect.STARTER
-        return Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch),
-                       Outcome.NOT_CHECKABLE, why,
+        return Finding(f"exercise {exercise.id}", aspect, self.what(exercise, kind, arch), outcome, why,
                        file=self.rel(exercise.source_path(kind, arch)), arch=arch)
 
     def what(self, exercise: Exercise, kind: str, arch: str) -> str:
@@ -166,7 +174,7 @@ class _Checker:
         except (OSError, UnicodeDecodeError) as err:
             return Finding(item, aspect, what, Outcome.FAIL, f"cannot be read ({err})", file=rel, arch=arch)
         try:
-            result = grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchain,
+            result = grade(exercise, source, edition=self.pack.edition, toolchain=self.toolchains[arch],
                            cancel=self.cancel, use_cache=self.use_cache, lessons=self.pack.lessons)
         except ToolchainError:
             raise
@@ -216,6 +224,17 @@ class _Checker:
                            duration_ms=ms, cached=cached)
         wanted = exercise.starter_error
         if not compiled and any(wanted == d.code or wanted in d.message for d in errors):
+            # A hint written for the starter's error that matches none of them would never be shown.
+            unmatched = [i for i, h in enumerate(exercise.error_hints)
+                         if not any(h.match == d.code or h.match in d.message for d in errors)]
+            if unmatched:
+                named = ", ".join(f'error_hints[{i}].match = "{exercise.error_hints[i].match}"' for i in unmatched)
+                return Finding(item, aspect, what, Outcome.WARN,
+                               f"does not compile, as intended ({wanted}), but {named} match(es) none of its errors "
+                               "(fine for a hint meant for the learner's later mistakes; a typo otherwise)",
+                               file=spec, field=f"error_hints[{unmatched[0]}].match",
+                               line=self.spec_line(exercise, "match", "error_hints", unmatched[0]), arch=arch,
+                               duration_ms=ms, cached=cached)
             return Finding(item, aspect, what, Outcome.PASS, f"does not compile, as intended ({wanted})", file=rel,
                            arch=arch, duration_ms=ms, cached=cached)
         got = (f"it fails with another error: {errors[0].message}" if errors else
@@ -239,8 +258,12 @@ class _Checker:
         rel = self.rel(lesson.path)
         what = f"block line {block.line}: {block.info or 'rust'}"
         started = time.monotonic()
+        toolchain = self.toolchains.get(block.arch or self.toolchain.arch)
+        if toolchain is None and not block.ignored:
+            unchecked, why = self.arches.unchecked(block.arch or "")
+            return Finding(item, Aspect.CODE_BLOCK, what, unchecked, why, file=rel, line=block.line, arch=block.arch)
         try:
-            outcome = verify_block(block, self.toolchain, self.pack.edition, use_cache=self.use_cache)
+            outcome = verify_block(block, toolchain or self.toolchain, self.pack.edition, use_cache=self.use_cache)
         except Exception as err:
             return Finding(item, Aspect.CODE_BLOCK, what, Outcome.FAIL,
                            f"could not be checked: {type(err).__name__}: {err}", file=rel, line=block.line)
@@ -253,8 +276,6 @@ class _Checker:
             result = Outcome.PASS
         elif outcome.status is BlockStatus.FAIL:
             result = Outcome.FAIL
-        elif block.arch is not None and block.arch != self.toolchain.arch and not block.ignored:
-            result = Outcome.NOT_CHECKABLE
         else:
             result = Outcome.SKIPPED
         return Finding(item, Aspect.CODE_BLOCK, what, result, detail, file=rel, line=block.line,
@@ -263,16 +284,13 @@ class _Checker:
 
 def _identity(pack: Pack) -> list[Finding]:
     """A pack other than the built-in course must not take its id: progress is kept per id."""
+    from asm_tutor.pack.registry import manifest_id
     from asm_tutor.paths import builtin_pack_dir
 
     builtin_root = builtin_pack_dir()
-    if pack.root.resolve() == builtin_root.resolve():
-        return []
-    try:
-        builtin_id = load_pack(builtin_root).id
-    except PackError:
-        return []
-    if pack.id != builtin_id:
+    if pack.root.resolve() == builtin_root.resolve() or _tutor_checkout(pack.root):
+        return []  # the course itself, or its source checked by another install of the tutor
+    if pack.id != manifest_id(builtin_root):
         return []
     try:
         line = find_key_line(pack.manifest_path.read_text(encoding="utf-8"), None, "id")
@@ -282,6 +300,12 @@ def _identity(pack: Pack) -> list[Finding]:
                     f"`{pack.id}` is the built-in course's id; learners' progress is kept per pack id, so it "
                     "would mix with the built-in course's (and `pack install` refuses it): choose your own id",
                     file="pack.toml", line=line, field="id")]
+
+
+def _tutor_checkout(root: Path) -> bool:
+    """A checkout of asm-tutor, whose top level is the built-in course's source. Opening it
+    to learn is still refused by registry.require_own_id: this only keeps `pack check` clean."""
+    return (root / "src" / "asm_tutor" / "__init__.py").is_file() and (root / "pyproject.toml").is_file()
 
 
 def _then(done: Callable[[list[Finding]], list[Finding]], work: Callable[..., Finding | list[Finding]],
@@ -319,27 +343,30 @@ def check_pack(
     use_cache: bool = True,
     on_finding: Callable[[Finding], None] | None = None,
     cancel: threading.Event | None = None,
+    only: str | None = None,
+    only_exercise: str | None = None,
 ) -> PackCheckReport:
-    """Check the pack at `root`. Never raises for a problem in the pack: a pack that does not
-    load gives a report with `load_problems`. Raises ToolchainError when rustc is missing or
-    too old (nothing can be checked then)."""
+    """Check the pack at `root`, for every architecture this machine has a toolchain for (`only`:
+    for that one alone, the others skipped). Never raises for a problem in the pack: a pack that
+    does not load gives a report with `load_problems`. Raises ToolchainError when rustc is missing
+    or too old, or `only`'s toolchain is not there (nothing can be checked then). `only_exercise`:
+    that exercise alone (and its lesson)."""
     started = time.monotonic()
     report = PackCheckReport(root=Path(root), use_cache=use_cache)
     try:
-        pack = load_pack(Path(root))
+        pack = load_pack(Path(root), only=only_exercise)
     except PackError as err:
         report.load_problems = list(err.problems)
         report.duration_s = time.monotonic() - started
         return report
     report.root = pack.root
     report.pack_id, report.title, report.version = pack.id, pack.title, pack.version
-    if toolchain is None:
-        from asm_tutor.toolchain import require_grading_toolchain
-
-        toolchain = require_grading_toolchain()
+    toolchain = toolchain or can_grade(for_arch(only))
     report.host_arch = toolchain.arch
     report.rustc = toolchain.describe()
-    checker = _Checker(pack, toolchain, use_cache, cancel)
+    arches = plan(pack, toolchain, only)
+    checker = _Checker(pack, toolchain, use_cache, cancel, arches)
+    report.unavailable, report.cross = dict(arches.missing), arches.cross()
 
     # Every row in course order; slow rows are futures, filled in by the pool.
     rows: list[list[Finding] | Future[list[Finding]]] = [
@@ -372,13 +399,14 @@ def check_pack(
                 continue
             exercise = pack.exercises[item.id]
             rows.append(report_done([checker.hints(exercise)]))
-            if toolchain.arch in exercise.arch:
-                rows.append(pool.submit(_then, report_done, checker.exercise_on_host, exercise, toolchain.arch))
+            for arch in exercise.arch:
+                if arch in checker.toolchains:
+                    rows.append(pool.submit(_then, report_done, checker.exercise_on_host, exercise, arch))
             for kind in ("solution", "starter") if pack.solutions else ("starter",):
                 for arch in exercise.arch:
-                    if arch != toolchain.arch:
-                        why = f"for {arch}; this host is {toolchain.arch}"
-                        rows.append(report_done([checker.not_checkable(exercise, kind, arch, why)]))
+                    if arch not in checker.toolchains:
+                        outcome, why = arches.unchecked(arch)
+                        rows.append(report_done([checker.not_checkable(exercise, kind, arch, why, outcome)]))
         findings = [finding for row in rows for finding in (row.result() if isinstance(row, Future) else row)]
     except BaseException:
         if cancel is not None:

@@ -85,6 +85,8 @@ class PackCheckReport:
     version: str | None = None
     host_arch: str | None = None
     rustc: str | None = None  # e.g. "rustc 1.95.0 (x86_64-unknown-linux-gnu)"
+    cross: dict[str, str] = field(default_factory=dict)  # another architecture → the toolchain that built it
+    unavailable: dict[str, str] = field(default_factory=dict)  # architecture → why it was not checked, and the fix
     load_problems: list[Problem] = field(default_factory=list)  # non-empty: the pack did not load
     findings: list[Finding] = field(default_factory=list)
     duration_s: float = 0.0
@@ -112,6 +114,8 @@ class PackCheckReport:
             "pack": {"id": self.pack_id, "title": self.title, "version": self.version},
             "host_arch": self.host_arch,
             "rustc": self.rustc,
+            "cross": self.cross,
+            "unavailable": self.unavailable,
             "ok": self.ok,
             "load_problems": [
                 {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
@@ -162,6 +166,8 @@ def failure(exercise: Exercise, result: Any, spec: str,
             bits.append(f"expected {t.expected}, got {t.actual}")
         parts.append(", ".join(bits))
         field_ = "tests"
+        if t.name.startswith(("edge", "random")) and (note := _short_pointers(exercise)):
+            parts.append(note)
     failed_checks = [c for c in result.checks if c.status is not TestStatus.PASS]
     if failed_checks:
         c = failed_checks[0]
@@ -177,6 +183,20 @@ def failure(exercise: Exercise, result: Any, spec: str,
         parts.append(f"seed {seed}")
     unique = list(dict.fromkeys(p.rstrip(".") for p in parts if p))
     return line, field_, "; ".join(unique) or f"status {result.status.value}"
+
+
+def _short_pointers(exercise: Exercise) -> str:
+    """Why a generated case may be the pack's fault: its pointers point at one element only."""
+    from asm_tutor.pack.param_types import ParamType
+
+    pointers = [p.name for p in exercise.function.params
+                if (kind := ParamType.parse(p.type)).buffer and not kind.type_is_slice
+                and not (kind.bytes and exercise.tests.bytes is not None)]
+    if not pointers:
+        return ""
+    return (f"note: a generated `{pointers[0]}` points at one element; if the solution rightly reads more (a "
+            "length parameter, a string), the generated cases are too short, not the solution: give strings "
+            "with [tests.bytes], take a slice, or write `cases` with `edge = false` and `random = 0`")
 
 
 def first_line(text: str) -> str:

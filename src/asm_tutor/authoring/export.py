@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
 
+from asm_tutor import toml_text
 from asm_tutor.errors import UserError
 from asm_tutor.pack.loader import MANIFEST, load_pack
 from asm_tutor.pack.model import Pack
@@ -42,6 +42,8 @@ def export_handout(src: Path, dest: Path) -> ExportResult:
     `src` does not load, UserError when `dest` is in the way or the copy would not load."""
     pack = load_pack(Path(src).expanduser())
     dest = Path(dest).expanduser()
+    if dest.is_symlink():
+        raise UserError(f"{dest} is a symbolic link; export into a new folder.", 2)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UserError(f"{dest} exists and is not an empty folder; export into a new folder.", 2)
     if dest.resolve().is_relative_to(pack.root.resolve()):
@@ -96,12 +98,12 @@ def _without_solutions(manifest: str) -> str:
     """The manifest with `solutions = false`, its comments and layout kept: the line goes after
     `format = ...` (a top-level key, so before any table); tomli-w rewrites it only when that
     would not read back as meant (e.g. a `solutions` key is there already)."""
-    data = tomllib.loads(manifest)
+    data = toml_text.loads(manifest)
     wanted = {**data, "solutions": False}
     lines = manifest.splitlines(keepends=True)
     at = next((i for i, line in enumerate(lines) if line.lstrip().startswith("format")), None)
     if at is not None and "solutions" not in data:
         edited = "".join([HEADER, *lines[:at + 1], "solutions = false\n", *lines[at + 1:]])
-        if tomllib.loads(edited) == wanted:
+        if toml_text.loads(edited) == wanted:
             return edited
     return HEADER + tomli_w.dumps(wanted)

@@ -128,7 +128,7 @@ def _code_fingerprint() -> str:
 
 def _cache_key(block: CodeBlock, toolchain: Toolchain, edition: str) -> str:
     digest = hashlib.sha256()
-    for part in (repr(block), edition, toolchain.release, toolchain.host, toolchain.commit,
+    for part in (repr(block), edition, toolchain.release, toolchain.host, toolchain.commit, toolchain.target_id,
                  repr(toolchain_paths(toolchain).link_flags), _code_fingerprint()):
         digest.update(part.encode("utf-8", errors="surrogatepass") + b"\0")
     return digest.hexdigest()
@@ -166,7 +166,7 @@ def _verify(block: CodeBlock, toolchain: Toolchain, edition: str) -> BlockOutcom
         if block.no_run:
             return BlockOutcome(BlockStatus.PASS, f"{where}: compiles")
         run = folder(workdir / "run")
-        job = Job([str(exe.resolve())], replace(test_limits(RUN_TIMEOUT), output_cap=OUTPUT_CAP), cwd=run,
+        job = Job([*paths.runner, str(exe.resolve())], replace(test_limits(RUN_TIMEOUT), output_cap=OUTPUT_CAP), cwd=run,
                   env=program_env(paths.std_dylib_dir), separate_stderr=True,
                   sandbox=Confinement(run, (exe.resolve(), *paths.visible())))
         status, stdout, stderr = _run(job)

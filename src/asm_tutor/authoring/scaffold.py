@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from asm_tutor.atomic import write_user_file
 from asm_tutor.errors import UserError
 
 PACK_TOML = """\
@@ -334,6 +335,8 @@ def new_pack(dest: Path, *, pack_id: str | None = None, title: str | None = None
 
     Refuses a folder that exists and is not empty, so nothing is ever overwritten."""
     dest = Path(dest).expanduser()
+    if dest.is_symlink():
+        raise UserError(f"{dest} is a symbolic link; give `pack new` the path of a new or empty folder.")
     if dest.exists() and not dest.is_dir():
         raise UserError(f"{dest} is a file; give `pack new` the path of a new or empty folder.")
     if dest.is_dir() and any(dest.iterdir()):
@@ -350,6 +353,9 @@ def new_pack(dest: Path, *, pack_id: str | None = None, title: str | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         body = text.replace("@ID@", pack_id)
         body = body.replace("@TITLE@", title_toml if rel.endswith(".toml") else title)
-        path.write_text(body, encoding="utf-8")
+        try:  # the folder was empty: a file or link found now was put there meanwhile, and is refused
+            write_user_file(path, body.encode("utf-8"))
+        except OSError as err:
+            raise UserError(f"{path} could not be written ({err.strerror or err}); nothing was written through it.") from err
         written.append(path)
     return written

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from asm_tutor.cmd import arch
+
 if TYPE_CHECKING:
     from asm_tutor.context import Context
 
@@ -39,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the random cases (reproduces a reported run)")
     parser.add_argument("--no-cache", action="store_true", help="grade again even if this exact code was graded before")
     parser.add_argument("--no-save", action="store_true", help="do not record this attempt or the draft in your progress")
+    arch.add_option(parser)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         # Refused before it was read; not an attempt, and never a draft.
         result = GradeResult(exercise=exercise.id, status=Status.ERROR, message=str(err))
     else:
-        result = grade(exercise, source, edition=ctx.pack.edition, seed=args.seed, use_cache=not args.no_cache,
+        result = grade(exercise, source, edition=ctx.pack.edition, toolchain=arch.toolchain(args, ctx), seed=args.seed,
+                       use_cache=not args.no_cache,
                        lessons=ctx.pack.lessons, prefetch=() if args.json else RENDERING)
         record_attempt(args, ctx, exercise, source, result)
     show(result, exercise, str(args.file), as_json=args.json, lessons=ctx.pack.lessons)

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         table.add_column("progress")
     for number, item in enumerate(pack.course, start=1):
         kind = "lesson" if item.kind is ItemKind.LESSON else "exercise"
-        row = [str(number), kind, item.id, pack.item_title(item)]
+        row = [str(number), kind, item.id, escape(pack.item_title(item))]
         if show_progress and progress is not None:
             if item.kind is ItemKind.LESSON:
                 mark = "[green]read[/]" if progress.lesson_read(item.id) else ""

@@ -7,10 +7,11 @@ this module parses arguments and renders with Rich.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from asm_tutor.safe_text import json_text
 
 if TYPE_CHECKING:
     from asm_tutor.context import Context
@@ -33,7 +34,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     check.add_argument("dir", metavar="DIR", nargs="?",
                        help="the pack folder or installed pack id (default: --pack, else the built-in course)")
+    check.add_argument("--exercise", metavar="ID", help="check this exercise alone (and its lesson)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--arch", choices=("x86_64", "aarch64"),
+                       help="check only this architecture's code (default: every one this machine has a toolchain "
+                            "for, another one built with a cross toolchain and run under emulation)")
     check.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
                        help="exercises graded at once (default 2)")
     check.add_argument("--no-cache", action="store_true",
@@ -50,12 +55,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.add_argument("dir", metavar="DIR", help="the pack folder or installed pack id")
     export.add_argument("dest", metavar="DEST", help="a new or empty folder for the hand-out")
 
+    autograder = actions.add_parser("autograder", help="write a ready Gradescope autograder for a pack")
+    autograder.add_argument("dir", metavar="DIR", help="the pack folder or installed pack id")
+    autograder.add_argument("dest", metavar="DEST", help="a new or empty folder for the autograder")
+    autograder.add_argument("--wheel", metavar="FILE", type=Path,
+                            help="an asm-tutor wheel to install (default: asm-tutor from the package index)")
+
     lst = actions.add_parser("list", help="the built-in course and the installed packs")
     lst.add_argument("--json", action="store_true", help="print the list as JSON")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    return {"new": _new, "check": _check, "install": _install, "export": _export,
+    return {"new": _new, "check": _check, "install": _install, "export": _export, "autograder": _autograder,
             "list": _list}[args.pack_command](args, ctx)
 
 
@@ -96,7 +107,8 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.authoring.check import check_pack
     from asm_tutor.pack.locate import resolve_pack_dir
     from asm_tutor.report import print_pack_problems, stderr, stdout
-    from asm_tutor.toolchain import require_grading_toolchain
+    from asm_tutor.targets import for_arch
+    from asm_tutor.toolchain import can_grade, require_grading_toolchain
 
     root = resolve_pack_dir(args.dir) if args.dir else ctx.pack_dir
     if args.jobs < 1:
@@ -106,8 +118,9 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     cancel = threading.Event()
     err_console = stderr()
     if args.json:
-        report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel)
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        report = check_pack(root, workers=args.jobs, use_cache=not args.no_cache, cancel=cancel,
+                            only_exercise=args.exercise, only=args.arch)
+        print(json_text(report.to_json()))
         return 0 if report.ok else 1
 
     toolchain = None
@@ -124,17 +137,17 @@ def _check(args: argparse.Namespace, ctx: Context) -> int:
     from asm_tutor.pack.problems import PackError
 
     try:
-        load_pack(root)  # problems print plainly, before any spinner
+        load_pack(root, only=args.exercise)  # problems print plainly, before any spinner
     except PackError as err:
         print_pack_problems(err)
         return 1
-    toolchain = require_grading_toolchain()
+    toolchain = require_grading_toolchain() if args.arch is None else can_grade(for_arch(args.arch))
     if err_console.is_terminal:
         status = err_console.status(f"checking {root.name} with {toolchain.describe()}…")
         status.start()
     try:
         report = check_pack(root, toolchain=toolchain, workers=args.jobs, use_cache=not args.no_cache,
-                            on_finding=progress, cancel=cancel)
+                            on_finding=progress, cancel=cancel, only_exercise=args.exercise, only=args.arch)
     finally:
         if status is not None:
             status.stop()
@@ -183,15 +196,21 @@ def _render(report, console) -> None:  # type: ignore[no-untyped-def]
             console.print(f"  {f}", soft_wrap=True, markup=False)
     else:
         console.print(f"[bold green]The pack checks out[/] ({counts}; {report.duration_s:.1f} s).")
+    for arch, toolchain in report.cross.items():
+        console.print(f"[dim]{arch}: built with {toolchain}, run under emulation.[/]", soft_wrap=True, highlight=False)
     if report.count(Outcome.NOT_CHECKABLE):
         console.print(f"[cyan]Not checkable here[/] means: for another architecture than this host's "
-                      f"({report.host_arch}); run `pack check` on such a machine to check those.", soft_wrap=True)
+                      f"({report.host_arch}), and no toolchain for it was found.", soft_wrap=True)
+        for arch, why in report.unavailable.items():
+            console.print(f"  {arch}: {why}", soft_wrap=True, markup=False, highlight=False)
 
 
 # -- install ---------------------------------------------------------------------------------
 
 
 def _install(args: argparse.Namespace, ctx: Context) -> int:
+    from rich.markup import escape
+
     from asm_tutor.errors import UserError
     from asm_tutor.pack.registry import install_pack
     from asm_tutor.report import stdout
@@ -226,7 +245,7 @@ def _install(args: argparse.Namespace, ctx: Context) -> int:
     result = install_pack(src, replace=confirm)
     info = result.pack
     verb = "Replaced" if result.replaced else "Installed"
-    console.print(f"[bold green]{verb}[/] {info.title} ({info.id} {info.version}) in {info.path} "
+    console.print(f"[bold green]{verb}[/] {escape(info.title)} ({info.id} {escape(info.version)}) in {info.path} "
                   f"({result.files} files).", soft_wrap=True)
     for skipped in result.skipped:
         console.print(f"  [yellow]not copied:[/] {skipped}", soft_wrap=True)
@@ -256,6 +275,19 @@ def _export(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _autograder(args: argparse.Namespace, ctx: Context) -> int:
+    from asm_tutor.classroom import write_autograder
+    from asm_tutor.pack.locate import resolve_pack_dir
+    from asm_tutor.report import stdout
+
+    made = write_autograder(resolve_pack_dir(args.dir), Path(args.dest), wheel=args.wheel)
+    stdout().print(f"[bold green]Wrote a Gradescope autograder[/] to {made.dest}: setup.sh, run_autograder and "
+                   f"the hand-out ({made.handout.files} files, {len(made.handout.left_out)} solution(s) left out). "
+                   f"Upload {made.archive} as the assignment's autograder (Ubuntu 24.04 base image); students "
+                   "submit their <exercise>.rs files or a progress export.", soft_wrap=True)
+    return 0
+
+
 # -- list ------------------------------------------------------------------------------------
 
 
@@ -268,10 +300,10 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
 
     packs = available_packs()
     if args.json:
-        print(json.dumps([
+        print(json_text([
             {"id": p.id, "title": p.title, "version": p.version, "path": str(p.path),
              "builtin": p.builtin, "problem": p.problem} for p in packs
-        ], indent=2, ensure_ascii=False))
+        ]))
         return 0
     table = Table(title="Packs", title_justify="left")
     table.add_column("id", style="cyan", no_wrap=True)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from asm_tutor.safe_text import json_text, printable
+
 if TYPE_CHECKING:
     from asm_tutor.context import Context
 
@@ -31,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.add_argument("file", metavar="FILE", type=Path)
     imp = actions.add_parser("import", help="merge a progress file into this profile (better records win)")
     imp.add_argument("file", metavar="FILE", type=Path)
+    imp.add_argument("--from-other-profile", action="store_true",
+                     help="merge it even though the file is another profile's")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -105,6 +109,8 @@ def progress_json(ctx: Context, store: ProgressStore) -> dict[str, Any]:
                 "passed_at": _iso(record.passed_at),
                 "time_to_pass_seconds": int(ttp.total_seconds()) if ttp is not None else None,
                 "has_draft": record.draft is not None,
+                "imported_pass": record.imported_pass,
+                "has_passed_code": record.passed_code is not None,
             }
         )
     lessons = []
@@ -137,11 +143,10 @@ _STATUS_STYLE = {"passed": "[green]passed[/]", "attempted": "[yellow]attempted[/
 
 
 def _show(args: argparse.Namespace, ctx: Context, store: ProgressStore) -> int:
-    import json
 
     data = progress_json(ctx, store)
     if args.json:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(data) + "\n")
         return 0
 
     from rich.markup import escape
@@ -151,7 +156,7 @@ def _show(args: argparse.Namespace, ctx: Context, store: ProgressStore) -> int:
 
     pack = ctx.pack
     console = stdout()
-    console.print(f"[bold]{pack.title}[/] ({pack.id} {pack.version}) — profile [cyan]{store.profile}[/]")
+    console.print(f"[bold]{escape(pack.title)}[/] ({pack.id} {escape(pack.version)}) — profile [cyan]{store.profile}[/]")
     console.print(f"[dim]{store.path}[/]", soft_wrap=True)
     if store.disabled_reason:
         console.print(f"[red]{escape(store.disabled_reason)}[/]", soft_wrap=True)
@@ -167,7 +172,7 @@ def _show(args: argparse.Namespace, ctx: Context, store: ProgressStore) -> int:
         ttp = item["time_to_pass_seconds"]
         table.add_row(
             name,
-            _STATUS_STYLE[item["status"]],
+            _STATUS_STYLE[item["status"]] + (" [dim](imported)[/]" if item["imported_pass"] else ""),
             str(item["checks"]),
             str(item["hints"]),
             "viewed" if item["solution_viewed"] else "",
@@ -197,7 +202,7 @@ def _confirm(question: str) -> bool:
 
     if not sys.stdin.isatty():
         raise UserError("Not resetting: there is no terminal to confirm on; add --yes to reset without asking.")
-    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.write(f"{printable(question)} [y/N] ")
     sys.stderr.flush()
     try:
         answer = sys.stdin.readline()
@@ -263,7 +268,7 @@ def _import(args: argparse.Namespace, store: ProgressStore) -> int:
     from asm_tutor.progress.file_format import SCHEMA
     from asm_tutor.report import stderr, stdout
 
-    summary = store.import_(args.file)
+    summary = store.import_(args.file, other_profile=args.from_other_profile)
     _print_notices(store)
     for problem in summary.problems:
         stderr().print(f"[yellow]skipped[/] {escape(problem)}", soft_wrap=True)
@@ -273,4 +278,7 @@ def _import(args: argparse.Namespace, store: ProgressStore) -> int:
         f"{summary.updated} updated, {summary.unchanged} unchanged.",
         soft_wrap=True,
     )
+    if summary.claimed_passes:
+        stdout().print(f"{summary.claimed_passes} pass(es) the file claims are shown as imported: they were not "
+                       "checked here (`asm-tutor grade` regrades the code an export carries).", soft_wrap=True)
     return 0

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from asm_tutor.cmd import arch
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -37,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the random cases, as `check --seed`")
     parser.add_argument("--max-steps", type=int, default=None, metavar="N", help="stop after N steps (default 10000)")
     parser.add_argument("--pack", dest="trace_pack", metavar="DIR", help="use this pack folder (or installed pack id)")
+    arch.add_option(parser, "build and emulate")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         exercise = find_exercise(ctx, args.exercise)
         found = trace(exercise, read_learner_file(args.file), edition=ctx.pack.edition, lessons=ctx.pack.lessons,
                       seed=args.seed, case=args.case, args=args.args, opt_level=args.opt,
-                      max_steps=args.max_steps or MAX_STEPS)
+                      max_steps=args.max_steps or MAX_STEPS, toolchain=arch.toolchain(args, ctx))
     except UserError as err:
         if not args.json:
             raise

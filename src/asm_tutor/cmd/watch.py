@@ -16,9 +16,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from asm_tutor.atomic import NotARegularFile, write_user_file
+from asm_tutor.cmd import arch
+from asm_tutor.errors import UserError
+
 if TYPE_CHECKING:
     from asm_tutor.context import Context
     from asm_tutor.pack.model import Exercise
+    from asm_tutor.toolchain import Toolchain
 
 POLL_SECONDS = 0.2
 EOF = "\x04"
@@ -35,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("exercise", metavar="EXERCISE", help="the exercise id (see `asm-tutor list`)")
     parser.add_argument("file", metavar="FILE", type=Path, nargs="?", help="your Rust source file")
     parser.add_argument("--no-save", action="store_true", help="do not record attempts or the draft in your progress")
+    arch.add_option(parser)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -54,7 +60,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     except OSError:
         starter = None
     console = stdout()
-    path = args.file or _default_file(ctx, exercise)
+    toolchain = arch.toolchain(args, ctx)
+    path = args.file or _default_file(ctx, exercise, toolchain)
     watch = FileWatch(path)
     last: tuple[str, GradeResult] | None = None
     hints_shown = 0
@@ -69,7 +76,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             if last is not None and last[0] == source:
                 result = last[1]  # unchanged (touched, or saved as it was): the answer is the same
             else:
-                result = grade(exercise, source, edition=ctx.pack.edition, lessons=ctx.pack.lessons)
+                result = grade(exercise, source, edition=ctx.pack.edition, lessons=ctx.pack.lessons, toolchain=toolchain)
                 record_attempt(args, ctx, exercise, source, result)
                 last = (source, result)
         if console.is_terminal:
@@ -121,7 +128,7 @@ def _sleep(seconds: float) -> str | None:
     return None
 
 
-def _default_file(ctx: Context, exercise: Exercise) -> Path:
+def _default_file(ctx: Context, exercise: Exercise, toolchain: Toolchain | None) -> Path:
     """EXERCISE.rs in the current folder, written from the draft (else the starter) if it is missing."""
     from asm_tutor.grader.engine import host_arch
     from asm_tutor.report import stderr
@@ -129,8 +136,14 @@ def _default_file(ctx: Context, exercise: Exercise) -> Path:
     path = Path(os.getcwd()) / f"{exercise.id}.rs"
     if not path.exists():
         draft = ctx.progress.draft(ctx.pack, exercise.id)
-        text = draft if draft is not None else exercise.starter(host_arch())
-        path.write_text(text, encoding="utf-8")
+        text = draft if draft is not None else exercise.starter(host_arch(toolchain))
+        try:
+            write_user_file(path, text.encode("utf-8"))
+        except NotARegularFile as err:  # e.g. a dangling link: exists() is False, and writing would follow it
+            raise UserError(f"{err.strerror}. Remove it, or name the file to watch: "
+                            f"`asm-tutor watch {exercise.id} FILE`.", 2) from err
+        except OSError as err:
+            raise UserError(f"{path} could not be written ({err.strerror or err}).", 2) from err
         origin = "your saved draft" if draft is not None else "the starter"
         stderr().print(f"asm-tutor: wrote {path} from {origin}; open it in your editor.", highlight=False)
     return path

@@ -17,9 +17,13 @@ model and its JSON form live in `asm_tutor.grader.result`. The modules, one job 
     runner       one test program's run: its report lines → values per case
     verdict      values against the judge's → TestResults and the outcome
     diagnostics  rustc's JSON → Diagnostics in the learner's file, with hints
-    disasm       objdump and `.s` parsing, symbol demangling, asm! region alignment
+    objfile      ELF files (pyelftools): functions, relocations, where a function is in a program
+    disasm       the object decoded (capstone), `.s` parsing, symbol demangling, asm! region alignment
     asm_blocks   the learner's asm! blocks as written (tree-sitter): operands, options
     isa, contract  each block's promises against the instructions it compiled to
+    regions      which block each compiled asm! region came from (rustc's line tables)
+    pairing      which register each placeholder became (template lines × instructions)
+    flow         the paths through a block: flags, registers and stack on every one
     checks       the instruction checks and the assembly listings
     hollow       the cases again with the asm! blocks made no-ops
     advice       plain-words explanations of crashes and likely mistakes

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 
-from asm_tutor.grader.checks import PROMISE, UNDECODABLE
-from asm_tutor.pack.param_types import UNSIGNED
+from asm_tutor.grader import structure
+from asm_tutor.grader.checks import PROMISE, UNDECODABLE, CodeView, short
+from asm_tutor.grader.contract import BlockReport
+from asm_tutor.grader.disasm import Instruction
 from asm_tutor.grader.result import CheckResult, TestResult, TestStatus
 from asm_tutor.pack.model import Param
+from asm_tutor.pack.param_types import UNSIGNED
 
 SIGNED_COMPARE = ("Every case that fails has an argument with its top bit set, and the small numbers all "
                   "pass: read as signed, a number with its top bit set is negative. Compare as unsigned: `cmovb`/`cmova` "
@@ -61,14 +64,55 @@ def _integers(call: str) -> list[int] | None:
         return None
 
 
-def explain_crashes(tests: list[TestResult], checks: list[CheckResult], undecodable: bool) -> None:
-    """Say why a crash happened when the code shows it: a reserved register the block does not
-    restore (SIGSEGV), or bytes in the block that are no instruction this disassembler knows (SIGILL)."""
+_GIVE_BACK = {
+    "registers": "Declare it as a clobber (`out(\"{}\") _`). See the lesson “Clobbers and calls”, section "
+                 "“Undeclared clobbers”.",
+    "reserved": "LLVM reserves it, so it cannot be declared: save it first and restore it at the end. See the "
+                "lesson “Clobbers and calls”, section “Registers LLVM reserves”.",
+}
+
+
+def crash_cause(view: CodeView | None, promises: list[BlockReport], arch: str) -> str:
+    """What in the learner's blocks most likely crashes a program, in a sentence; "" when nothing
+    does: a block that leaves the stack pointer moved, or one that changes a callee-saved register
+    (one its callers keep values in across the call) and does not give it back."""
+    for function in view.functions if view is not None else []:
+        regions: dict[int, list[Instruction]] = {}
+        for insn in function.instructions:
+            if insn.region is not None and not function.naked:
+                regions.setdefault(insn.region, []).append(insn)
+        for insns in regions.values():
+            texts = [insn.text for insn in insns]
+            moved = structure.stack_change(texts, arch)
+            if moved:
+                pushes = next((t for t in texts if structure.mnemonic_of(t) in ("push", "pop") or "sp" in t), texts[0])
+                return (f"Your asm! block in `{short(function.name)}` leaves the stack pointer moved by {-moved} "
+                        f"bytes (`{' '.join(pushes.split())}` with nothing that puts it back): every return address "
+                        "and saved value above it is then read from the wrong place, the likely cause of the crash. "
+                        "Pop what you push, or better, take a scratch register (`out(reg) _`). See the lesson "
+                        "“Memory operands”, section “The stack: nostack and the red zone”.")
+    saved = structure.CALLEE_SAVED.get(arch, frozenset())
+    for report in promises:
+        for breach in report.breaches:
+            register = structure.written_register(breach.instruction, arch)
+            if breach.topic in ("registers", "reserved") and register in saved:
+                return (f"Your block at line {breach.line} changes {register} (`{breach.instruction}`) and does not "
+                        f"give it back: {register} is callee-saved, so the code that called yours still counts on "
+                        f"its old value, the likely cause of the crash. {_GIVE_BACK[breach.topic].format(register)}")
+    return ""
+
+
+def explain_crashes(tests: list[TestResult], checks: list[CheckResult], undecodable: bool, cause: str = "") -> None:
+    """Say why a crash happened when the code shows it: `cause` (crash_cause), a reserved register
+    the block does not restore (SIGSEGV), or bytes in the block that are no instruction this
+    disassembler knows (SIGILL)."""
     reserved = any(c.status is TestStatus.FAIL and c.name == f"{PROMISE}: reserved registers" for c in checks)
     for test in tests:
         if test.status is not TestStatus.ERROR:
             continue
-        if reserved and "SIGSEGV" in test.message:
+        if cause and "crashed" in test.message:
+            test.message = f"{test.message} {cause}"
+        elif reserved and "SIGSEGV" in test.message:
             test.message = f"{test.message} {RESERVED_CRASH}"
         elif undecodable and "SIGILL" in test.message:
             test.message = f"{test.message} {UNDECODABLE}"

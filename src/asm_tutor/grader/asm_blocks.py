@@ -10,6 +10,7 @@ anything it does not understand (that block is then not checked).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ class Operand:
     register: str | None  # an explicit register, e.g. "rax"; None for a register class
     reg_class: str | None  # e.g. "reg"; None for an explicit register
     discarded: bool = False  # `out(reg) _`, `inout(reg) x => _`: a scratch register (a clobber)
+    bits: int = 0  # the width of the Rust value going in, when the source says it (`len as u32`, `n: u32`)
+    cfg: str = ""  # a `#[cfg(...)]` on the operand: its predicate
 
     @property
     def writes(self) -> bool:
@@ -52,6 +55,22 @@ class AsmBlock:
     options: frozenset[str]
     clobber_abis: tuple[str, ...]
     naked: bool = False  # a `naked_asm!` block: the whole body of a naked function
+    column: int = 0  # 1-based column of the invocation, as rustc counts it
+    problem: str = ""  # why the checker cannot read this block ("": it can)
+    pieces: tuple[tuple[str, str], ...] = ()  # the template strings, each with its `cfg` predicate ("" if none)
+    guards: frozenset[str] = frozenset()  # CPU features the code makes sure of before the block runs
+
+    def for_arch(self, arch: str) -> AsmBlock:
+        """The block as rustc compiles it for `arch`: template strings and operands under a false
+        `#[cfg]` left out (one the checker cannot decide makes the block unreadable)."""
+        if not any(cfg for cfg, _ in self.pieces) and not any(op.cfg for op in self.operands):
+            return self
+        holds = {cfg: cfg_holds(cfg, arch) for cfg in {c for c, _ in self.pieces} | {op.cfg for op in self.operands}}
+        if None in holds.values():
+            return dataclasses.replace(self, problem="a `#[cfg]` in it tests something other than `target_arch`")
+        pieces = tuple(p for p in self.pieces if holds[p[0]])
+        return dataclasses.replace(self, pieces=pieces, template="\n".join(text for _, text in pieces),
+                                   operands=tuple(op for op in self.operands if holds[op.cfg]))
 
     def placeholders(self) -> dict[str, Operand]:
         """Operands the template can name: `{x}` by name, `{0}` by position."""
@@ -64,12 +83,30 @@ class AsmBlock:
                 found[op.name] = op
         return found
 
-    def template_lines(self) -> list[str]:
+    def modifiers(self) -> dict[str, set[str]]:
+        """Each placeholder's modifiers as the template uses it (`{n:e}` → {"n": {"e"}}; "" for none)."""
+        found: dict[str, set[str]] = {}
+        counter = 0
+        for match in _PLACEHOLDER_RE.finditer(self.template):
+            if match.group(0) in ("{{", "}}"):
+                continue
+            label = match.group(1).strip()
+            if not label:
+                label, counter = str(counter), counter + 1
+            found.setdefault(label, set()).add((match.group(2) or "").strip())
+        return found
+
+    def template_lines(self, arch: str = "x86_64") -> list[str]:
         """The template's instruction lines, each placeholder as `{name}` (modifier dropped,
-        `{}` numbered), comments, labels and directives left out."""
+        `{}` numbered), comments, labels and directives left out. Several instructions may share
+        a line (`;`); `#` starts a comment on x86 (on aarch64 it marks an immediate), `//` on both."""
         lines: list[str] = []
         counter = 0
-        for raw in self.template.replace(";", "\n").split("\n"):
+        text = re.sub(r"/\*.*?\*/", " ", self.template, flags=re.S)
+        physical = [line.split("//")[0] for line in text.split("\n")]
+        if arch != "aarch64":
+            physical = [line.split("#")[0] for line in physical]
+        for raw in ";".join(physical).split(";"):
 
             def name(match: re.Match[str]) -> str:
                 nonlocal counter
@@ -80,12 +117,47 @@ class AsmBlock:
                     label, counter = str(counter), counter + 1
                 return "{" + label + "}"
 
-            text = re.sub(r"/\*.*?\*/", " ", raw).split("//")[0]
-            text = _PLACEHOLDER_RE.sub(name, text).strip()
-            if not text or text.endswith(":") or text.startswith("."):
+            line = _LABELS_RE.sub("", _PLACEHOLDER_RE.sub(name, raw)).strip()
+            if not line or line.startswith("."):
                 continue
-            lines.append(text)
+            lines.append(line)
         return lines
+
+
+# Labels before an instruction on its line (`1:`, `again:`, `2: dec rcx`).
+_LABELS_RE = re.compile(r"^(?:\s*[A-Za-z0-9_.$]+:)+")
+_CFG_ARCH_RE = re.compile(r'^target_arch\s*=\s*"([^"]*)"$')
+
+
+def cfg_holds(predicate: str, arch: str) -> bool | None:
+    """Whether a `cfg` predicate holds for `arch` ("" always does); None when it tests more than the
+    architecture (`all`, `any` and `not` of `target_arch = "..."` are read)."""
+    predicate = predicate.strip()
+    if not predicate:
+        return True
+    if match := _CFG_ARCH_RE.match(predicate):
+        return match.group(1) == arch
+    match = re.fullmatch(r"(all|any|not)\s*\((.*)\)", predicate, re.S)
+    if match is None:
+        return None
+    parts = [cfg_holds(part, arch) for part in _split_commas(match.group(2)) if part.strip()]
+    if None in parts:
+        return None
+    if match.group(1) == "not":
+        return not parts[0] if len(parts) == 1 else None
+    return all(parts) if match.group(1) == "all" else any(parts)
+
+
+def _split_commas(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
 
 
 def find_blocks(source: str) -> list[AsmBlock]:
@@ -97,7 +169,7 @@ def find_blocks(source: str) -> list[AsmBlock]:
 def _blocks(source: str) -> tuple[AsmBlock, ...]:
     # One check asks several times (the source checks, the promises at each level, which
     # functions are naked): the file is parsed once. The blocks are frozen, so they are shared.
-    return tuple(block for node in _macros(source) if (block := _read(node)) is not None)
+    return tuple(block for node in _macros(source) if (block := _read(node, source)) is not None)
 
 
 def naked_functions(source: str) -> frozenset[str]:
@@ -145,21 +217,33 @@ def _function(node: Any) -> str:
     return ""
 
 
-def _read(node: Any) -> AsmBlock | None:
+def _read(node: Any, source: str) -> AsmBlock | None:
     tree = next((c for c in node.children if c.type == "token_tree"), None)
     if tree is None:
         return None
-    items = _split(tree.children[1:-1])
-    pieces: list[str] = []
+    row, byte_column = node.start_point
+    line_text = source.encode("utf-8", errors="replace").split(b"\n")[row] if source else b""
+    column = len(line_text[:byte_column].decode("utf-8", errors="replace")) + 1
+    function = _function(node)
+    pieces: list[tuple[str, str]] = []
     operands: list[Operand] = []
     options: set[str] = set()
     abis: list[str] = []
-    for item in items:
-        if all(t.type in ("string_literal", "raw_string_literal") for t in item) and not operands and item:
-            decoded = [_string(t) for t in item]
-            if any(d is None for d in decoded):
-                return None
-            pieces.append("".join(d for d in decoded if d is not None))
+    problem = ""
+    for item in _split(tree.children[1:-1]):
+        cfg = ""
+        if len(item) > 2 and item[0].type == "#" and item[1].type == "token_tree":
+            attribute = item[1].text.decode()[1:-1].strip()
+            match = re.fullmatch(r"cfg\s*\((.*)\)", attribute, re.S)
+            if match is None:
+                problem = problem or f"it has the attribute `#[{attribute}]`, which the checker does not read"
+            cfg, item = (match.group(1) if match else ""), item[2:]
+        text = _template_piece(item) if not operands else None
+        if text is not None:
+            pieces.append((cfg, text))
+            continue
+        if not operands and _looks_like_template(item):
+            problem = problem or "its template is built by a macro the checker does not read (only `concat!` of strings)"
             continue
         words = [t.text.decode() for t in item]
         if words[:1] == ["options"] and len(item) == 2:
@@ -167,13 +251,64 @@ def _read(node: Any) -> AsmBlock | None:
         elif words[:1] == ["clobber_abi"] and len(item) == 2:
             abis += re.findall(r'"([^"]*)"', words[1])
         else:
-            operand = _operand(item)
+            operand = _operand(item, node)
             if operand is None:
-                return None
-            operands.append(operand)
-    return AsmBlock(function=_function(node), line=node.start_point[0] + 1, template="\n".join(pieces),
+                problem = problem or f"the checker cannot read its operand `{' '.join(words)}`"
+                continue
+            operands.append(dataclasses.replace(operand, cfg=cfg) if cfg else operand)
+    return AsmBlock(function=function, line=row + 1, guards=_guards(node, function, source), template="\n".join(text for _, text in pieces),
                     operands=tuple(operands), options=frozenset(options), clobber_abis=tuple(abis),
-                    naked=_macro_name(node) == "naked_asm")
+                    naked=_macro_name(node) == "naked_asm", column=column, problem=problem, pieces=tuple(pieces))
+
+
+_DETECTED_RE = re.compile(r'is_[a-z0-9_]+_feature_detected!\s*\(\s*"([^"]+)"')
+_TARGET_FEATURE_RE = re.compile(r'target_feature\s*(?:\(\s*enable\s*=|=)\s*"([^"]+)"')
+
+
+def _guards(node: Any, function: str, source: str) -> frozenset[str]:
+    """The features the code makes sure of before the block runs: detected at run time
+    (`is_x86_feature_detected!`) earlier in its function, or in an `if` around a call of its
+    function; or promised at compile time (`#[target_feature]` on its function, with that
+    feature detected somewhere, or `cfg(target_feature)`)."""
+    if "feature" not in source:
+        return frozenset()
+    item = node
+    while item is not None and item.type != "function_item":
+        item = item.parent
+    if item is None:
+        return frozenset()
+    start = item.start_byte
+    attribute = item.prev_named_sibling
+    while attribute is not None and attribute.type == "attribute_item":  # the function's attributes
+        start, attribute = attribute.start_byte, attribute.prev_named_sibling
+    data = source.encode("utf-8", errors="replace")
+    before = data[start:node.start_byte].decode("utf-8", errors="replace")
+    found = set(_DETECTED_RE.findall(before))
+    detected_anywhere = set(_DETECTED_RE.findall(source))
+    for features in _TARGET_FEATURE_RE.findall(before):
+        found |= {f.strip().lstrip("+") for f in features.split(",")} & (detected_anywhere | {"cfg"})
+    found |= {m for m in re.findall(r'cfg!?\s*\(\s*target_feature\s*=\s*"([^"]+)"', before)}
+    for match in re.finditer(r"\bif\b([^{;]*)\{", source):  # `if is_x86_feature_detected!("x") { f(..) }`
+        features = _DETECTED_RE.findall(match.group(1))
+        if features and re.search(rf"\b{re.escape(function)}\s*\(", source[match.end():match.end() + 400]):
+            found |= set(features)
+    return frozenset(found)
+
+
+def _template_piece(item: list[Any]) -> str | None:
+    """A template argument's text: string literals, raw strings, `concat!` of them; else None."""
+    if item and all(t.type in ("string_literal", "raw_string_literal") for t in item):
+        decoded = [_string(t) for t in item]
+        return None if any(d is None for d in decoded) else "".join(d for d in decoded if d is not None)
+    if len(item) == 3 and item[0].text == b"concat" and item[1].type == "!" and item[2].type == "token_tree":
+        parts = [_template_piece(part) for part in _split(item[2].children[1:-1])]
+        return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+    return None
+
+
+def _looks_like_template(item: list[Any]) -> bool:
+    """A macro call in the template's place (`include_str!`, the learner's own macro)."""
+    return len(item) >= 2 and item[0].type == "identifier" and item[1].type == "!"
 
 
 def _split(tokens: list[Any]) -> list[list[Any]]:
@@ -187,7 +322,7 @@ def _split(tokens: list[Any]) -> list[list[Any]]:
     return [item for item in items if item]
 
 
-def _operand(item: list[Any]) -> Operand | None:
+def _operand(item: list[Any], node: Any) -> Operand | None:
     words = [t.text.decode() for t in item]
     name = None
     if len(words) > 2 and words[1] == "=" and words[2] in _DIRECTIONS:
@@ -207,7 +342,28 @@ def _operand(item: list[Any]) -> Operand | None:
         reg_class = spec
     rest = words[2:]
     discarded = rest == ["_"] or (len(rest) >= 2 and rest[-2:] == ["=>", "_"])
-    return Operand(direction, name, register, reg_class, discarded)
+    return Operand(direction, name, register, reg_class, discarded, _bits(rest, node))
+
+
+_INT_BITS = {f"{sign}{bits}": int(bits) for sign in "ui" for bits in ("8", "16", "32", "64")}
+
+
+def _bits(expression: list[str], node: Any) -> int:
+    """The width of an input's value when the source says it: a cast (`len as u32`), or a
+    parameter or `let` of the function typed as an integer (`len: u32`)."""
+    value = expression[:expression.index("=>")] if "=>" in expression else expression
+    if len(value) >= 3 and value[-2] == "as":
+        return _INT_BITS.get(value[-1], 0)
+    if len(value) != 1 or not re.fullmatch(r"[A-Za-z_]\w*", value[0]):
+        return 0
+    while node is not None and node.type not in ("function_item", "closure_expression"):
+        node = node.parent
+    if node is None:
+        return 0
+    text = node.text.decode(errors="replace")
+    typed = re.search(rf"\b{value[0]}\s*:\s*([ui](?:8|16|32|64))\b", text) \
+        or re.search(rf"\blet\s+(?:mut\s+)?{value[0]}\s*=[^;]*\bas\s+([ui](?:8|16|32|64))\s*;", text)
+    return _INT_BITS[typed.group(1)] if typed else 0
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}

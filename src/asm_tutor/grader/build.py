@@ -65,10 +65,11 @@ def ran_out_of_memory(outcome: Outcome) -> bool:
 
 
 def rustc_job(paths: ToolchainPaths, work: Path, args: Sequence[str], *, edition: str,
-              runtime: Runtime | None = None, timeout: float = COMPILE_TIME_LIMIT, json: bool = True) -> Job:
+              runtime: Runtime | None = None, timeout: float = COMPILE_TIME_LIMIT, json: bool = True,
+              debuginfo: str = "0") -> Job:
     """rustc with `args` in the sandbox, writing only `work` (its temporary files, the
     linker's too: a compile stopped mid-link leaves nothing behind elsewhere)."""
-    argv = [str(paths.compiler), *args, "--edition", edition, "-C", "codegen-units=1", "-C", "debuginfo=0"]
+    argv = [str(paths.compiler), *args, "--edition", edition, "-C", "codegen-units=1", "-C", f"debuginfo={debuginfo}"]
     visible = paths.visible()
     if runtime is not None:
         argv += ["--extern", f"{RUNTIME_CRATE}={runtime.rlib}"]
@@ -89,7 +90,10 @@ def check_job(arch: str, work: Path, opt_level: int, edition: str, runtime: Runt
              "-C", f"extra-filename=-o{opt_level}"]
     if arch in ("x86_64", "x86"):
         args += ["-C", "llvm-args=-x86-asm-syntax=intel"]
-    return rustc_job(runtime.paths, work, args, edition=edition, runtime=runtime)
+    # At -O0, line tables: the `.s` then says which source line each asm! region came from
+    # (regions.py), so every compiled block is matched to the block it came from.
+    return rustc_job(runtime.paths, work, args, edition=edition, runtime=runtime,
+                     debuginfo="line-tables-only" if opt_level == 0 else "0")
 
 
 def finished_build(work: Path, opt_level: int, outcome: Outcome) -> Build:

@@ -54,6 +54,7 @@ def key(request: Request) -> str:
     for part in (
         request.source.encode("utf-8", errors="surrogatepass"), spec, repr(exercise).encode(), request.edition.encode(),
         str(request.seed).encode(), toolchain.release.encode(), toolchain.host.encode(), toolchain.commit.encode(),
+        toolchain.target_id.encode(),
         repr(lessons).encode(), grader_fingerprint().encode(),
     ):
         digest.update(len(part).to_bytes(8, "little"))

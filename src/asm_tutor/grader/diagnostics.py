@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from asm_tutor.grader import own_hints
@@ -42,6 +42,13 @@ HINT_CONFLICT = ("Two operands ask for the same register. An `out` register is w
                  "still being read, so it cannot share one with an input: use `lateout` (written only "
                  "after all inputs are read), or `inout` to use one register both ways.")
 
+HINT_DUPLICATE_LABEL = ("The assembler met the label `{label}` twice: your block was copied into the program more "
+                        "than once (inlined into several callers, or in a generic or `#[inline(always)]` function), "
+                        "and a named label may be defined only once. Use a numeric local label instead: `2:`, "
+                        "jumped to with `2b` (backward) or `2f` (forward), which each copy defines afresh. See the "
+                        "lesson “Labels and control flow”, section “Why not a named label”.")
+_DUPLICATE_LABEL_RE = re.compile(r"symbol '([^']+)' is already defined")
+
 
 @dataclass(frozen=True)
 class SourceMap:
@@ -53,6 +60,8 @@ class SourceMap:
     signature: Signature
     signature_line: int  # line of the driver's `static … = super::<name>;` (the type check)
     main_line: int  # line of the driver's reference to the learner's `main`
+    # Lines of the crate root that hold the learner's crate-level attributes → their line (crate.write).
+    root_lines: Mapping[int, int] = field(default_factory=dict)
 
 
 def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) -> list[Diagnostic]:
@@ -107,6 +116,8 @@ def _learner_span(spans: list[dict[str, Any]], source_map: SourceMap) -> tuple[i
         while current is not None:
             if _is_learner(current, source_map):
                 return int(current["line_start"]), int(current["column_start"])
+            if _is_root(current) and int(current.get("line_start", 0)) in source_map.root_lines:
+                return source_map.root_lines[int(current["line_start"])], int(current["column_start"])
             expansion = current.get("expansion") or {}
             current = expansion.get("span")
     return None
@@ -118,11 +129,16 @@ def _is_learner(span: dict[str, Any], source_map: SourceMap) -> bool:
         int(span.get("line_start", 0)) <= source_map.learner_lines
 
 
+def _is_root(span: dict[str, Any]) -> bool:
+    name = str(span.get("file_name", ""))
+    return name == ROOT_FILE or name.endswith("/" + ROOT_FILE)
+
+
 def _in_driver(spans: list[dict[str, Any]], source_map: SourceMap) -> bool:
     for span in spans:
         name = str(span.get("file_name", ""))
-        if name == ROOT_FILE or name.endswith("/" + ROOT_FILE):
-            return True
+        if _is_root(span):
+            return int(span.get("line_start", 0)) not in source_map.root_lines
         if (name == LEARNER_FILE or name.endswith("/" + LEARNER_FILE)) and \
                 int(span.get("line_start", 0)) > source_map.learner_lines:
             return True
@@ -199,6 +215,8 @@ def _hint(data: dict[str, Any], diag: Diagnostic, hints: tuple[ErrorHint, ...], 
         return HINT_UNUSED
     if re.match(r"register `\w+` conflicts with register `\w+`", message):
         return HINT_CONFLICT
+    if duplicate := _DUPLICATE_LABEL_RE.search(message):
+        return HINT_DUPLICATE_LABEL.format(label=duplicate.group(1))
     if _looks_att(data):
         example = own_hints.att_example(data)
         return HINT_ATT.format(example=f"`{example}`" if example else ATT_EXAMPLE)

@@ -1,4 +1,4 @@
-"""Read the compiled code: objdump's disassembly of the object file and rustc's `.s` text.
+"""Read the compiled code: the object file, decoded with capstone, and rustc's `.s` text.
 
 The object code is the truth about which instructions exist (a `.byte` in a
 template cannot hide one from it). The `.s` text is the only place that says
@@ -9,30 +9,39 @@ instruction is known to be inside or outside an `asm!` block.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asm_tutor import memo
+from asm_tutor.grader.objfile import ElfFile, ObjectFileError, Symbol
+
+from asm_tutor.grader.symbols import demangle_v0
 
 # Rust's legacy mangling escapes (`$LT$` is `<`, `$u7b$` is `{`, ...).
 _ESCAPES = {"SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">", "LP": "(", "RP": ")", "C": ","}
 _HASH_RE = re.compile(r"^h[0-9a-f]{16}$")
-# x86 prefixes objdump prints before the mnemonic; the check looks at the instruction itself.
+BAD = "(bad)"  # the mnemonic of bytes that decode to no instruction
+# x86 prefixes printed before the mnemonic (by capstone, LLVM's `.s` or GNU objdump); the check looks at the instruction itself.
 _PREFIXES = frozenset({"lock", "rep", "repe", "repz", "repne", "repnz", "notrack", "bnd", "data16",
                        "addr32", "cs", "ds", "es", "ss", "fs", "gs", "xacquire", "xrelease", "rex",
                        "rex.w", "rex.b", "rex.r", "rex.x", "{vex}", "{evex}"})
-_APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
-_APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
+APP_BEGIN = ("#APP", "//APP", "; InlineAsm Start", "@APP")
+APP_END = ("#NO_APP", "//NO_APP", "; InlineAsm End", "@NO_APP")
 # Above this many cells (`.s` items × object instructions) the exact alignment would be slow.
 _REGION_SLACK = 8  # how many more instructions than its lines a region may assemble to
 MAX_ALIGN_CELLS = 400_000
 
 
 def demangle(symbol: str) -> str:
-    """A readable path for a Rust symbol (legacy `_ZN…E`; `_R…` v0 paths best effort); else as given."""
+    """A readable path for a Rust symbol (legacy `_ZN…E`, or v0 `_R…`: symbols.py); else as given."""
     name = symbol[1:] if symbol.startswith(("__ZN", "__R")) else symbol  # Mach-O adds one underscore
     if name.startswith("_ZN") and name.endswith("E"):
         return _demangle_legacy(name[3:-1]) or symbol
     if name.startswith("_R"):
-        return _demangle_v0(name[2:]) or symbol
+        return demangle_v0(name) or symbol
     return symbol
 
 
@@ -82,50 +91,6 @@ def _unescape(part: str) -> str:
     return "".join(out)
 
 
-def _demangle_v0(body: str) -> str | None:
-    """Plain nested paths (`N…`/`C…`), which is what std's non-generic functions are; else None."""
-
-    def base62_end(pos: int) -> int:
-        end = body.find("_", pos)
-        if end < 0:
-            raise ValueError
-        return end + 1
-
-    def ident(pos: int) -> tuple[str, int]:
-        if body.startswith("u", pos):
-            pos += 1
-        match = re.match(r"\d+", body[pos:])
-        if match is None:
-            raise ValueError
-        length = int(match.group())
-        pos += len(match.group())
-        if body.startswith("_", pos):
-            pos += 1
-        return body[pos:pos + length], pos + length
-
-    def path(pos: int) -> tuple[list[str], int]:
-        tag = body[pos:pos + 1]
-        if tag == "C":
-            pos += 1
-            if body.startswith("s", pos):
-                pos = base62_end(pos + 1)
-            name, pos = ident(pos)
-            return [name], pos
-        if tag == "N":
-            inner, pos = path(pos + 2)  # skip the namespace letter
-            if body.startswith("s", pos):
-                pos = base62_end(pos + 1)
-            name, pos = ident(pos)
-            return inner + ([name] if name else []), pos
-        raise ValueError
-
-    try:
-        parts, _ = path(0)
-    except (ValueError, IndexError):
-        return None
-    return "::".join(parts)
-
-
 def base_mnemonic(text: str) -> str:
     """The instruction's mnemonic in lower case, past any prefixes (`lock cmpxchg` → `cmpxchg`)."""
     words = text.lower().split()
@@ -138,7 +103,7 @@ def base_mnemonic(text: str) -> str:
 @dataclass
 class Instruction:
     offset: int
-    text: str  # as objdump prints it, e.g. "lea    rax,[rdi+rdi*8]"
+    text: str  # as capstone prints it, e.g. "lea rax, [rdi + rdi*8]"; "(bad)" for bytes it cannot decode
     data: bytes = b""  # its machine code, as in the object (relocated fields still zero)
     refs: list[str] = field(default_factory=list)  # mangled symbols it relocates against
     region: int | None = None  # which of the function's asm! regions it came from (set by align())
@@ -165,16 +130,6 @@ class Function:
 
 
 
-_HEADER_RE = re.compile(r"^[0-9a-f]+ <(?P<sym>[^>]+)>:$", re.M)
-# x86 code is shown byte by byte (`48 8d 04 fd`); AArch64's as one little-endian word (`91000420`).
-_INSN_RE = re.compile(
-    r"^\s+(?P<off>[0-9a-f]+):\t(?:(?P<data>(?:[0-9a-f]{2} )+)|(?P<word>[0-9a-f]{8}) )\s*(?:\t(?P<text>.*))?$")
-# objdump's trailing comment: `# 0x10 <x>` on x86, `// cs = hs, nlast` on AArch64.
-_COMMENT_RE = re.compile(r"\s+(?:#|//).*$")
-_RELOC_RE = re.compile(r"^\s+[0-9a-f]+: (?P<type>R_\S+)\s+(?P<target>\S+)$")
-_REF_RE = re.compile(r"^\s+[0-9a-f]+: R_\S+\s+(\S+)$", re.M)
-
-
 def clean_symbol(target: str) -> str:
     """`.text._ZN…E-0x4` → `_ZN…E`: drop the section prefix and the addend."""
     target = re.sub(r"[+-]0x[0-9a-f]+$", "", target)
@@ -186,53 +141,109 @@ def clean_symbol(target: str) -> str:
 
 
 class ObjectCode:
-    """`objdump -d -r` output (machine code shown), split per function.
+    """An object file's functions (pyelftools), decoded with capstone when asked for.
 
     The object holds std's generic code instantiated for this crate too, most of
-    which the checks never look at: a function's instructions are parsed only when
-    asked for, and its references are found with one regex over its text.
+    which the checks never look at: a function is decoded only when asked for, and
+    its references are read from its section's relocations only then.
     """
 
-    def __init__(self, text: str) -> None:
-        self._chunks: dict[str, str] = {}
-        headers = list(_HEADER_RE.finditer(text))
-        for index, match in enumerate(headers):
-            end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
-            self._chunks[match.group("sym")] = text[match.end():end]
+    def __init__(self, data: bytes) -> None:
+        self.file = ElfFile(data)
+        self.arch = self.file.arch
+        self._symbols: dict[str, Symbol] = {}
+        self._names: list[str] = []  # every definition, a name twice when it is defined twice
+        for sym in self.file.functions():
+            self._symbols.setdefault(sym.name, sym)
+            self._names.append(sym.name)
         self._functions: dict[str, Function] = {}
 
+    @classmethod
+    def read(cls, path: Path) -> ObjectCode:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise ObjectFileError(f"the compiled code could not be read ({error.strerror})") from error
+        return cls(data)
+
     def __contains__(self, symbol: str) -> bool:
-        return symbol in self._chunks
+        return symbol in self._symbols
+
+    def definitions(self, path: str) -> list[str]:
+        """Every function whose demangled path is `path`: more than one when a second function
+        is exported under a name that demangles alike (only the hash differs)."""
+        tail = path.rsplit("::", 1)[-1]
+        return [sym for sym in self._names if tail in sym and demangle(sym) == path]
 
     def find(self, path: str) -> str | None:
-        """The mangled symbol whose demangled path is `path`."""
-        tail = path.rsplit("::", 1)[-1]
-        return next((sym for sym in self._chunks if tail in sym and demangle(sym) == path), None)
+        """The mangled symbol whose demangled path is `path` (the first, if several are)."""
+        found = self.definitions(path)
+        return found[0] if found else None
+
+    def pointed_at(self, path: str) -> str | None:
+        """The function a static (`static F: fn() = f;`, demangled `path`) points at: the exact
+        symbol the program calls through it, whatever else is named alike."""
+        for sym in self.file.symbols:
+            if sym.kind == "STT_OBJECT" and sym.section is not None and demangle(sym.name) == path:
+                for offset, target in self.file.relocations(sym.section):
+                    if sym.value <= offset < sym.value + max(sym.size, 1) and target in self:
+                        return target
+        return None
+
+    def _relocations(self, sym: Symbol) -> list[tuple[int, str]]:
+        assert sym.section is not None
+        return [(offset, clean_symbol(target)) for offset, target in self.file.relocations(sym.section)
+                if sym.value <= offset < sym.value + sym.size and target]
 
     def refs(self, symbol: str) -> set[str]:
-        return {clean_symbol(target) for target in _REF_RE.findall(self._chunks[symbol])}
+        return {target for _offset, target in self._relocations(self._symbols[symbol])}
 
     def function(self, symbol: str) -> Function:
         if symbol not in self._functions:
+            sym = self._symbols[symbol]
+            code = self.file.code(sym)
+            relocations = self._relocations(sym)
             function = Function(symbol)
-            for line in self._chunks[symbol].splitlines():
-                if match := _RELOC_RE.match(line):
-                    if function.instructions:
-                        function.instructions[-1].refs.append(clean_symbol(match.group("target")))
-                elif match := _INSN_RE.match(line):
-                    if word := match.group("word"):
-                        data = int(word, 16).to_bytes(4, "little")
-                    else:
-                        data = bytes.fromhex(match.group("data"))
-                    if match.group("text") is None:  # the rest of a long instruction's bytes
-                        if function.instructions:
-                            function.instructions[-1].data += data
-                        continue
-                    text = _COMMENT_RE.sub("", match.group("text")).strip()
-                    if text:
-                        function.instructions.append(Instruction(int(match.group("off"), 16), text, data))
+            for address, size, mnemonic, operands in _decoded(self.arch, code, sym.value):
+                refs = [target for offset, target in relocations if address <= offset < address + size]
+                data = code[address - sym.value:address - sym.value + size]
+                function.instructions.append(Instruction(address, f"{mnemonic} {operands}".rstrip(), data, refs))
             self._functions[symbol] = function
         return self._functions[symbol]
+
+
+def _decoded(arch: str, code: bytes, address: int) -> list[tuple[int, int, str, str]]:
+    """capstone's decoding of `code`: (address, size, mnemonic, operands) per instruction. Remembered
+    on disk (memo.py), as isa.py remembers its own: a learner's next check usually compiles their
+    function to the same bytes, and then does not pay for importing capstone (~35 ms)."""
+    where, key = memo.folder("disasm"), memo.key_of("disasm", arch, address, code.hex())
+    kept = memo.load_json(where, key)
+    if kept is not None:
+        try:
+            return [(int(a), int(n), str(m), str(o)) for a, n, m, o in kept["instructions"]]
+        except (KeyError, TypeError, ValueError):
+            pass
+    decoded = [(a, n, m, o) for a, n, m, o in _decoder(arch).disasm_lite(code, address)]
+    memo.store_json(where, key, {"instructions": decoded})
+    return decoded
+
+
+@functools.cache
+def _decoder(arch: str) -> Any:
+    """capstone for the object's architecture; bytes it cannot decode become `(bad)` (one byte
+    on x86, one word on AArch64), as GNU objdump shows them, and the decoding goes on."""
+    import capstone
+
+    if arch == "x86_64":
+        cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+        cs.syntax = capstone.CS_OPT_SYNTAX_INTEL
+    elif arch == "aarch64":
+        cs = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
+    else:
+        raise ObjectFileError(f"the compiled code is for {arch}, which the checks cannot read")
+    cs.skipdata = True
+    cs.skipdata_setup = (BAD, None, None)
+    return cs
 
 
 @dataclass(frozen=True)
@@ -244,8 +255,8 @@ class TextItem:
     region: tuple[str, ...] = ()
 
 
-def asm_items(text: str, symbol: str) -> list[TextItem] | None:
-    """The function `symbol` in the `.s` text: its instructions and asm! regions in order."""
+def function_text(text: str, symbol: str) -> str | None:
+    """The body of the function `symbol` in the `.s` text (None when it is not there)."""
     for label in (f"\n{symbol}:\n", f'\n"{symbol}":\n'):
         start = text.find(label)
         if start >= 0:
@@ -254,7 +265,14 @@ def asm_items(text: str, symbol: str) -> list[TextItem] | None:
     else:
         return None
     ends = [e for e in (text.find("\n.Lfunc_end", start), text.find(".cfi_endproc", start)) if e >= 0]
-    body = text[start:min(ends)] if ends else text[start:]
+    return text[start:min(ends)] if ends else text[start:]
+
+
+def asm_items(text: str, symbol: str) -> list[TextItem] | None:
+    """The function `symbol` in the `.s` text: its instructions and asm! regions in order."""
+    body = function_text(text, symbol)
+    if body is None:
+        return None
     items: list[TextItem] = []
     region: list[str] | None = None  # the open region's instruction lines
     hidden = False  # the open region has a directive that may emit instructions
@@ -262,14 +280,14 @@ def asm_items(text: str, symbol: str) -> list[TextItem] | None:
         line = raw.strip()
         instruction = line and not line.startswith((".", "#", "//", ";")) and not line.endswith(":")
         if region is not None:
-            if line.startswith(_APP_END):
+            if line.startswith(APP_END):
                 items.append(TextItem(None, () if hidden else tuple(region)))
                 region = None
             elif instruction:
                 region.extend(base_mnemonic(part.split("#")[0]) for part in line.split(";") if part.strip())
             elif line.startswith(".") and not line.startswith((".p2align", ".cfi", ".loc", ".file")):
                 hidden = True
-        elif line.startswith(_APP_BEGIN):
+        elif line.startswith(APP_BEGIN):
             region, hidden = [], False
         elif instruction:
             items.append(TextItem(base_mnemonic(line.split("#")[0])))
@@ -356,5 +374,5 @@ def _same(a: str | None, b: str) -> bool:
     if a is None:
         return False
     a, b = _ALIASES.get(a, a), _ALIASES.get(b, b)
-    # objdump may add a size suffix LLVM leaves off (or the other way round).
+    # One disassembler may add a size suffix the other leaves off (`stosb`, `stos`).
     return a == b or a.rstrip("qlwb") == b.rstrip("qlwb")

@@ -41,8 +41,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from asm_tutor.grader.crate import DRIVER_MODULE
-from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, ParamType, invoke, observed_shape, observed_type
-from asm_tutor.pack.model import Exercise, Param
+from asm_tutor.grader.file_shape import FileShape
+from asm_tutor.pack.model import ByteStrings, Exercise, Param
+from asm_tutor.pack.param_types import FLOATS, SIGNED, UNSIGNED, Kind, ParamType, invoke, observed_shape, observed_type
 
 MAX_EDGE_CASES = 64
 # Ends each line of the judge that holds the pack's code (a reference, an expected value, a
@@ -82,14 +83,14 @@ class Driver:
         return sum(case.kind is not CaseKind.PROPERTY for case in self.cases)
 
 
-def edge_values(type_name: str) -> list[str] | None:
+def edge_values(type_name: str, strings: ByteStrings | None = None) -> list[str] | None:
     """Rust expressions for the interesting values of a type; None when the type has no edge set."""
-    return ParamType.parse(type_name).edge_values()
+    return ParamType.parse(type_name).edge_values(strings)
 
 
-def edge_combinations(params: tuple[Param, ...]) -> list[tuple[str, ...]]:
+def edge_combinations(params: tuple[Param, ...], strings: ByteStrings | None = None) -> list[tuple[str, ...]]:
     """Edge values per parameter: every combination when that is few enough, else a spread incl. equal inputs."""
-    columns = [edge_values(p.type) for p in params]
+    columns = [edge_values(p.type, strings) for p in params]
     if any(c is None for c in columns):
         return []
     values: list[list[str]] = [c for c in columns if c is not None]
@@ -138,7 +139,16 @@ def _tuple_type(types: list[str]) -> str:
     return "(" + "".join(f"{t}, " for t in types).rstrip(" ") + ")" if types else "()"
 
 
-def generate(exercise: Exercise, arch: str) -> Driver:
+# Without the learner's `main` (a library), the driver takes only the function's address.
+_LIBRARY_MAIN = "unsafe { __core::ptr::read_volatile(&__FN) };"
+_PROGRAM_MAIN = "let __m: fn() -> _ = super::main; unsafe { __core::ptr::read_volatile(&__m); __core::ptr::read_volatile(&__FN) };"
+# A `#![no_std]` file's crate has core's prelude: the driver (its properties and helpers too)
+# brings std back in its own module, as the learner's crate never sees it.
+_STD_IN_DRIVER = "extern crate std; use self::std::prelude::rust_2021::*; use self::std::vec;"
+
+
+def generate(exercise: Exercise, arch: str, learner_file: FileShape | None = None) -> Driver:
+    """The driver for the learner's file of this shape (by default: a program, with std)."""
     sig = exercise.function
     spec = exercise.tests
     types = [p.type for p in sig.params]
@@ -215,7 +225,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         literals: list[tuple[str, ...]] = []
         tabled: list[tuple[str, ...]] = []
         seen: set[tuple[int, str]] = {(k, arg.strip()) for case in spec.cases for k, arg in enumerate(case.args)}
-        for combo in edge_combinations(sig.params):
+        for combo in edge_combinations(sig.params, spec.bytes):
             values = {(k, value.strip()) for k, value in enumerate(combo)}
             (tabled if values <= seen else literals).append(combo)
             seen |= values
@@ -228,7 +238,7 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         if tabled:
             edge_table = f"static __EDGE: [__Args; {len(tabled)}] = [{', '.join(args_tuple(c) for c in tabled)}];"
             drawn(table_first, len(tabled), f"let __a: __Args = __EDGE[__i - {table_first}];")
-    random_exprs = [kind.random_expr() for kind in kinds]
+    random_exprs = [kind.random_expr(spec.bytes) for kind in kinds]
     random_first = len(cases)
     random_count = spec.random if reference is not None and all(random_exprs) else 0
     for number in range(1, random_count + 1):
@@ -243,10 +253,20 @@ def generate(exercise: Exercise, arch: str) -> Driver:
         cases.append(CaseInfo(index, CaseKind.PROPERTY, f"property: {prop.name}", input=prop.shown))
         # The expression calls the function by name: here a stand-in that records what the
         # learner's function returned, in the judge one that replays those values.
+        # For a `&mut [T]` parameter, what the function left there is recorded and replayed too
+        # (after the returned value, unless that is `()`): a property on an in-place function
+        # sees the buffer after the call.
+        unit = sig.returns.replace(" ", "") == "()"
+        buffers = [name for name, kind in zip(names, kinds, strict=True) if kind.kind is Kind.MUT_SLICE]
+        records = ([] if unit else ["__v"]) + [f"&{name}[..]" for name in buffers]
         recorder = (f"fn {sig.name}({params}) -> {sig.returns} {{ let __v = super::{sig.name}({forwarded}); "
-                    f"::asm_tutor_rt::record({_shown('__v', sig.returns)}); __v }}")
+                    + "".join(f"::asm_tutor_rt::record(&::asm_tutor_rt::Debugged(&{r})); " if r != "__v"
+                              else f"::asm_tutor_rt::record({_shown('__v', sig.returns)}); " for r in records)
+                    + "__v }")
         tested.append(f"{index} => {{ {recorder} let _: bool = {{ {prop.expr} }}; ::asm_tutor_rt::end(__i) }}")
-        replayer = f"fn {sig.name}({params}) -> {sig.returns} {{ ::asm_tutor_rt::replay() }}"
+        replayed = "() " if unit else "::asm_tutor_rt::replay() "
+        replayer = (f"fn {sig.name}({params}) -> {sig.returns} {{ let __v = {replayed}; "
+                    + "".join(f"::asm_tutor_rt::replay_into({name}); " for name in buffers) + "__v }")
         judged.append(f"{index} => {{ {replayer} let __ok: bool = {{ {prop.expr} }}; ::asm_tutor_rt::holds(__i, __ok) }}"
                       f"{ORIGIN}tests.properties[{spec.properties.index(prop)}]")
 
@@ -272,17 +292,20 @@ def generate(exercise: Exercise, arch: str) -> Driver:
 
     // A value the optimizer cannot see through (std::hint::black_box is newer than asm!).
     #[inline(always)]
-    fn __opaque<T>(__x: T) -> T {{ let __v = unsafe {{ ::std::ptr::read_volatile(&__x) }}; ::std::mem::forget(__x); __v }}
+    fn __opaque<T>(__x: T) -> T {{ let __v = unsafe {{ __core::ptr::read_volatile(&__x) }}; __core::mem::forget(__x); __v }}
 
     #[inline(never)]
     fn __keep({", ".join("_: usize" for _ in range(LIVE_VALUES))}) {{}}
 """
     arms = (chr(10) + "            ").join
+    std_line = f"\n    {_STD_IN_DRIVER}" if learner_file is not None and learner_file.no_std else ""
+    main_body = _LIBRARY_MAIN if learner_file is not None and learner_file.library else _PROGRAM_MAIN
     header = f"""
 /// Added by asm-tutor for grading: the hidden tests. Not part of your file.
 pub mod {DRIVER_MODULE} {{
     #![allow(warnings)]
     use ::asm_tutor_rt::Rng as __Rng;
+    extern crate core as __core; // a name of the module's own: in every edition, with or without std{std_line}
 """
     # The signature check and the learner's `main` come first, on known lines, so a
     # mismatch there is recognised. `main` is only taken by address: enough for rustc to
@@ -291,7 +314,7 @@ pub mod {DRIVER_MODULE} {{
     # it keeps a copy of its own for the Assembly view.
     signature_offset = header.count("\n") + 1
     source = header + f"""    static __FN: {fn_type} = super::{sig.name};
-    #[inline(never)] fn __main() {{ let __m: fn() -> _ = super::main; unsafe {{ ::std::ptr::read_volatile(&__m); ::std::ptr::read_volatile(&__FN) }}; }}
+    #[inline(never)] fn __main() {{ {main_body} }}
     type __Args = {_tuple_type([kind.stored for kind in kinds])};
     type __Obs = {observed};
     const __TOTAL: usize = {len(cases)};
@@ -299,7 +322,7 @@ pub mod {DRIVER_MODULE} {{
 
     // Read through a volatile load, so the optimizer cannot know which function is called.
     #[inline(never)]
-    fn __fn_ptr() -> {fn_type} {{ unsafe {{ ::std::ptr::read_volatile(&__FN) }} }}
+    fn __fn_ptr() -> {fn_type} {{ unsafe {{ __core::ptr::read_volatile(&__FN) }} }}
 
     // Out of line, and the formatting left to the prebuilt runtime (through `dyn Show`):
     // inlined into every case, or formatting here, it would only slow both compiles.

@@ -1,6 +1,6 @@
 """The grading engine's one entry point: `grade()`.
 
-    build (O0 ∥ O3) ∥ judge  →  run both test programs ∥ objdump  →  verdict, checks  →  GradeResult
+    build (O0 ∥ O3) ∥ judge  →  run both test programs ∥ read the object  →  verdict, checks  →  GradeResult
 
 Every program runs in the sandbox (sandbox.py); the learner's test programs report
 values and the verdict is decided here, against the judge's (verdict.py).
@@ -96,8 +96,10 @@ def hidden_tests_problem(exercise: Exercise, *, edition: str = "2021", toolchain
 def _grade(request: Request, cancel: threading.Event | None, use_cache: bool) -> GradeResult:
     exercise, source, arch = request.exercise, request.source, request.toolchain.arch
     if not exercise.supports(arch):
-        return _error(exercise, f"This exercise is written for {' and '.join(exercise.arch)}, but this "
-                                f"computer is {arch}; pick another exercise.")
+        where = (f"checks here build for {arch} (`--arch`, or your profile's choice)" if request.toolchain.cross
+                 else f"this computer is {arch}")
+        return _error(exercise, f"This exercise is written for {' and '.join(exercise.arch)}, but {where}; "
+                                "pick another exercise.")
     if not source.strip():
         return _error(exercise, f"Your file is empty: write `{exercise.function.render()}` "
                                 "(the starter code is a good beginning).")
@@ -120,8 +122,7 @@ def _error(exercise: Exercise, message: str, diags: list[Diagnostic] | None = No
 
 
 def _build_and_run(request: Request, cancel: threading.Event | None, work: Path) -> GradeResult:
-    from asm_tutor.grader import advice, diagnostics, runtime, sandbox, verdict
-    from asm_tutor.grader import crate
+    from asm_tutor.grader import advice, crate, diagnostics, file_shape, runtime, sandbox, verdict
     from asm_tutor.grader.diagnostics import SourceMap
     from asm_tutor.grader.driver import generate
     from asm_tutor.grader.pipeline import Pipeline, evaluate_checks
@@ -129,14 +130,21 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
     exercise, source, edition, toolchain, seed = (request.exercise, request.source, request.edition,
                                                   request.toolchain, request.seed)
     arch = toolchain.arch
-    driver = generate(exercise, arch)
+    shape = file_shape.read(source)
+    if (refused := shape.refusal()) is not None:
+        text = file_shape.refusal_message(refused)
+        return _error(exercise, text, [Diagnostic(level="error", message=text, line=refused.line, column=1,
+                                                  rendered=text)])
+    # How the file was built (a library, without `fn main`): said, never an error.
+    notes = [Diagnostic(level="note", message=text, rendered=text) for text in shape.notes()]
+    driver = generate(exercise, arch, shape)
     learner_lines = crate.learner_lines(source)
     sandbox.prepare_work_folder(work)
-    crate.write(work, source, driver.source)
+    root_lines = crate.write(work, source, driver.source, shape)
     source_map = SourceMap(
         learner_lines=learner_lines, display_name=f"{exercise.id}.rs", temp_dir=str(work),
         signature=exercise.function, signature_line=learner_lines + driver.signature_offset,
-        main_line=learner_lines + driver.main_offset,
+        main_line=learner_lines + driver.main_offset, root_lines=root_lines,
     )
 
     test_runtime = runtime.prepare(toolchain, work, cancel)  # built once per rustc, then cached
@@ -150,21 +158,27 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
     diags = diagnostics.merge(*(diagnostics.parse(b.stderr, source_map, exercise.error_hints) for b in ordered))
     failed = [b for b in ordered if not b.ok]
     if failed:
-        result = _error(exercise, _compile_failure(failed[0], diags), diags)
+        result = _error(exercise, _compile_failure(failed[0], diags), diags + notes)
         result.sandbox = sandbox.status().tool
         return result
     check_results, assembly = evaluate_checks(exercise, arch, source, got, request.lessons)
     runs = sorted(got.runs, key=lambda run: run.opt_level)
+    for run in runs:
+        if got.refused.get(run.opt_level):
+            run.refuse(got.refused[run.opt_level])
     tests = [t for run in runs for t in verdict.test_results(run, got.judgement)]
-    advice.explain_crashes(tests, check_results, got.view is not None and got.view.undecodable_asm)
+    cause = advice.crash_cause(got.view, got.promises, arch)
+    advice.explain_crashes(tests, check_results, got.view is not None and got.view.undecodable_asm, cause)
     if got.judgement.problem:  # the pack's side failed: nothing could be judged
         status, message = Status.ERROR, got.judgement.problem
     else:
         problem = next((run.problem for run in runs if run.problem), "")
         status, message = verdict.decide(tests, len(driver.cases), check_results, problem)
+        if problem and cause and "crashed" in problem:  # the program stopped before any case could say it
+            message = f"{message} {cause}"
         if hint := advice.signed_compare(tests, exercise.function.params):
             message = f"{message} {hint}"
-    learner_diags = [d for d in diags if d.line is not None]
+    learner_diags = [d for d in diags if d.line is not None] + notes
     return GradeResult(exercise=exercise.id, status=status, message=message, tests=tests, checks=check_results,
                        diagnostics=learner_diags, assembly=assembly, assembly_o3=got.listing_o3,
                        sandbox=sandbox.status().tool)
@@ -173,7 +187,7 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
 def _compile_failure(build: Build, diags: list[Diagnostic]) -> str:
     from asm_tutor.grader.build import COMPILE_TIME_LIMIT, out_of_memory_message
     from asm_tutor.grader.processes import describe_signal
-    from asm_tutor.grader.text import printable
+    from asm_tutor.safe_text import printable
 
     if build.outcome.timed_out:
         return f"The compiler took longer than {COMPILE_TIME_LIMIT:g} s on your file and was stopped."

@@ -28,6 +28,7 @@ class Op:
     registers: frozenset[str]  # whole registers: the register, or a memory operand's base and index
     access: int  # 1 read, 2 write (as capstone says; an address is always read)
     whole: bool = True  # a register operand of full width (rax, x0), not a part (eax, w0)
+    value: int = 0  # an immediate's value; a memory operand's displacement
 
 
 @dataclass
@@ -45,6 +46,13 @@ class Decoded:
     call: bool
     operands: list[Op]
     flags_read: bool = False  # a condition is tested (setcc, cmovcc, jcc, adc; csel, b.cond, adcs)
+    address: int = 0
+    flow: str = ""  # "jump" (always), "branch" (conditional), "return", or "" (falls through)
+    target: int | None = None  # where a jump or branch goes, when it says (a label, not a register)
+    feature: str = ""  # the CPU feature it needs beyond the target's baseline (`popcnt`, `bmi2`), if any
+    wide_reads: frozenset[str] = frozenset()  # whole registers it reads at their full width (rcx of `rep stosb`)
+    system_call: bool = False  # the kernel runs: it reads memory the call names (it writes some: which
+    # depends on the call's number, so only the read counts here: `write` under `readonly` is right)
     line: str = ""  # the template line it came from, when the pairing found it
 
     @property
@@ -90,7 +98,7 @@ class Isa:
         code = b"".join(i.data for i in instructions)
         if not code:
             return []
-        where, key = memo.folder("decoded"), memo.key_of("decoded", self.arch, instructions[0].offset, code.hex())
+        where, key = memo.folder("decoded"), memo.key_of("decoded-4", self.arch, instructions[0].offset, code.hex())
         kept = memo.load_json(where, key)
         if kept is not None:
             with contextlib.suppress(KeyError, TypeError, ValueError):
@@ -108,15 +116,20 @@ class Isa:
 def _stored(d: Decoded) -> dict[str, Any]:
     return {"text": d.text, "mnemonic": d.mnemonic, "reads": sorted(d.reads), "writes": sorted(d.writes),
             "flags": d.flags_written, "flags_read": d.flags_read, "memory_read": d.memory_read, "memory_write": d.memory_write,
-            "stack": d.stack, "call": d.call,
-            "operands": [[op.kind, sorted(op.registers), op.access, op.whole] for op in d.operands]}
+            "stack": d.stack, "call": d.call, "address": d.address, "flow": d.flow, "target": d.target,
+            "feature": d.feature, "wide_reads": sorted(d.wide_reads), "system_call": d.system_call,
+            "operands": [[op.kind, sorted(op.registers), op.access, op.whole, op.value] for op in d.operands]}
 
 
 def _loaded(entry: dict[str, Any]) -> Decoded:
-    operands = [Op(str(kind), frozenset(regs), int(access), bool(whole)) for kind, regs, access, whole in entry["operands"]]
+    operands = [Op(str(kind), frozenset(regs), int(access), bool(whole), int(value))
+                for kind, regs, access, whole, value in entry["operands"]]
+    target = entry["target"]
     return Decoded(str(entry["text"]), str(entry["mnemonic"]), set(entry["reads"]), set(entry["writes"]),
                    bool(entry["flags"]), bool(entry["memory_read"]), bool(entry["memory_write"]), bool(entry["stack"]),
-                   bool(entry["call"]), operands, bool(entry["flags_read"]))
+                   bool(entry["call"]), operands, bool(entry["flags_read"]), int(entry["address"]), str(entry["flow"]),
+                   None if target is None else int(target), str(entry["feature"]), frozenset(entry["wide_reads"]),
+                   bool(entry["system_call"]))
 
 
 # -- x86_64 ---------------------------------------------------------------------------------------
@@ -184,22 +197,55 @@ class X86(Isa):
                 operands.append(Op("reg", frozenset({self.full(insn.reg_name(op.reg))}), op.access, op.size == 8))
             elif op.type == x86.X86_OP_MEM:
                 regs = frozenset(self.full(insn.reg_name(r)) for r in (op.mem.base, op.mem.index) if r)
-                operands.append(Op("mem", regs, op.access))
+                operands.append(Op("mem", regs, op.access, value=op.mem.disp))
                 if insn.mnemonic not in ("lea", "nop"):  # lea computes an address and touches nothing
                     memory_read |= bool(op.access & 1)
                     memory_write |= bool(op.access & 2)
                     below_sp |= "rsp" in regs
             else:
-                operands.append(Op("imm", frozenset(), 0))
+                operands.append(Op("imm", frozenset(), 0, value=op.imm))
         groups = {insn.group_name(g) for g in insn.groups}
         call = "call" in groups or insn.mnemonic == "call"
         stack = call or "ret" in groups or insn.mnemonic in ("push", "pop", "pushf", "popf", "enter", "leave") \
             or "rsp" in writes or below_sp
         writes -= {"rflags", "rip", "eflags"}
         reads -= {"rflags", "rip", "eflags"}
+        system_call = insn.mnemonic in ("syscall", "sysenter", "int")  # `int 0x80`; not the breakpoint `int3`
+        flow, target = _x86_flow(insn.mnemonic, groups, operands)
+        wide = frozenset(name for r in read if (name := insn.reg_name(r)) in _X86_FAMILIES)
         return Decoded(f"{insn.mnemonic} {insn.op_str}".strip(), insn.mnemonic, reads, writes, flags,
-                        memory_read or (stack and insn.mnemonic != "pop"), memory_write or insn.mnemonic in ("push", "call"),
-                        stack, call, operands, flags_read)
+                       memory_read or system_call or (stack and insn.mnemonic != "pop"),
+                       memory_write or insn.mnemonic in ("push", "call"), stack, call, operands,
+                       flags_read or insn.mnemonic in _X86_READS_CF, insn.address, flow, target,
+                       _x86_feature(insn.mnemonic, groups), wide, system_call)
+
+
+# capstone 5 gives `rcl`/`rcr` no flag test, but they rotate through CF: they read it.
+_X86_READS_CF = frozenset({"rcl", "rcr"})
+# The capstone groups of instructions outside baseline x86_64 (which has SSE2 and CMOV), with the
+# name `is_x86_feature_detected!` and `#[target_feature]` know them by.
+_X86_FEATURE_GROUPS = {"sse3": "sse3", "ssse3": "ssse3", "sse41": "sse4.1", "sse42": "sse4.2", "sse4a": "sse4a",
+                       "avx": "avx", "avx2": "avx2", "avx512": "avx512f", "fma": "fma", "fma4": "fma4", "bmi": "bmi1",
+                       "bmi2": "bmi2", "aes": "aes", "pclmul": "pclmulqdq", "sha": "sha", "f16c": "f16c", "adx": "adx",
+                       "xop": "xop", "tbm": "tbm", "rtm": "rtm"}
+# Where capstone 5 names no group: these mnemonics need their feature all the same.
+_X86_FEATURE_MNEMONICS = {"popcnt": "popcnt", "lzcnt": "lzcnt", "movbe": "movbe", "rdrand": "rdrand",
+                          "rdseed": "rdseed", "adcx": "adx", "adox": "adx"}
+
+
+def _x86_feature(mnemonic: str, groups: set[str]) -> str:
+    if mnemonic in _X86_FEATURE_MNEMONICS:
+        return _X86_FEATURE_MNEMONICS[mnemonic]
+    return next((feature for group, feature in _X86_FEATURE_GROUPS.items() if group in groups), "")
+
+
+def _x86_flow(mnemonic: str, groups: set[str], operands: list[Op]) -> tuple[str, int | None]:
+    target = operands[0].value if operands and operands[0].kind == "imm" else None
+    if "ret" in groups or mnemonic in ("iret", "iretq", "sysret"):
+        return "return", None
+    if "jump" in groups:
+        return ("jump" if mnemonic == "jmp" else "branch"), target
+    return "", None
 
 
 @functools.cache
@@ -231,6 +277,12 @@ def _x86_flag_reads() -> int:
 _A64_C = frozenset({*(f"x{n}" for n in range(18)), "x30", *(f"v{n}" for n in range(32))})
 # capstone reports the alias `cmp x0, x1` (subs xzr, x0, x1) as writing x0: these write only the flags.
 _A64_FLAGS_ONLY = frozenset({"cmp", "cmn", "tst", "ccmp", "ccmn", "fcmp", "fcmpe"})
+
+
+# capstone says these read the flags; they test a register.
+_A64_NO_FLAGS_READ = frozenset({"cbz", "cbnz", "tbz", "tbnz"})
+# Groups outside the baseline (ARMv8.0-A with FP and AdvSIMD) that rustc targets for aarch64 Linux.
+_A64_FEATURE_GROUPS = {"crc": "crc", "crypto": "aes", "sve": "sve", "sve2": "sve2", "sme": "sme"}
 
 
 # Operand texts of a template line that capstone folds into the operand before them
@@ -281,7 +333,8 @@ class A64(Isa):
         if insn.mnemonic == "svc":
             writes = {"x0"}  # the kernel answers in x0; capstone says lr
         flags = "nzcv" in writes or bool(insn.update_flags)
-        flags_read = "nzcv" in reads or insn.cc not in (arm64.ARM64_CC_INVALID, arm64.ARM64_CC_AL, arm64.ARM64_CC_NV)
+        flags_read = insn.mnemonic not in _A64_NO_FLAGS_READ and (
+            "nzcv" in reads or insn.cc not in (arm64.ARM64_CC_INVALID, arm64.ARM64_CC_AL, arm64.ARM64_CC_NV))
         operands: list[Op] = []
         memory_read = memory_write = below_sp = False
         for op in insn.operands:
@@ -290,20 +343,31 @@ class A64(Isa):
                 operands.append(Op("reg", frozenset({self.full(name)}), op.access, not name.startswith("w")))
             elif op.type == arm64.ARM64_OP_MEM:
                 regs = frozenset(self.full(insn.reg_name(r)) for r in (op.mem.base, op.mem.index) if r)
-                operands.append(Op("mem", regs, op.access))
+                operands.append(Op("mem", regs, op.access, value=op.mem.disp))
                 memory_read |= bool(op.access & 1) or insn.mnemonic.startswith("ld")
                 memory_write |= bool(op.access & 2) and insn.mnemonic.startswith("st")
                 below_sp |= "sp" in regs
             else:
-                operands.append(Op("imm", frozenset(), 0))
+                operands.append(Op("imm", frozenset(), 0, value=op.imm if op.type == arm64.ARM64_OP_IMM else 0))
         call = insn.mnemonic in self.calls
         # `bl` itself leaves sp alone, but the function it calls pushes its frame: as on x86, a call uses
         # the stack the block promised not to touch.
         stack = "sp" in writes or below_sp or call
         writes -= {"nzcv", "pc", "xzr", "wzr"}
         reads -= {"nzcv", "pc", "xzr", "wzr"}
+        groups = {insn.group_name(g) for g in insn.groups}
+        system_call = insn.mnemonic in ("svc", "hvc", "smc")
+        flow, target = "", None
+        if "return" in groups or insn.mnemonic in ("ret", "eret"):
+            flow = "return"
+        elif "jump" in groups and not call:
+            flow = "jump" if insn.mnemonic in ("b", "br") else "branch"
+            target = operands[-1].value if operands and operands[-1].kind == "imm" and insn.mnemonic != "br" else None
+        wide = frozenset(self.full(name) for r in read if (name := insn.reg_name(r)).startswith("x"))
+        feature = next((f for group, f in _A64_FEATURE_GROUPS.items() if group in groups), "")
         return Decoded(f"{insn.mnemonic} {insn.op_str}".strip(), insn.mnemonic, reads, writes, flags,
-                        memory_read, memory_write, stack, call, operands, flags_read)
+                       memory_read or system_call, memory_write, stack, call, operands, flags_read,
+                       insn.address, flow, target, feature, wide, system_call)
 
 
     @functools.cached_property

@@ -2,7 +2,10 @@
 
 The limits (CPU time, address space, file size, process count; no core dumps) are set
 before the program starts, by `prlimit` or, where that is missing, between fork and exec:
-never by the program itself, which could refuse them. The environment is a clean one (no
+never by the program itself, which could refuse them. In the sandbox the process count is
+the job's own (a user namespace of its own, see sandbox.py), so the cap is small and
+exact; without one the kernel counts every process of the user, and the cap can only be
+"what runs now, plus a few". The environment is a clean one (no
 home folder, no variables of the user's). processes.py runs jobs.
 """
 
@@ -36,10 +39,11 @@ class Limits:
     cpu_time: int | None = None  # seconds of CPU (SIGXCPU, then SIGKILL a second later)
     memory: int | None = None  # bytes of address space
     file_size: int | None = None  # bytes any file it writes may reach
-    processes: int | None = None  # processes and threads it may add to those running now
+    processes: int | None = None  # processes and threads at once (counted apart: SandboxStatus.own_count)
 
-    def rlimits(self) -> list[tuple[str, int, int, int]]:
-        """(prlimit's name, resource, soft, hard) for each limit set, core dumps always off."""
+    def rlimits(self, *, count_apart: bool = False) -> list[tuple[str, int, int, int]]:
+        """(prlimit's name, resource, soft, hard) for each limit set, core dumps always off.
+        `count_apart`: the process cap is set inside the sandbox instead (sandbox.wrap)."""
         found: list[tuple[str, int, int, int]] = []
         if self.cpu_time is not None:
             found.append(("cpu", resource.RLIMIT_CPU, self.cpu_time, self.cpu_time + 1))
@@ -47,7 +51,7 @@ class Limits:
             found.append(("as", resource.RLIMIT_AS, self.memory, self.memory))
         if self.file_size is not None:
             found.append(("fsize", resource.RLIMIT_FSIZE, self.file_size, self.file_size))
-        if self.processes is not None and (running := _tasks_running()) is not None:
+        if self.processes is not None and not count_apart and (running := _tasks_running()) is not None:
             # The kernel counts a user's processes machine-wide: allow that many more.
             found.append(("nproc", resource.RLIMIT_NPROC, running + self.processes, running + self.processes))
         if found:
@@ -89,10 +93,10 @@ def _prlimit() -> str | None:
     return shutil.which("prlimit")
 
 
-def _limited(argv: list[str], limits: Limits) -> tuple[list[str], Callable[[], None] | None]:
+def _limited(argv: list[str], limits: Limits, *, count_apart: bool) -> tuple[list[str], Callable[[], None] | None]:
     """`argv` started under `limits`: through prlimit (util-linux) where there is one, which
     costs an exec; else the limits are set in the child before its exec (a fork, ~3 ms)."""
-    wanted = limits.rlimits()
+    wanted = limits.rlimits(count_apart=count_apart)
     if not wanted:
         return argv, None
     prlimit = _prlimit()
@@ -113,6 +117,10 @@ def sandboxed(job: Job) -> bool:
 def command(job: Job, argv: list[str], info_fd: int = -1) -> tuple[list[str], Callable[[], None] | None]:
     """What is really started for `job`: its argv inside the sandbox (when it asks for one and
     there is one), under its limits."""
+    count_apart = False
     if job.sandbox is not None and sandboxed(job):
-        argv = sandbox.wrap(argv, job.sandbox, bwrap=sandbox.status().bwrap, uid=os.geteuid(), info_fd=info_fd)
-    return _limited(argv, job.limits)
+        confined = sandbox.status()
+        count_apart = confined.own_count and job.limits.processes is not None
+        argv = sandbox.wrap(argv, job.sandbox, bwrap=confined.bwrap, uid=os.geteuid(), info_fd=info_fd,
+                            processes=job.limits.processes if count_apart else None)
+    return _limited(argv, job.limits, count_apart=count_apart)

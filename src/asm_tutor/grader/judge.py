@@ -26,8 +26,8 @@ from asm_tutor.grader.processes import Outcome, describe_signal, run_jobs
 from asm_tutor.grader.runner import CaseRun, test_limits
 from asm_tutor.grader.runtime import Runtime
 from asm_tutor.grader.sandbox import Confinement, prepare_work_folder
-from asm_tutor.grader.text import printable
 from asm_tutor.grader.verdict import Judgement
+from asm_tutor.safe_text import printable
 from asm_tutor.toolchain import Toolchain
 
 KIND = "judge"
@@ -38,7 +38,8 @@ TIME_LIMIT = 10.0
 
 def key(source: str, toolchain: Toolchain, edition: str, runtime: Runtime) -> str:
     digest = hashlib.sha256()
-    for part in (source, edition, toolchain.release, toolchain.host, toolchain.commit, str(runtime.rlib),
+    for part in (source, edition, toolchain.release, toolchain.host, toolchain.commit, toolchain.target_id,
+                 str(runtime.rlib),
                  repr(runtime.paths.link_flags)):
         digest.update(part.encode("utf-8", errors="surrogatepass") + b"\0")
     return digest.hexdigest()[:24]
@@ -79,7 +80,11 @@ def build_problem(outcome: Outcome, source: str) -> BuildProblem:
         if isinstance(data, dict) and data.get("level") == "error":
             spans = [s for s in data.get("spans") or [] if isinstance(s, dict) and s.get("is_primary")]
             at = spans[0].get("line_start") if spans else None
-            return BuildProblem(str(data.get("message", "")), _origin(source, at) if isinstance(at, int) else None)
+            # The primary span's label says what was wanted: `mismatched types` alone does not
+            # name the type a case's value must have (`expected `(usize, Vec<u8>)`, found ...`).
+            label = spans[0].get("label") if spans else None
+            message = str(data.get("message", "")) + (f": {label}" if isinstance(label, str) and label else "")
+            return BuildProblem(message, _origin(source, at) if isinstance(at, int) else None)
     return BuildProblem(outcome.start_error or "rustc gave no message")
 
 
@@ -112,7 +117,7 @@ def build_now(source: str, toolchain: Toolchain, edition: str, runtime: Runtime,
 
 def _job(binary: Path, work: Path, runtime: Runtime, args: list[str], stdin: bytes = b"") -> Job:
     work.mkdir(exist_ok=True)
-    return Job([str(binary), CHANNEL_FD, *args], test_limits(TIME_LIMIT), cwd=work, channel=True, env=runtime.env(),
+    return Job([*runtime.command(binary), CHANNEL_FD, *args], test_limits(TIME_LIMIT), cwd=work, channel=True, env=runtime.env(),
                sandbox=Confinement(work, (binary, *runtime.paths.visible())), stdin=stdin)
 
 

@@ -2,13 +2,14 @@
 
     compile -O3 ─────────────▶ run -O3 ─────────┐
     compile -O0 ──▶ run -O0 ──────────────────────┼─▶ properties, per level (judge)
-                └─▶ objdump ─▶ checks             │
+                └─▶ read the object ─▶ checks     │
     judge (built once) ──▶ expected values ───────┘
 
-The -O0 program and objdump run (and the checks are computed) while -O3 still
-compiles; the judge's expected values come in beside them. Everything runs in the
-sandbox, each writing only a folder of its own: the test programs cannot touch the
-build's outputs that objdump and the checks read.
+The -O0 program runs (and its object is read and the checks computed, in this process:
+pyelftools and capstone, no external disassembler) while -O3 still compiles; the judge's
+expected values come in beside them. Everything else runs in the sandbox, each job
+writing only a folder of its own: the test programs cannot touch the build's outputs
+that the checks read.
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ class Collected:
     builds: dict[int, Build] = field(default_factory=dict)
     runs: list[CaseRun] = field(default_factory=list)
     judgement: Judgement = field(default_factory=Judgement)
-    objdump: Outcome | None = None  # None: not run (objdump missing, or the build failed)
-    objdump_missing: bool = False
-    view: checks.CodeView | None = None  # the learner's compiled code, from objdump's answer
+    analysed: bool = False  # the -O0 object was read (False: the build failed first)
+    code_problem: str = ""  # why the compiled code could not be checked
+    view: checks.CodeView | None = None  # the learner's compiled code, as the -O0 object has it
     promises: list[BlockReport] = field(default_factory=list)  # what each asm! block promised, and broke
     hollow: CaseRun | None = None  # the -O0 cases again, the asm! blocks made no-ops
     listing_o3: str = ""  # the learner's functions at -O3, for the Assembly view only
+    # opt level → why its program was refused: code run outside its functions (intruders.py)
+    refused: dict[int, list[str]] = field(default_factory=dict)
     cancelled: bool = False
 
 
@@ -98,10 +101,6 @@ class Pipeline:
         self.case_runs: dict[object, CaseRun] = {}
         self.judging: dict[object, int | None] = {}  # judge job → opt level (None: expected values)
         self.judge_build: object | None = None
-        self.objdump: object | None = None
-        self.objdump_o3: object | None = None
-        self.symbols: object | None = None  # objdump -h -t of the -O0 program (for the hollow run)
-        self.symbol_listing: str | None = None
         if self.judge_binary is None:
             self.judge_folder = folder(artifacts.staging(judge.KIND, self.judge_key, self.work))
             self.judge_build = runner.start(judge.build_job(self.driver.judge, self.judge_folder, self.edition,
@@ -122,6 +121,8 @@ class Pipeline:
             if outcome.returncode == 0 and built.is_file():
                 self.judge_binary = artifacts.publish(judge.KIND, self.judge_key, built)
                 self._expect()
+                for build in self.got.builds.values():
+                    self._inspect(build)
                 for run in self.waiting_for_judge:
                     self._decide_properties(run)
             else:
@@ -132,19 +133,6 @@ class Pipeline:
                 judge.read_expectations(outcome, self.got.judgement)
             else:
                 judge.read_holds(outcome, level, self.got.judgement)
-        elif handle is self.objdump_o3:
-            self.got.listing_o3 = self._listing_o3(outcome)
-        elif handle is self.objdump:
-            self.got.objdump = outcome
-            self.got.view = self._view(outcome)
-            self._hollow()
-            if self.got.view is not None and self.exercise.contract.promises:
-                # On a thread of its own, so the jobs still running are answered meanwhile.
-                self.analysis = threading.Thread(target=self._promises, args=(self.got.view,), daemon=True)
-                self.analysis.start()
-        elif handle is self.symbols:
-            self.symbol_listing = outcome.output.decode("utf-8", errors="replace") if outcome.returncode == 0 else ""
-            self._hollow()
         elif handle in self.case_runs:
             run = self.case_runs.pop(handle)
             if self.broken:
@@ -158,65 +146,91 @@ class Pipeline:
     def _promises(self, view: checks.CodeView) -> None:
         from asm_tutor.grader import asm_blocks, contract
 
-        self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source))
+        self.got.promises = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source),
+                                           view.asm_text)
 
-    def _view(self, objdump: Outcome, opt_level: int = 0) -> checks.CodeView | None:
-        build = self.got.builds.get(opt_level)
-        return None if build is None else checks.view_of(objdump, build.asm, self.exercise.function.name, self.source)
+    def _analyse(self) -> None:
+        """The -O0 object read (the checks' view of the learner's code), then what needs it:
+        the hollow run, and the contract checker on a thread of its own, so the jobs still
+        running are answered meanwhile."""
+        self.got.analysed = True
+        try:
+            self.got.view = self._view(0)
+        except checks.CodeProblem as problem:
+            self.got.code_problem = str(problem)
+            return
+        if self.got.view is not None:
+            from asm_tutor.grader import intruders
 
-    def _listing_o3(self, objdump: Outcome) -> str:
+            for level in OPT_LEVELS:  # one source: what its -O0 code reaches, both builds carry
+                self.got.refused.setdefault(level, []).extend(intruders.runtime_reached(self.got.view.functions))
+        self._hollow()
+        if self.got.view is not None and self.exercise.contract.promises:
+            self.analysis = threading.Thread(target=self._promises, args=(self.got.view,), daemon=True)
+            self.analysis.start()
+
+    def _view(self, opt_level: int) -> checks.CodeView | None:
+        build = self.got.builds[opt_level]
+        return checks.view_of(build.object, build.asm, self.exercise.function.name, self.source)
+
+    def _listing_o3(self) -> str:
         """The -O3 code, marked like the -O0 listing: what the optimizer made of the blocks."""
         from asm_tutor.grader import asm_blocks, contract
 
-        view = self._view(objdump, 3)
+        try:
+            view = self._view(3)
+        except checks.CodeProblem:
+            return ""
         if view is None:
             return ""
         # The promises are judged at -O0; here the reports only name each block's registers.
-        reports = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source)) \
+        reports = contract.check(self.toolchain.arch, view.functions, asm_blocks.find_blocks(self.source), view.asm_text) \
             if self.exercise.contract.promises else []
         return checks.listing(view, reports)
 
     def _hollow(self) -> None:
-        """Once the compiled code and the program's symbols are known: the cases again with the
-        asm! blocks made no-ops."""
+        """Once the compiled code is known: the cases again with the asm! blocks made no-ops
+        (not for an exercise judged on properties alone)."""
         build0, view = self.got.builds.get(0), self.got.view
-        if self.symbol_listing is None or self.got.objdump is None or view is None or build0 is None or self.broken:
+        if not (self.exercise.contract.asm_does_the_work and self.driver.values) or view is None or \
+                build0 is None or self.broken:
             return
-        target = hollow.make(self.toolchain.arch, build0.binary, self.symbol_listing, view.functions,
-                             self.work / "hollow" / build0.binary.name)
+        target = hollow.make(self.toolchain.arch, build0.binary, view.functions, self.work / "hollow" / build0.binary.name)
         if target is None:
             return
         confinement = Confinement(folder(self.work / "run_hollow"), (target, *self.runtime.paths.visible()))
         run = CaseRun(target, HOLLOW, self.driver.cases, self.seed, self.exercise.time_limit, self.learner_lines,
-                      confinement, env=self.runtime.env())
+                      confinement, env=self.runtime.env(), runner=self.runtime.paths.runner)
         self.got.hollow = run
         self.case_runs[self.runner.start(run.job())] = run
 
     def _compiled(self, build: Build) -> None:
         self.got.builds[build.opt_level] = build
         if not build.ok:
-            for other in [*self.case_runs, self.objdump, self.objdump_o3]:  # the check ends with the compiler's errors
-                if other is not None:
-                    self.runner.kill(other)
+            for other in self.case_runs:  # the check ends with the compiler's errors
+                self.runner.kill(other)
             return
         if self.broken:
             return
+        self._inspect(build)
         binary = build.binary
         confinement = Confinement(folder(self.work / f"run_o{build.opt_level}"), (binary, *self.runtime.paths.visible()))
         run = CaseRun(binary, build.opt_level, self.driver.cases, self.seed, self.exercise.time_limit,
-                      self.learner_lines, confinement, env=self.runtime.env())
+                      self.learner_lines, confinement, env=self.runtime.env(), runner=self.runtime.paths.runner)
         self.got.runs.append(run)
         self.case_runs[self.runner.start(run.job())] = run
-        job = checks.objdump_job(self.toolchain.arch, build.object, folder(self.work / f"objdump_o{build.opt_level}"))
         if build.opt_level != 0:
-            self.objdump_o3 = self.runner.start(job) if job is not None else None
+            self.got.listing_o3 = self._listing_o3()
         else:
-            if job is None:
-                self.got.objdump_missing = True
-            else:
-                self.objdump = self.runner.start(job)
-                if self.exercise.contract.asm_does_the_work and self.driver.values:  # not properties alone
-                    self.symbols = self.runner.start(hollow.symbols_job(job.argv[0], binary, folder(self.work / "symbols")))
+            self._analyse()
+
+    def _inspect(self, build: Build) -> None:
+        """Compare the build's program with the judge's (once both are there): it may carry no
+        code that runs outside its functions. Its cases still run; a refusal fails them."""
+        if self.judge_binary is not None and build.ok:
+            from asm_tutor.grader import intruders  # imported while the compilers run (_prefetch)
+
+            self.got.refused.setdefault(build.opt_level, []).extend(intruders.refusals(build.binary, self.judge_binary))
 
     def _expect(self) -> None:
         assert self.judge_binary is not None
@@ -233,30 +247,30 @@ class Pipeline:
 
 
 def _prefetch(contract: bool, modules: Sequence[str]) -> None:
-    """Import what the rest of a check needs ahead of time: the contract checker (`contract`;
-    capstone itself only when a decoding is not remembered, see isa.py), then `modules`."""
+    """Import what the rest of a check needs ahead of time: pyelftools (the object is read with
+    it, objfile.py), the contract checker (`contract`; capstone itself only when a decoding is
+    not remembered, see disasm.py and isa.py), then `modules`."""
     import importlib
 
+    for name in ("elftools.elf.elffile", "elftools.elf.relocation", "elftools.elf.sections"):
+        importlib.import_module(name)
     if contract:
         from asm_tutor.grader import asm_blocks
 
         asm_blocks.find_blocks("")
         importlib.import_module("asm_tutor.grader.contract")
-    for name in ("asm_tutor.grader.diagnostics", "asm_tutor.grader.verdict", *modules):
+    for name in ("asm_tutor.grader.intruders", "asm_tutor.grader.diagnostics", "asm_tutor.grader.verdict", *modules):
         importlib.import_module(name)
 
 
 def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected,
                     lessons: Mapping[str, Lesson]) -> tuple[list[CheckResult], str]:
-    """The checks and the assembly listing, from objdump's answer on the -O0 object."""
-    if got.objdump_missing:
-        return checks.unavailable(exercise, arch, checks.OBJDUMP_MISSING), ""
-    objdump, view = got.objdump, got.view
-    if objdump is None:
+    """The checks and the assembly listing, from the -O0 object."""
+    view = got.view
+    if not got.analysed:
         return [], ""
-    if objdump.returncode != 0 or objdump.truncated:
-        reason = objdump.start_error or objdump.stderr.decode("utf-8", errors="replace").strip()[:200]
-        return checks.unavailable(exercise, arch, f"objdump could not read the compiled code ({reason})."), ""
+    if got.code_problem:
+        return checks.unavailable(exercise, arch, got.code_problem), ""
     if view is None:
         return checks.unavailable(exercise, arch, f"`{exercise.function.name}` was not found in the compiled code."), ""
     promises = got.promises
@@ -264,4 +278,10 @@ def evaluate_checks(exercise: Exercise, arch: str, source: str, got: Collected,
     if got.hollow is not None:
         regions = {(f.symbol, i.region) for f in view.functions for i in f.instructions if i.region is not None}
         results.append(hollow.verdict(got.hollow, got.judgement, len(regions)))
+    elif exercise.contract.asm_does_the_work and (exercise.require_asm or view.has_asm_region):
+        # Properties alone (no-ops would leave stale registers that can make them hold by chance),
+        # or a program the blocks could not be made no-ops in: the returned value is followed
+        # back instead, and must depend on a block's output. The row is never left out (an
+        # exercise without asm! blocks to ask for, a global_asm! one, has none to judge).
+        results.append(hollow.dependence(view, arch))
     return results, checks.listing(view, promises)

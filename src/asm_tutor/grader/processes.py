@@ -1,10 +1,10 @@
-"""Run processes with limits: rustc, objdump, the judge and, above all, the learner's test program.
+"""Run processes with limits: rustc, the judge and, above all, the learner's test program.
 
 Each job (jobs.py: its command, limits and sandbox) gets its own process group, so a
 time-out or a cancel kills everything it started. Output is read through pipes up to a cap
 and the rest is drained and dropped, so a `println!` in a loop costs neither memory
 nor a hang. Several jobs run at once from one selector loop: the two compiles, the
-two test programs, the judge and objdump each run side by side.
+two test programs and the judge each run side by side.
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ class _Running:
 class Runner:
     """Jobs that start whenever the caller likes and are reported as each one finishes.
 
-    This lets the grader run a test binary and objdump as soon as the -O0 build is
+    This lets the grader run a test binary as soon as the -O0 build is
     ready, while the slower -O3 build is still compiling.
     """
 

@@ -19,12 +19,17 @@ from asm_tutor.grader.driver import CaseInfo
 from asm_tutor.grader.jobs import CHANNEL_FD, Job, Limits
 from asm_tutor.grader.processes import Outcome, describe_signal
 from asm_tutor.grader.sandbox import Confinement
-from asm_tutor.grader.text import printable
+from asm_tutor.safe_text import printable
 
 TEST_ADDRESS_SPACE = 1 << 30  # 1 GiB: generous for a test, fatal for a runaway allocation
 TEST_FILE_SIZE = 1 << 20
-TEST_PROCESSES = 16  # a test has no reason to start any; a fork bomb stops here
+# Processes and threads at once, the program included: a test has no reason to start any, a
+# fork bomb stops here, and the memory of all of them together stays under
+# TEST_PROCESSES × TEST_ADDRESS_SPACE (jobs.py counts them apart from the user's others).
+TEST_PROCESSES = 3
 MAX_RESTARTS = 3
+FORGED = ("Your program reported values your function did not compute: this case was reported twice, "
+          "once by code other than the test driver.")
 MAX_CALLS = 1000  # values kept per property: what a property needs, not what a program can flood
 
 
@@ -46,6 +51,7 @@ class CaseRun:
     learner_lines: int
     confinement: Confinement
     env: dict[str, str] | None = None  # e.g. where the shared std is (runtime.Runtime.env)
+    runner: tuple[str, ...] = ()  # what starts the program: nothing, or an emulator (runtime.Runtime.command)
     # case → what the function returned: inlined, through a pointer, then in the calling contexts
     values: dict[int, tuple[str, ...]] = field(default_factory=dict)
     calls: dict[int, list[str]] = field(default_factory=dict)  # property case → values returned
@@ -58,7 +64,7 @@ class CaseRun:
     problem: str = ""  # why the program could not run its cases at all, if it could not
 
     def job(self) -> Job:
-        argv = [str(self.binary), CHANNEL_FD, str(self.seed), str(self.start)]
+        argv = [*self.runner, str(self.binary), CHANNEL_FD, str(self.seed), str(self.start)]
         return Job(argv, test_limits(self.time_limit), cwd=self.confinement.writable, channel=True, env=self.env,
                    sandbox=self.confinement)
 
@@ -76,7 +82,10 @@ class CaseRun:
             index = int(fields[0])
             if kind == "START":
                 current = index
-            elif kind == "VALUE" and len(fields) >= 3 and index not in self.values:
+            elif kind == "VALUE" and len(fields) >= 3 and index in self.values:
+                # The driver reports a case once: a second report was written by other code.
+                self.errors[index] = FORGED
+            elif kind == "VALUE" and len(fields) >= 3:
                 self.values[index] = tuple(printable(value) for value in fields[1:])
             elif kind == "CALL" and len(fields) == 2:
                 kept = self.calls.setdefault(index, [])
@@ -111,6 +120,18 @@ class CaseRun:
             self._rest_not_run(f"not run: the program crashed {self.restarts} times, so the rest were skipped")
         elif self.start >= len(self.cases):
             self.finished = True
+
+    def refuse(self, reasons: list[str]) -> None:
+        """Nothing this program reported counts: it carries code that runs outside its functions
+        (intruders.py), which could have rewritten every report."""
+        self.problem = (f"The test program at -O{self.opt_level} was refused: it has " + "; and ".join(reasons)
+                        + ". Only the functions of your file may run")
+        self.values.clear()
+        self.calls.clear()
+        self.ended.clear()
+        self.not_run.clear()
+        self.errors = {info.index: "Not judged: the test program was refused (see the message above)."
+                       for info in self.cases}
 
     def _reported(self, index: int) -> bool:
         return index in self.values or index in self.ended or index in self.errors

@@ -22,6 +22,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from asm_tutor import paths
 from asm_tutor.atomic import atomic_write
 from asm_tutor.grader import artifacts, linker
 from asm_tutor.grader.build import rustc_job
@@ -57,10 +58,15 @@ class ToolchainPaths:
     # How checks (and lesson blocks) link: against the shared std when there is one,
     # and with rust-lld directly when that was found to work (linker.py).
     link_flags: tuple[str, ...] = ()
+    # A cross build's: what else the sandbox shows (the target's std, a linker or runner
+    # outside /usr) and what runs its programs on this machine (e.g. qemu-aarch64).
+    also_visible: tuple[Path, ...] = ()
+    runner: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps({"compiler": str(self.compiler), "sysroot": str(self.sysroot or ""),
-                           "std_dylib_dir": str(self.std_dylib_dir or ""), "link_flags": list(self.link_flags)})
+                           "std_dylib_dir": str(self.std_dylib_dir or ""), "link_flags": list(self.link_flags),
+                           "also_visible": [str(p) for p in self.also_visible], "runner": list(self.runner)})
 
     @classmethod
     def from_json(cls, text: str) -> ToolchainPaths | None:
@@ -71,15 +77,49 @@ class ToolchainPaths:
             sysroot = Path(data["sysroot"]) if data["sysroot"] else None
             std_dir = Path(data["std_dylib_dir"]) if data["std_dylib_dir"] else None
             link_flags = tuple(str(flag) for flag in data["link_flags"])
-        except (ValueError, KeyError, TypeError):
+            also_visible = tuple(Path(p) for p in data.get("also_visible", ()))
+            runner = tuple(str(word) for word in data.get("runner", ()))
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
         if not compiler.is_file() or any(d is not None and not d.is_dir() for d in (sysroot, std_dir)):
             return None
-        return cls(compiler, sysroot, std_dir, link_flags)
+        if not all(path.exists() for path in also_visible):
+            return None
+        return cls(compiler, sysroot, std_dir, link_flags, also_visible, runner)
 
     def visible(self) -> tuple[Path, ...]:
-        """What a sandboxed job must see of the toolchain."""
-        return (self.sysroot,) if self.sysroot is not None else (self.compiler.parent,)
+        """What a sandboxed job must see of the toolchain: rustc, the libraries it loads, and the
+        target libraries and tools of `lib/rustlib`; never the whole sysroot, which may be a
+        folder of the user's own (`~/.local` for the standalone installer) with private files.
+        A cross build's parts (its target's std, a linker or runner outside /usr) come after."""
+        return _toolchain_parts(self.compiler, self.sysroot) + self.also_visible
+
+    def narrowed(self) -> str:
+        """Why the sandbox shows only parts of the toolchain's folder, when that folder also holds
+        the home folder or the tutor's own data (a sentence for `doctor`), else ""."""
+        if self.sysroot is None:
+            return ""
+        private = {"your home folder": Path.home(), "the tutor's data": paths.data_dir(),
+                   "the tutor's settings": paths.config_dir(), "the tutor's cache": paths.cache_dir()}
+        inside = [name for name, folder in private.items() if folder.resolve().is_relative_to(self.sysroot)]
+        if not inside:
+            return ""
+        return (f"the toolchain's folder {self.sysroot} also holds {' and '.join(inside)}: the sandbox shows only "
+                "rustc, its libraries and lib/rustlib of it (a toolchain of its own folder, e.g. from rustup, "
+                "needs no narrowing)")
+
+
+# The libraries rustc loads from its sysroot's lib folder (and the shared std the programs load).
+_TOOLCHAIN_LIBRARIES = ("librustc_driver-", "libLLVM", "libstd-", "libtest-")
+
+
+@functools.cache
+def _toolchain_parts(compiler: Path, sysroot: Path | None) -> tuple[Path, ...]:
+    if sysroot is None or not compiler.is_relative_to(sysroot):
+        return (compiler,)  # rustc as found, outside any sysroot: the program alone
+    lib = sysroot / "lib"
+    libraries = sorted(path for path in lib.glob("lib*") if path.name.startswith(_TOOLCHAIN_LIBRARIES))
+    return tuple(path for path in (compiler, *libraries, lib / "rustlib") if path.exists())
 
 
 @dataclass(frozen=True)
@@ -90,6 +130,10 @@ class Runtime:
     def env(self) -> dict[str, str] | None:
         """The variables a test program needs beyond the clean environment, or None."""
         return linker.program_env(self.paths.std_dylib_dir)
+
+    def command(self, program: Path) -> list[str]:
+        """How to start a program built with this toolchain: itself, or under the target's runner."""
+        return [*self.paths.runner, str(program)]
 
 
 _lock = threading.Lock()
@@ -107,7 +151,8 @@ def source_digest() -> str:
 
 def _key(toolchain: Toolchain) -> str:
     digest = hashlib.sha256()
-    for part in (toolchain.release, toolchain.host, toolchain.commit, str(toolchain.rustc), source_digest()):
+    for part in (toolchain.release, toolchain.host, toolchain.commit, str(toolchain.rustc), toolchain.target_id,
+                 source_digest()):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:24]
@@ -165,11 +210,27 @@ def _find_paths(toolchain: Toolchain) -> ToolchainPaths:
     sysroot = Path(proc.stdout.strip()).resolve()
     inside = sysroot / "bin" / ("rustc.exe" if os.name == "nt" else "rustc")
     compiler = inside if inside.is_file() and os.access(inside, os.X_OK) else toolchain.rustc
+    if toolchain.cross:
+        return _cross_paths(toolchain, compiler, sysroot)
     std_dir = _std_dylib_dir(sysroot, toolchain)
     if std_dir is None:
         return ToolchainPaths(compiler, sysroot, None)
     flags = ("-C", "prefer-dynamic", *linker.direct_flags(compiler, sysroot, toolchain.host, std_dir))
     return ToolchainPaths(compiler, sysroot, std_dir, flags)
+
+
+def _cross_paths(toolchain: Toolchain, compiler: Path, sysroot: Path) -> ToolchainPaths:
+    """A build for another architecture: its std (rustup's, or the --sysroot given), the cross
+    linker, linked statically (its shared std would need the runner to find it), run by the runner."""
+    flags = ["--target", toolchain.target, "-C", f"linker={toolchain.linker}"]
+    also: list[Path] = [Path(toolchain.linker).parent]
+    if toolchain.sysroot:
+        flags[2:2] = ["--sysroot", toolchain.sysroot]
+        also.append(Path(toolchain.sysroot) / "lib" / "rustlib")  # the target's std: what rustc reads of it
+    if toolchain.runner:
+        also.append(Path(toolchain.runner[0]).parent)
+    also = [path for path in dict.fromkeys(also) if path != sysroot]
+    return ToolchainPaths(compiler, sysroot, None, tuple(flags), tuple(also), toolchain.runner)
 
 
 def _std_dylib_dir(sysroot: Path, toolchain: Toolchain) -> Path | None:
@@ -191,5 +252,7 @@ def _build(toolchain: Toolchain, folder: Path, cancel: threading.Event | None) -
         return None
     if outcome.returncode != 0 or not out.is_file():
         detail = outcome.start_error or outcome.stderr.decode("utf-8", errors="replace").strip()[-300:]
+        if outcome.timed_out:  # killed at the limit: rustc said nothing (seen under qemu-user emulation)
+            detail = f"it took longer than {_BUILD_TIME_LIMIT:.0f} s, the limit set for it (a slow or emulated machine?)"
         raise RuntimeBuildError(f"the tutor's test runtime did not compile with {toolchain.describe()}: {detail}")
     return out

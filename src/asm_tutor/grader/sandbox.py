@@ -1,6 +1,6 @@
 """The sandbox every untrusted program runs in: bubblewrap (`bwrap`), as Flatpak uses it.
 
-rustc on a learner's file, the learner's test program, the exercise's judge, objdump and
+rustc on a learner's file, the learner's test program, the exercise's judge and
 a pack's lesson code all run confined. Inside they see:
 
 - the system's programs and libraries (/usr, and the /bin, /lib... links into it, with
@@ -13,7 +13,11 @@ a pack's lesson code all run confined. Inside they see:
 
 The PID namespace dies with the job's first process, so nothing started inside
 outlives the check. Resource limits are not set here but by the grader before the
-sandbox starts (jobs.py), so a program cannot refuse them.
+sandbox starts (jobs.py), so a program cannot refuse them; only the process cap is set
+inside, by `prlimit` before the job's program starts, in a user namespace made for the
+job alone (`unshare --user`): the kernel then counts the job's own processes and
+threads against it, not everything the same user runs on the machine, so a small cap
+holds whatever else runs.
 
 When the tutor runs as root (containers, CI), the job runs as `nobody` inside the
 sandbox: the kernel does not apply the process-count limit to root, and nobody owns
@@ -43,6 +47,7 @@ NOBODY = 65534
 _ETC = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d")
 _SYSTEM_LINKS = ("/bin", "/lib", "/lib64", "/lib32", "/libx32", "/sbin")
 _PROBE_SECONDS = 10.0
+_PROBE_PROCESSES = 2  # the probe's own cap: `true` alone
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,10 @@ class SandboxStatus:
     tool: str  # e.g. "bubblewrap 0.8.0"; "" when jobs run unconfined
     problem: str = ""  # why not, in a sentence with what to do
     bwrap: str = ""  # its path
+    # A job's processes are counted in a user namespace of its own (the kernel lets this
+    # user make one inside the sandbox): its process cap is then its own, however many
+    # processes the same user runs elsewhere.
+    own_count: bool = False
 
     @property
     def available(self) -> bool:
@@ -92,7 +101,8 @@ def _memo_key() -> str:
         with contextlib.suppress(OSError):
             settings.append(Path(name).read_text(encoding="ascii").strip())
     tools = [(found, stamp(Path(found))) for found in map(shutil.which, ("bwrap", "setpriv")) if found]
-    return memo.key_of("sandbox", tools, os.geteuid(), os.uname().release, settings)
+    tools += [(found, stamp(Path(found))) for found in map(shutil.which, ("unshare", "prlimit")) if found]
+    return memo.key_of("sandbox", 2, tools, os.geteuid(), os.uname().release, settings)
 
 
 def _probe() -> SandboxStatus:
@@ -115,16 +125,21 @@ def _probe() -> SandboxStatus:
         return SandboxStatus("", f"bubblewrap cannot make a sandbox here ({why}); learner code runs "
                                  "unconfined, under time and memory limits only")
     name = " ".join(version[:2]) if version else "bubblewrap"
-    return SandboxStatus(name.replace("bwrap", "bubblewrap"), bwrap=bwrap)
+    counted = subprocess.run(wrap([true], Confinement(Path("/")), bwrap=bwrap, uid=os.geteuid(), trial=True,
+                                  processes=_PROBE_PROCESSES), capture_output=True, timeout=_PROBE_SECONDS,
+                             stdin=subprocess.DEVNULL, check=False)
+    return SandboxStatus(name.replace("bwrap", "bubblewrap"), bwrap=bwrap, own_count=counted.returncode == 0)
 
 
 def wrap(argv: Sequence[str], confinement: Confinement, *, bwrap: str, uid: int, info_fd: int = -1,
-         trial: bool = False) -> list[str]:
+         trial: bool = False, processes: int | None = None) -> list[str]:
     """The bwrap command line that runs `argv` in `confinement` (in its work folder).
 
     `uid` is who runs it (root is handled differently, see the module's docstring);
     bwrap writes the pid of the sandbox's first process to `info_fd` (killing that one
-    kills the sandbox); a `trial` sandbox binds no work folder, for status()'s probe."""
+    kills the sandbox); a `trial` sandbox binds no work folder, for status()'s probe;
+    `processes` caps the processes and threads `argv` may have at once, counted in a user
+    namespace of its own (only where status().own_count says the kernel allows one)."""
     args = [bwrap, *(["--info-fd", str(info_fd)] if info_fd >= 0 else []),
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
@@ -154,6 +169,9 @@ def wrap(argv: Sequence[str], confinement: Confinement, *, bwrap: str, uid: int,
     if as_root:
         args += ["--", "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
                  "--no-new-privs"]
+    if processes is not None:
+        # After the drop to nobody: a namespace of nobody's, so the count is nobody's in it alone.
+        args += ["--", "unshare", "--user", "--", "prlimit", f"--nproc={processes}:{processes}"]
     return [*args, "--", *argv]
 
 

@@ -14,8 +14,10 @@ double quotes, with `\\"` for a quote inside it)::
     ```rust,compile_fail="invalid reference to argument"
                                  must fail, and rustc's output must contain that text
     ```rust,compile_fail="text",E0133    both
-    ```rust,arch=aarch64         only checked on that host architecture (x86_64, aarch64);
-                                 reported as skipped elsewhere
+    ```rust,arch=aarch64         written for that architecture (x86_64, aarch64): checked with its
+                                 toolchain (the host's, or a cross one under emulation); reported
+                                 as not checkable where there is none. Untagged blocks must build
+                                 and run on every architecture
     ```rust,min_rustc=1.88       only checked with rustc 1.88 or newer; skipped on older
     ```rust,edition2024          compiled with that edition instead of the pack's
     ```rust,ignore="needs nightly"   not checked; the reason is required and reported

@@ -23,6 +23,10 @@ MANIFEST = "pack.toml"
 
 
 class _PackReader(ExerciseReader):
+    def __init__(self, root: Path, only: str | None = None) -> None:
+        super().__init__(root)
+        self.only = only  # load this exercise alone (and its lesson): `pack check --exercise ID`
+
     # -- the manifest -----------------------------------------------------
 
     def load(self) -> Pack:
@@ -56,6 +60,7 @@ class _PackReader(ExerciseReader):
         lessons: dict[str, Lesson] = {}
         exercises: dict[str, Exercise] = {}
         seen: dict[str, str] = {}
+        lesson_tables: dict[str, Table] = {}
         for index, entry in enumerate(course_raw or []):
             item = self.course_entry(manifest, entry, index)
             if item is None:
@@ -65,6 +70,10 @@ class _PackReader(ExerciseReader):
                 table.problem(kind.value, f"id `{item_id}` is used twice in the course (first as a {seen[item_id]})")
                 continue
             seen[item_id] = kind.value
+            if self.only is not None and item_id != self.only:
+                if kind is ItemKind.LESSON:
+                    lesson_tables[item_id] = table  # read only if the exercise names it
+                continue
             if kind is ItemKind.LESSON:
                 lesson = self.lesson(table, item_id)
                 if lesson is not None:
@@ -75,6 +84,8 @@ class _PackReader(ExerciseReader):
                 if exercise is not None:
                     exercises[item_id] = exercise
                     course.append(CourseItem(kind, item_id))
+        if self.only is not None:
+            self.only_exercise(manifest, seen, exercises, lessons, lesson_tables, course)
         if course_raw is not None and not course_raw:
             top.problem("course", "the course is empty: list at least one lesson or exercise")
         for table, lesson_id in self.lesson_refs:
@@ -87,6 +98,20 @@ class _PackReader(ExerciseReader):
             format=fmt, description=description, edition=edition, course=tuple(course),
             lessons=lessons, exercises=exercises, solutions=self.solutions,
         )
+
+    def only_exercise(self, manifest: Source, seen: dict[str, str], exercises: dict[str, Exercise],
+                      lessons: dict[str, Lesson], lesson_tables: dict[str, Table], course: list[CourseItem]) -> None:
+        """With `only`: it must be an exercise of the course; its lesson is read too, for feedback."""
+        if seen.get(self.only or "") != ItemKind.EXERCISE.value:
+            known = ", ".join(item for item, kind in seen.items() if kind == ItemKind.EXERCISE.value) or "none"
+            self.problem(MANIFEST, "course", f"there is no exercise `{self.only}` in the course (exercises: {known})")
+            return
+        exercise = exercises.get(self.only or "")
+        if exercise is not None and exercise.lesson in lesson_tables:
+            lesson = self.lesson(lesson_tables[exercise.lesson], exercise.lesson)
+            if lesson is not None:
+                lessons[lesson.id] = lesson
+                course.insert(0, CourseItem(ItemKind.LESSON, lesson.id))
 
     def course_entry(self, manifest: Source, entry: Any, index: int) -> tuple[ItemKind, str, Table] | None:
         table = Table(manifest, entry if isinstance(entry, dict) else {}, f"course[{index}]", "course", index)
@@ -148,13 +173,18 @@ def _stats(inputs: tuple[Path, ...]) -> tuple[tuple[str, Stamp | None], ...]:
     return tuple((str(path), stamp(path)) for path in files)
 
 
-def load_pack(root: Path) -> Pack:
+def load_pack(root: Path, *, only: str | None = None) -> Pack:
     """Load and validate the pack at `root`; raises PackError listing every problem.
+
+    `only`: the manifest, that one exercise and its lesson, nothing else of the pack read
+    (`pack check --exercise ID` on a pack with a broken exercise elsewhere).
 
     A process that lives on (the TUI, `asm-tutor watch`) asks again and again: while the
     files the pack was read from keep their stat (~0.3 ms for the built-in pack, against
     ~8 ms to parse and validate it), the pack loaded before is returned.
     """
+    if only is not None:
+        return _PackReader(root, only).load()  # a part of a pack is never remembered as the pack
     known = _loaded.get(root)
     if known is not None:
         return known

@@ -45,6 +45,10 @@ class CheckKind(StrEnum):
     ASM_DECLARES = "asm_declares"
     # or no block declares any.
     ASM_OMITS = "asm_omits"
+    # The value the required function returns is made by its asm! block: followed back from
+    # `ret` through moves and stack slots, it comes from the block, not from Rust beside it
+    # (patterns: instructions Rust may apply on the way, e.g. `shl`/`or` joining two halves).
+    ASM_RESULT = "asm_result"
 
 
 SOURCE_KINDS = frozenset({CheckKind.ASM_DECLARES, CheckKind.ASM_OMITS})
@@ -55,6 +59,9 @@ ASM_OPTIONS = ("pure", "nomem", "readonly", "preserves_flags", "noreturn", "nost
 ASM_OPERAND_KINDS = ("in", "out", "lateout", "inout", "inlateout", "const", "sym", "label")
 ASM_DECLARATIONS = (*ASM_OPTIONS, *ASM_OPERAND_KINDS, "clobber_abi")
 CLOBBER_ABI_RE = re.compile(r'clobber_abi\("([^"]+)"\)')
+# What an instruction check's `operand` and `branch` may ask of a matching instruction (grader/structure.py).
+OPERAND_KINDS = ("const", "memory")
+BRANCH_KINDS = ("back", "forward")
 
 
 class Difficulty(StrEnum):
@@ -118,6 +125,17 @@ class Display(StrEnum):
 
     DECIMAL = "decimal"
     HEX = "hex"  # for exercises about bits: rotations, shifts, masks
+    BYTES = "bytes"  # for exercises about strings: a list of bytes shown as b"text\0"
+
+
+@dataclass(frozen=True)
+class ByteStrings:
+    """How the tests make up `u8` buffers (`[tests.bytes]`): strings, not arbitrary bytes."""
+
+    text: bool = False  # printable ASCII only
+    nul: bool = False  # a NUL after the last byte (a C string; never a NUL before it)
+    lengths: tuple[int, ...] = (0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64)  # the edge cases' lengths
+    max_length: int = 32  # random cases: lengths 0 to this
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,7 @@ class TestSpec:
     helpers: str = ""
     helpers_path: Path | None = None
     display: Display = Display.DECIMAL
+    bytes: ByteStrings | None = None  # None: u8 buffers are made like any other (numbers)
 
     def properties_for(self, arch: str) -> tuple[Property, ...]:
         return tuple(p for p in self.properties if p.applies_to(arch))
@@ -149,6 +168,10 @@ class InstructionCheck:
     patterns: tuple[str, ...]  # glob patterns over mnemonics or symbol names
     message: str
     arch: str | None = None  # None: every architecture
+    # What else a matching instruction must be (grader/structure.py): "const" or "memory" for its
+    # operand, "back" (a loop's back-edge) or "forward" for a branch; None: any.
+    operand: str | None = None
+    branch: str | None = None
 
     def applies_to(self, arch: str) -> bool:
         return self.arch is None or self.arch == arch
@@ -198,6 +221,7 @@ class Exercise:
     # of rustc's message), for a repair exercise; None: the starter must compile.
     starter_error: str | None = None
     contract: ContractSpec = ContractSpec()
+    points: int = 1  # what a pass is worth in a gradebook (`asm-tutor grade`)
 
     def supports(self, arch: str) -> bool:
         return arch in self.arch

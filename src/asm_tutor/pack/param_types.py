@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from asm_tutor.pack.model import ByteStrings
+
 UNSIGNED = {"u8": 8, "u16": 16, "u32": 32, "u64": 64, "usize": 64, "u128": 128}
 SIGNED = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "isize": 64, "i128": 128}
 FLOATS = ("f32", "f64")
@@ -60,6 +62,15 @@ class ParamType:
         return self.kind is not Kind.VALUE
 
     @property
+    def type_is_slice(self) -> bool:
+        return self.kind in (Kind.SLICE, Kind.MUT_SLICE)
+
+    @property
+    def bytes(self) -> bool:
+        """A buffer of `u8`: `[tests.bytes]` makes up strings for it."""
+        return self.buffer and self.element == "u8"
+
+    @property
     def mutable(self) -> bool:
         """The function may write the buffer: what it leaves there is compared."""
         return self.kind in (Kind.MUT_SLICE, Kind.MUT_PTR)
@@ -74,9 +85,12 @@ class ParamType:
         as an array (`[1, 2, 3]`), a byte string (`b"hi"`), a `vec![...]` or a slice."""
         return f"::asm_tutor_rt::leak({written_arg})" if self.buffer else written_arg
 
-    def edge_values(self) -> list[str] | None:
+    def edge_values(self, strings: ByteStrings | None = None) -> list[str] | None:
         """Rust expressions (constant ones: they fill a `static` table) for the interesting
-        values; None when none can be generated for this type."""
+        values; None when none can be generated for this type. `strings`: a u8 buffer is one
+        string of each of its lengths (a pointer points at the whole string)."""
+        if strings is not None and self.bytes:
+            return [f"&[{', '.join(str(b) for b in _string(n, strings))}]" for n in strings.lengths]
         values = _element_edges(self.element)
         if values is None:
             return None
@@ -89,8 +103,11 @@ class ParamType:
         run = ", ".join(f"{k}.0" if self.element in FLOATS else str(k) for k in range(1, _RUN + 1))
         return ["&[]", f"&[{values[1]}]", f"&[{', '.join(values)}]", f"&[{run}]"]
 
-    def random_expr(self) -> str | None:
+    def random_expr(self, strings: ByteStrings | None = None) -> str | None:
         """An expression drawing a value from `__r` (the case's `Rng`); None when none can be drawn."""
+        if strings is not None and self.bytes:
+            flags = f"{str(strings.text).lower()}, {str(strings.nul).lower()}, {strings.max_length}"
+            return f"::asm_tutor_rt::leak(__r.bytes({flags}))"
         one = _random_element(self.element)
         if one is None or not self.buffer:
             return one
@@ -98,6 +115,19 @@ class ParamType:
             return f"::asm_tutor_rt::leak(vec![{one}])"
         return (f"{{ let __n = __r.len(); ::asm_tutor_rt::leak((0..__n).map(|_| {one})"
                 f".collect::<Vec<{self.element}>>()) }}")
+
+
+# What a made-up text string says: printable ASCII, spaces and punctuation included.
+_TEXT = b"Hello, world! The quick brown fox jumps over the lazy dog; 0123456789 ~{|}."
+
+
+def _string(length: int, strings: ByteStrings) -> list[int]:
+    """The edge case's string of `length` bytes (and its NUL): the same for every check."""
+    if strings.text:
+        body = [_TEXT[k % len(_TEXT)] for k in range(length)]
+    else:  # every byte value in turn, high ones included; no NUL inside a C string
+        body = [(k * 37 + 1) % 256 or (1 if strings.nul else 0) for k in range(length)]
+    return body + ([0] if strings.nul else [])
 
 
 def _element_edges(t: str) -> list[str] | None:

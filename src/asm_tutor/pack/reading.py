@@ -43,8 +43,10 @@ class Source:
             return None
         import tomllib  # only when the pack is read anew: a remembered pack needs no parser
 
+        from asm_tutor import toml_text
+
         try:
-            self.data = tomllib.loads(self.text)
+            self.data = toml_text.loads(self.text)
         except tomllib.TOMLDecodeError as err:
             reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
             reason, line = unclosed_string(reason, self.text, toml_error_line(err))

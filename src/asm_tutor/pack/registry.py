@@ -235,3 +235,39 @@ def install_pack(
     info = PackInfo(id=installed.id, title=installed.title, version=installed.version, path=dest,
                     description=installed.description)
     return InstallResult(pack=info, replaced=replaced, skipped=skipped, files=files)
+
+
+# -- whose id is it --------------------------------------------------------------------
+
+
+class PackIdTaken(UserError):
+    """A pack opened from a folder takes the id of the built-in course or of an installed pack."""
+
+
+def require_own_id(pack: Pack) -> None:
+    """Refuse a pack whose id belongs to the built-in course or to an installed pack kept in
+    another folder: progress is kept per pack id, so opening it would mark the other pack's
+    exercises passed and overwrite its drafts. PackIdTaken names both folders."""
+    here = pack.root.resolve()
+    builtin_root = paths.builtin_pack_dir()
+    if here != builtin_root.resolve() and pack.id == manifest_id(builtin_root):
+        raise PackIdTaken(
+            f"The pack at {pack.root} has id `{pack.id}`, the id of the built-in course ({builtin_root}); progress "
+            "is kept per pack id, so the two would share it. Give the pack its own id in its pack.toml.", 2)
+    installed = paths.installed_packs_dir() / pack.id
+    if installed.is_dir() and here != installed.resolve():
+        raise PackIdTaken(
+            f"The pack at {pack.root} has id `{pack.id}`, the id of the installed pack at {installed}; progress is "
+            f"kept per pack id, so the two would share it. Open the installed one (`--pack {pack.id}`), install "
+            "this one over it (`asm-tutor pack install DIR --yes`), or give it its own id.", 2)
+
+
+def manifest_id(root: Path) -> str | None:
+    """The id in a pack's manifest, read alone (the built-in course is not loaded for it)."""
+    from asm_tutor import toml_text
+
+    try:
+        found = toml_text.loads((root / "pack.toml").read_text(encoding="utf-8")).get("id")
+    except (OSError, UnicodeDecodeError, toml_text.TOMLDecodeError):
+        return None
+    return found if isinstance(found, str) else None

@@ -26,7 +26,7 @@ from asm_tutor.progress.model import (
 )
 from asm_tutor.progress.profile import resolve_profile
 from asm_tutor.progress.store import ProgressStore
-from asm_tutor.progress.transfer import ImportSummary, ProgressError
+from asm_tutor.progress.transfer import ImportSummary, ProgressError, read_import
 
 __all__ = [
     "ExerciseRecord",
@@ -38,5 +38,6 @@ __all__ = [
     "Progress",
     "ProgressError",
     "ProgressStore",
+    "read_import",
     "resolve_profile",
 ]

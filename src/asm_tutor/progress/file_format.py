@@ -20,8 +20,11 @@ The TOML form (schema 2) of one profile's file:
     passed_at = ...                    # the first pass
     hints = 2                          # hint levels revealed
     solution_viewed = false
-    draft = '''...'''
+    draft = '''...'''                  # the last code checked (or saved)
     draft_at = ...
+    passed_code = '''...'''            # the code of the latest check that passed
+    passed_code_at = ...
+    imported_pass = true               # only when the pass came in by `progress import`
 
     [packs.asm_basics.lessons.why_asm]
     read = true
@@ -42,6 +45,7 @@ from typing import Any
 
 import tomli_w
 
+from asm_tutor import toml_text
 from asm_tutor.pack.model import ItemKind
 from asm_tutor.progress.model import ExerciseRecord, ExerciseStatus, LessonRecord, PackProgress, Place, Progress
 
@@ -53,7 +57,7 @@ def dump_progress(progress: Progress) -> bytes:
     data = progress_to_toml(progress)
     text = tomli_w.dumps(data, multiline_strings=True)
     try:
-        exact = tomllib.loads(text) == data
+        exact = toml_text.loads(text) == data
     except tomllib.TOMLDecodeError:
         exact = False
     if not exact:  # e.g. a "\r\n" inside a draft: the escaped single-line form keeps every byte
@@ -80,6 +84,10 @@ def exercise_to_toml(record: ExerciseRecord) -> dict[str, Any]:
     _put(out, "draft", record.draft)
     _put(out, "draft_at", record.draft_at)
     _put(out, "cursor", list(record.cursor) if record.cursor else None)
+    _put(out, "passed_code", record.passed_code)
+    _put(out, "passed_code_at", record.passed_code_at)
+    if record.imported_pass:
+        out["imported_pass"] = True
     return out
 
 
@@ -205,7 +213,7 @@ def _kind(value: Any) -> str:
 
 _EXERCISE_KEYS = {
     "status", "checks", "started", "first_attempt", "last_attempt", "passed_at",
-    "hints", "solution_viewed", "draft", "draft_at", "cursor",
+    "hints", "solution_viewed", "draft", "draft_at", "cursor", "passed_code", "passed_code_at", "imported_pass",
 }  # fmt: skip
 
 
@@ -221,6 +229,9 @@ def exercise_from_toml(data: dict[str, Any], where: str, reader: _Reader) -> Exe
         draft=reader.get_str(data, "draft", where),
         draft_at=reader.get_time(data, "draft_at", where),
         cursor=reader.get_place(data, "cursor", where),
+        passed_code=reader.get_str(data, "passed_code", where),
+        passed_code_at=reader.get_time(data, "passed_code_at", where),
+        imported_pass=reader.get_bool(data, "imported_pass", where),
     )
     raw_status = reader.get_str(data, "status", where)
     try:

@@ -45,6 +45,12 @@ class ExerciseRecord:
     draft: str | None = None
     draft_at: datetime | None = None
     cursor: tuple[int, int] | None = None  # (line, column), 0-based, in the draft: where editing resumes
+    # The code of the latest check that passed, kept when a later draft breaks it: an
+    # instructor's `asm-tutor grade` regrades it, so a pass in an export is never taken on trust.
+    passed_code: str | None = None
+    passed_code_at: datetime | None = None
+    # The pass came in with `progress import` (another machine's word), not from a check here.
+    imported_pass: bool = False
 
     @property
     def passed(self) -> bool:
@@ -141,8 +147,12 @@ def merge_exercise(a: ExerciseRecord, b: ExerciseRecord) -> ExerciseRecord:
     take_b_draft = b.draft is not None and (
         a.draft is None or (b_draft_time is not None and (a_draft_time is None or b_draft_time > a_draft_time))
     )
+    take_b_code = b.passed_code is not None and (
+        a.passed_code is None or (b.passed_code_at is not None and (a.passed_code_at is None or b.passed_code_at > a.passed_code_at))
+    )
+    status = a.status if a.status.rank >= b.status.rank else b.status
     return ExerciseRecord(
-        status=a.status if a.status.rank >= b.status.rank else b.status,
+        status=status,
         checks=max(a.checks, b.checks),
         started=_earliest(a.started, b.started),
         first_attempt=_earliest(a.first_attempt, b.first_attempt),
@@ -153,6 +163,10 @@ def merge_exercise(a: ExerciseRecord, b: ExerciseRecord) -> ExerciseRecord:
         draft=b.draft if take_b_draft else a.draft,
         draft_at=b.draft_at if take_b_draft else a.draft_at,
         cursor=b.cursor if take_b_draft else a.cursor,
+        passed_code=b.passed_code if take_b_code else a.passed_code,
+        passed_code_at=b.passed_code_at if take_b_code else a.passed_code_at,
+        # A pass either side checked itself is a checked pass; one only claimed stays imported.
+        imported_pass=status is ExerciseStatus.PASSED and not any(r.passed and not r.imported_pass for r in (a, b)),
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from asm_tutor import toml_text
 from asm_tutor.progress.file_format import SCHEMA, progress_from_toml
 from asm_tutor.progress.migrate import migrate
 from asm_tutor.progress.model import Progress
@@ -43,7 +44,7 @@ def parse_progress(raw: bytes) -> LoadedFile:
         text = raw.decode("utf-8", "replace")
         damage = "it is not UTF-8 text"
     try:
-        data = tomllib.loads(text)
+        data = toml_text.loads(text)
     except tomllib.TOMLDecodeError as err:
         damage = damage or f"it is not valid TOML: {err}"
         data = salvage_toml(text)

@@ -11,6 +11,8 @@ import re
 import tomllib
 from typing import Any
 
+from asm_tutor import toml_text
+
 SALVAGE_LOOKAHEAD = 8
 _HEADER = re.compile(r"^\s*\[")
 
@@ -38,7 +40,7 @@ def salvage_toml(text: str) -> dict[str, Any]:
     while i < len(chunks):
         for j in range(i + 1, min(i + SALVAGE_LOOKAHEAD, len(chunks)) + 1):
             try:
-                part = tomllib.loads("".join(chunks[i:j]))
+                part = toml_text.loads("".join(chunks[i:j]))
             except tomllib.TOMLDecodeError:
                 continue
             _deep_merge(out, part)

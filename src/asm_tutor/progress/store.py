@@ -222,6 +222,9 @@ class ProgressStore:
             if passed:
                 record.status = ExerciseStatus.PASSED
                 record.passed_at = record.passed_at or when
+                record.imported_pass = False  # checked here now
+                if draft is not None:
+                    record.passed_code, record.passed_code_at = _clean_text(draft), when
             elif record.status is ExerciseStatus.NOT_STARTED:
                 record.status = ExerciseStatus.ATTEMPTED
             if draft is not None:
@@ -328,14 +331,22 @@ class ProgressStore:
         write_export(path, state)
         return path
 
-    def import_(self, path: Path) -> ImportSummary:
+    def import_(self, path: Path, *, other_profile: bool = False) -> ImportSummary:
         """Merge a progress file (an export, or another profile's file) into this profile.
 
         Better records win: passed beats attempted, counts take the larger, the newer
-        draft is kept, read marks are kept. Nothing already here is lost.
+        draft is kept, read marks are kept. Nothing already here is lost. A file that
+        names another profile is refused unless `other_profile`: merging someone else's
+        progress into yours is never done by accident.
         """
         path = Path(path)
         loaded = read_import(path)
+        owner = loaded.progress.profile
+        if owner is not None and owner != self.profile and not other_profile:
+            raise ProgressError(
+                f"{path} is the progress of profile {owner!r}, not of {self.profile!r}: import it into that "
+                f"profile (`asm-tutor --profile {owner} progress import ...`), or add --from-other-profile to "
+                f"merge it into {self.profile!r}. Nothing was imported.")
         if not self.enabled:
             raise ProgressError(f"{self.disabled_reason} Nothing was imported.")
         summary = ImportSummary(source=path, problems=loaded.problems, from_schema=loaded.from_schema)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asm_tutor.atomic import atomic_write
+from asm_tutor.atomic import NotARegularFile, write_user_file
 from asm_tutor.errors import UserError
 from asm_tutor.progress.file_format import SCHEMA, dump_progress
 from asm_tutor.progress.migrate import NewerSchemaError
@@ -28,6 +28,7 @@ class ImportSummary:
     added: int = 0  # exercise and lesson records new to this profile
     updated: int = 0  # records that changed when merged
     unchanged: int = 0
+    claimed_passes: int = 0  # passes the file claims, kept as imported (not checked here)
     problems: list[str] = field(default_factory=list)  # values in the file that were skipped
     from_schema: int = SCHEMA
 
@@ -35,7 +36,9 @@ class ImportSummary:
 def write_export(path: Path, progress: Progress) -> None:
     """`progress` written to `path` as a progress file others may read; ProgressError if it cannot be."""
     try:
-        atomic_write(path, dump_progress(progress), mode=0o644)
+        write_user_file(path, dump_progress(progress), replace=True)
+    except NotARegularFile as err:
+        raise ProgressError(f"{err.strerror}; export to a regular file.") from err
     except OSError as err:
         raise ProgressError(f"Cannot write {path} ({err.strerror or err}); choose a file in a folder you can write to.") from err
 
@@ -62,7 +65,15 @@ def read_import(path: Path) -> LoadedFile:
 
 
 def merge_in(state: Progress, incoming: Progress, summary: ImportSummary) -> None:
-    """`incoming` merged into `state`, each incoming record counted in `summary` as added, updated or unchanged."""
+    """`incoming` merged into `state`, each incoming record counted in `summary` as added, updated or unchanged.
+
+    A pass the file claims is marked imported: this tutor did not see it checked (a hand-edited
+    `status = "passed"` looks the same), and says so wherever progress is shown."""
+    incoming = incoming.copy()
+    for pack in incoming.packs.values():
+        for record in pack.exercises.values():
+            record.imported_pass = record.passed
+            summary.claimed_passes += record.passed
     merged = merge_progress(state, incoming)
     for pack_id, pack in incoming.packs.items():
         old = state.packs.get(pack_id) or PackProgress(id=pack_id)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
+
+from asm_tutor.grader.objfile import MACHINES, ObjectFileError, symbols
 
 PAGE = 0x1000
 PIE_BASE = 0x5555_5555_0000  # where a position-independent program is loaded (as gdb does)
 OBJECT_BASE = 0x10_0000  # where an object file's first section goes
-MACHINES = {"EM_X86_64": "x86_64", "EM_AARCH64": "aarch64"}
 
 
 class ElfError(Exception):
@@ -79,19 +79,18 @@ def load(path: Path, symbol: str) -> Image:
                     data = segment.data().ljust(segment["p_memsz"], b"\0")
                     image.chunks.append((base + segment["p_vaddr"], data))
         found = False
-        for table in elf.iter_sections():
-            if not isinstance(table, SymbolTableSection):
+        try:
+            found_symbols = symbols(elf)
+        except ObjectFileError as error:
+            raise ElfError(f"{path.name}: {error}") from error
+        for sym in found_symbols:
+            if not sym.code_like or sym.section is None:
                 continue
-            for sym in table.iter_symbols():
-                # Hand-written assembly often leaves a label untyped (no `.type f,@function`).
-                if sym["st_info"]["type"] not in ("STT_FUNC", "STT_NOTYPE") or not sym.name or \
-                        not isinstance(sym["st_shndx"], int):
-                    continue
-                offset = section_base.get(sym["st_shndx"], base) if kind == "ET_REL" else base
-                address = offset + sym["st_value"]
-                image.symbols.setdefault(address, sym.name)
-                if sym.name == symbol:
-                    image.function, found = (address, sym["st_size"]), True
+            offset = section_base.get(sym.section, base) if kind == "ET_REL" else base
+            address = offset + sym.value
+            image.symbols.setdefault(address, sym.name)
+            if sym.name == symbol:
+                image.function, found = (address, sym.size), True
         if not found:
             raise ElfError(f"the function `{symbol}` is not in {path.name}")
         if image.function[1] == 0:  # hand-written assembly often leaves the size out: up to the next symbol

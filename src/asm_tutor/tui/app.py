@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.css.query import NoMatches
+from textual.filter import LineFilter
 
 from asm_tutor.context import Context
 from asm_tutor.errors import UserError
 from asm_tutor.pack.problems import PackError
 from asm_tutor.progress.store import ProgressStore
 from asm_tutor.settings import Settings, load_settings, save_settings
-from asm_tutor.toolchain import Toolchain, ToolchainError, require_grading_toolchain
+from asm_tutor.toolchain import Toolchain, ToolchainError, can_grade, require_grading_toolchain
 from asm_tutor.tui.commands import CourseCommands
 from asm_tutor.tui.screens.course import CourseScreen
+from asm_tutor.tui.shown import CONTROL_CHARACTERS
 
 if TYPE_CHECKING:
     from asm_tutor.pack.registry import PackInfo
@@ -43,6 +48,10 @@ class TutorApp(App[None]):
         self.course_screen: CourseScreen | None = None
         self._notices: list[str] = []
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the one that keeps control characters off the terminal (shown.py)."""
+        return [*super().get_line_filters(), CONTROL_CHARACTERS]
+
     def on_mount(self) -> None:
         theme = _THEME_ALIASES.get(self.settings.theme, self.settings.theme)
         if theme in self.available_themes:
@@ -56,11 +65,42 @@ class TutorApp(App[None]):
         installed) while the tutor runs is seen at the next check. Cheap when nothing changed:
         the answer is kept while rustc's files and rustup's settings keep their stat."""
         try:
-            self.toolchain, self.toolchain_problem = require_grading_toolchain(self.settings.rustc), None
+            if (arch := self.arch) is not None:  # this profile practises another architecture (settings' [arch])
+                from asm_tutor.targets import for_arch
+
+                self.toolchain, self.toolchain_problem = can_grade(for_arch(arch)), None
+            else:
+                self.toolchain, self.toolchain_problem = require_grading_toolchain(self.settings.rustc), None
         except ToolchainError as err:
             # Lessons still work without rustc; checking says why it cannot run.
             self.toolchain, self.toolchain_problem = None, f"Checking exercises needs rustc: {err}"
         return self.toolchain
+
+    @property
+    def arch(self) -> str | None:
+        """The architecture this profile practises, when it chose one (None: this machine's)."""
+        return self.settings.arch.get(self.store.profile)
+
+    def choose_arch(self, arch: str | None) -> None:
+        """Practise `arch` with this profile from the next check on (None: this machine's), and remember it."""
+        if arch is None:
+            self.settings.arch.pop(self.store.profile, None)
+        else:
+            self.settings.arch[self.store.profile] = arch
+        try:
+            save_settings(self.settings)
+        except UserError as err:
+            self.notify(f"The architecture is used now but was not saved: {err}", severity="warning")
+        toolchain = self.detect_toolchain()
+        if self.course_screen is not None and self.course_screen.is_mounted:
+            with contextlib.suppress(NoMatches):  # no exercise opened yet
+                self.course_screen.exercise_view.redetect()
+        if toolchain is None:
+            self.notify(self.toolchain_problem or "", severity="error", timeout=15)
+        else:
+            how = " (built with a cross toolchain, run under emulation)" if toolchain.cross else ""
+            self.notify(f"Checks now build for {toolchain.arch}{how}. A new exercise starts from its "
+                        f"{toolchain.arch} starter; reset one you began to get it.")
 
     def startup_notices(self) -> list[str]:
         """What the home page says is wrong: kept for the session, as the store hands its notices out once."""

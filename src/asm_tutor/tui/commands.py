@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from asm_tutor.pack.model import ItemKind
+from asm_tutor.pack.model import ARCHES, ItemKind
 
 if TYPE_CHECKING:
     from asm_tutor.tui.app import TutorApp
@@ -37,6 +37,14 @@ class CourseCommands(Provider):
             found.append(("Trace the first failing case", screen.exercise_view.trace_case,
                           "Step through the last check's first failing case, register by register"))
         found.append(("Home", screen.show_home, "The start page"))
+        toolchain = self.tutor.toolchain
+        for arch in ARCHES:
+            if toolchain is not None and arch != toolchain.arch:
+                native = arch == toolchain.host.split("-", 1)[0]
+                found.append((f"Practise {arch} with this profile",
+                              partial(self.tutor.choose_arch, None if native else arch),
+                              "Check exercises for that architecture (another one under emulation, if its "
+                              "toolchain is installed: see `asm-tutor doctor`)"))
         for info in self.tutor.switchable_packs():
             if info.id != screen.pack.id:
                 found.append((f"Switch pack: {info.title}", partial(self.tutor.switch_pack, info), f"{info.id} {info.version}"))

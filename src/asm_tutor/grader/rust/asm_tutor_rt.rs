@@ -211,6 +211,19 @@ impl Rng {
         }
     }
 
+    /// A made-up string (`[tests.bytes]`): 0 to `max` bytes, printable ASCII when `text`, and
+    /// when `nul` never a NUL inside and one after the last byte.
+    pub fn bytes(&mut self, text: bool, nul: bool, max: usize) -> Vec<u8> {
+        let n = (self.next() % (max as u64 + 1)) as usize;
+        let mut out: Vec<u8> = (0..n)
+            .map(|_| if text { 32 + (self.next() % 95) as u8 } else if nul { 1 + (self.next() % 255) as u8 } else { self.next() as u8 })
+            .collect();
+        if nul {
+            out.push(0);
+        }
+        out
+    }
+
     /// A buffer's length: often short (0 to 3), else up to 32.
     pub fn len(&mut self) -> usize {
         (if self.next() % 4 == 0 { self.next() % 4 } else { self.next() % 33 }) as usize
@@ -409,6 +422,27 @@ impl<T: Replay> Replay for Option<T> {
         let inner = text.strip_prefix("Some(")?.strip_suffix(')')?;
         T::replay(inner).map(Some)
     }
+}
+
+/// A buffer's contents as `{:?}` prints them: `[1, 2, 3]` (elements of the types above).
+impl<T: Replay> Replay for Vec<T> {
+    fn replay(text: &str) -> Option<Self> {
+        let body = text.strip_prefix('[')?.strip_suffix(']')?;
+        if body.is_empty() {
+            return Some(Vec::new());
+        }
+        body.split(", ").map(T::replay).collect()
+    }
+}
+
+/// What the learner's function left in a `&mut` buffer during the current property, written
+/// back into the judge's copy of it: the property then sees the buffer as the learner's did.
+pub fn replay_into<T: Replay + Clone>(buffer: &mut [T]) {
+    let after: Vec<T> = replay();
+    if after.len() != buffer.len() {
+        panic!("a buffer the function changed could not be read back");
+    }
+    buffer.clone_from_slice(&after);
 }
 
 /// The next value the learner's function returned during the current property, in the

@@ -240,11 +240,16 @@ class ExerciseView(Vertical):
 
     # -- checking
 
+    def redetect(self) -> None:
+        """Ask again which toolchain grades (and so for which architecture): before each check, and
+        when the profile chose another architecture."""
+        self.toolchain, self.toolchain_problem = self._detect_toolchain()
+        self.arch = self.toolchain.arch if self.toolchain else None
+
     def start_check(self) -> None:
         if self.exercise is None:
             return
-        self.toolchain, self.toolchain_problem = self._detect_toolchain()
-        self.arch = self.toolchain.arch if self.toolchain else None
+        self.redetect()
         problem = self.problem
         if problem is not None:
             self.results.clear(problem)
