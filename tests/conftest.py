@@ -29,6 +29,12 @@ def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.F
     for var, name in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config")):
         monkeypatch.setenv(var, str(tmp_path / name))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache" if own_cache else shared_cache))
+    if own_cache:
+        # What this process kept in memory (a judge's or the runtime's path in the shared cache)
+        # would answer for the fresh cache folder: start as a fresh process would.
+        from asm_tutor.kept import forget_all
+
+        forget_all()
     for var in ("ASM_TUTOR_PROFILE", "ASM_TUTOR_RUSTC", "VISUAL", "EDITOR"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path

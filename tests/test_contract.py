@@ -491,3 +491,11 @@ def test_every_promise_points_to_a_section_the_built_in_course_has() -> None:
 
     for topic, (lesson_id, heading) in LESSONS.items():
         assert f"## {heading}\n" in PACK.lessons[lesson_id].text(), (topic, lesson_id, heading)
+
+
+@x86_only
+def test_a_feature_checked_by_the_learners_own_function_guards_the_block() -> None:
+    # `has_popcnt()` around the call of the block's function: the feature is checked first.
+    # (Whether `has_popcnt` may be mistaken for the `_popcnt64` intrinsic is the forbidden-call check's matter.)
+    result = run("pc_ok_own_detector.rs")
+    assert not [name for name in failed(result) if name.startswith("promise")], result.to_json()

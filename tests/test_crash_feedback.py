@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from grader_helpers import aarch64_code_view, needs_cross
+from grader_helpers import aarch64_code_view
 
 from asm_tutor.grader.advice import crash_cause
 from asm_tutor.grader.engine import grade, host_arch
@@ -61,7 +61,6 @@ def test_a_named_label_defined_twice_gets_the_numeric_label_hint() -> None:
     assert "Why not a named label" in error.hint
 
 
-@needs_cross
 @pytest.mark.parametrize(("template", "words"), [
     ('"str {x}, [sp, #-16]!"', ["stack pointer moved by 16 bytes"]),
     ('"mov x19, {x}"', ["changes x19", "callee-saved"]),

@@ -123,8 +123,6 @@ def test_aarch64_promises_on_real_builds(tmp_path: Path, capsys: pytest.CaptureF
     assert result["status"] == ("pass" if not promises and tests_pass else "fail")
 
 
-@pytest.mark.xfail(reason="x18 is an ordinary register on Linux (LLVM allocates it): declaring it is right; "
-                          "contract.py (issue 21) still treats it as reserved", strict=False)
 def test_aarch64_x18_declared_as_an_output_is_right_on_linux(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     toolchain_for(A64)
@@ -237,7 +235,6 @@ def test_an_exercise_for_x86_64_only_says_the_check_builds_for_aarch64(capsys: p
 
 NAKED = EXERCISES / "naked_sum3" / A64 / "solution.rs"
 SVC = EXERCISES / "write_byte" / A64 / "solution.rs"
-CONTRACT_GAP = "not yet judged by contract.py (issue 21's aarch64 promises); seen on a real build here"
 
 
 def edited(tmp_path: Path, original: Path, edits: dict[str, str]) -> Path:
@@ -258,8 +255,7 @@ def edited(tmp_path: Path, original: Path, edits: dict[str, str]) -> Path:
     ("write_byte", SVC, {'inlateout("x0") fd as i64 => ret,': 'in("x0") fd as i64,',
                          '"svc 0",': '"svc 0", "mov {r}, x0", r = out(reg) ret,'}, "promise: in"),
     pytest.param("naked_sum3", NAKED, {'"add x0, x0, x2",': '"fmov d8, x0", "add x0, x0, x2",'},
-                 "promise: callee-saved registers", marks=pytest.mark.xfail(reason=CONTRACT_GAP, strict=False),
-                 id="naked-d8"),
+                 "promise: callee-saved registers", id="naked-d8"),
     # write(2) reads the byte from memory: not nomem
     ("write_byte", SVC, {"options(nostack, readonly)": "options(nostack, nomem)"}, "promise: options(nomem)"),
 ])

@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from grader_helpers import aarch64_code_view, needs_cross
+from cross_helpers import toolchain_for
+from grader_helpers import aarch64_code_view
 
 from asm_tutor.grader import checks, hollow
 from asm_tutor.grader.engine import grade, host_arch
@@ -109,7 +110,6 @@ def aarch64_checks(tmp_path: Path, exercise_id: str, source: str) -> list[CheckR
     return checks.evaluate(PACK.exercises[exercise_id], "aarch64", source, view, [], {})
 
 
-@needs_cross
 @pytest.mark.parametrize(("exercise", "fixture", "check", "words"), [
     ("rotate_by_const", "rotate_typed_in.rs", "the count is the const operand", ["`ror {x}, {x}, #13`"]),
     ("count_bits_loop", "count_loop_in_rust.rs", "a loop in asm!", ["go forward"]),
@@ -123,7 +123,6 @@ def test_aarch64_mistakes_fail(tmp_path: Path, exercise: str, fixture: str, chec
     assert all(word in found.message for word in words), found.message
 
 
-@needs_cross
 @pytest.mark.parametrize("exercise", ["rotate_by_const", "count_bits_loop", "times_five"])
 def test_aarch64_solutions_pass_every_check(tmp_path: Path, exercise: str) -> None:
     solution = (EXERCISES / exercise / "aarch64" / "solution.rs").read_text(encoding="utf-8")
@@ -131,7 +130,6 @@ def test_aarch64_solutions_pass_every_check(tmp_path: Path, exercise: str) -> No
     assert [c for c in results if c.status is not TestStatus.PASS] == []
 
 
-@needs_cross
 def test_aarch64_a_counter_read_and_thrown_away_does_not_do_the_work(tmp_path: Path) -> None:
     solution = (EXERCISES / "read_cycle_counter" / "aarch64" / "solution.rs").read_text(encoding="utf-8")
     assert hollow.dependence(aarch64_view(tmp_path / "right", "read_cycle_counter", solution), "aarch64").status \
@@ -203,7 +201,6 @@ def test_a_memory_operand_in_the_add_passes_and_a_register_add_is_named() -> Non
     assert found.status is TestStatus.FAIL and "take no memory operand" in found.message
 
 
-@needs_cross
 def test_aarch64_forward_branch_and_memory_operand(tmp_path: Path) -> None:
     solution = (EXERCISES / "sum_u64" / "aarch64" / "solution.rs").read_text(encoding="utf-8")
     view = aarch64_view(tmp_path, "sum_u64", solution)
@@ -231,3 +228,20 @@ def test_a_qualifier_the_format_does_not_know_is_a_load_error(tmp_path: Path, li
         load_pack(folder)
     (found,) = error.value.problems
     assert problem in str(found) and "count_bits_loop" in str(found)
+
+
+@pytest.mark.usefixtures("builds")
+def test_aarch64_graded_whole_under_qemu() -> None:
+    """The whole check for aarch64 (built with the cross toolchain, run under qemu): the mistake
+    fails on its row, and the solution handed in without `fn main` passes, graded as a library."""
+    toolchain = toolchain_for("aarch64")
+    exercise = PACK.exercises["times_five"]
+    wrong = grade(exercise, (FIXTURES / "aarch64" / "times_five_rust_adds.rs").read_text(encoding="utf-8"),
+                  toolchain=toolchain, seed=7)
+    assert all(t.status is TestStatus.PASS for t in wrong.tests)
+    found = check_named(wrong.checks, "the block computes the answer")
+    assert found.status is TestStatus.FAIL and "`add x0" in found.message
+    solution = (EXERCISES / "times_five" / "aarch64" / "solution.rs").read_text(encoding="utf-8")
+    alone = grade(exercise, solution[:solution.index("\nfn main(")], toolchain=toolchain, seed=7)
+    assert alone.status is Status.PASS, alone.to_json()
+    assert any(d.level == "note" and "no `fn main`" in d.message for d in alone.diagnostics)

@@ -277,7 +277,9 @@ def test_each_exercises_judge_is_built_once_for_the_whole_class(class_pack: Path
                                                                 monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     from asm_tutor.grader import judge
+    from asm_tutor.kept import forget_all
 
+    forget_all()  # as a new process: nothing built is known but what is in this test's own cache
     built: list[str] = []
     real = judge.build_job
 

@@ -88,6 +88,7 @@ timed "asm-tutor check times_nine again (warm)" inside 'asm-tutor check times_ni
 timed "asm-tutor pack check (times_nine alone)" inside \
     'rm -rf /root/sample && mkdir -p /root/sample/exercises &&
      cp -r /src/asm-tutor/exercises/times_nine /root/sample/exercises/ &&
+     sed -i "/^lesson = /d" /root/sample/exercises/times_nine/exercise.toml &&
      printf "format = 1\nid = \"aarch64_sample\"\ntitle = \"times_nine alone\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[[course]]\nexercise = \"times_nine\"\n" \
          >/root/sample/pack.toml &&
      asm-tutor pack check /root/sample' 2>&1

@@ -39,9 +39,11 @@ class ShownConsole(Console):
         if isinstance(shown, Text):  # kept a Text, so that it still runs on beside the others
             if not CONTROL.search(shown.plain):
                 return shown
-            pieces = ((printable(piece.text), piece.style) for piece in shown.render(self) if not piece.control)
-            return Text.assemble(*pieces, justify=shown.justify, overflow=shown.overflow, no_wrap=shown.no_wrap,
-                                 end=shown.end)
+            safe = Text(style=shown.style, justify=shown.justify, overflow=shown.overflow, no_wrap=shown.no_wrap,
+                        end=shown.end)
+            for piece in shown.render(self):  # its spans' styles; the Text's own style stays on `safe`
+                safe.append(printable(piece.text), piece.style)
+            return safe
         return _Shown(shown)
 
 

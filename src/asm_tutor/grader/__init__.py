@@ -20,6 +20,7 @@ model and its JSON form live in `asm_tutor.grader.result`. The modules, one job 
     objfile      ELF files (pyelftools): functions, relocations, where a function is in a program
     disasm       the object decoded (capstone), `.s` parsing, symbol demangling, asm! region alignment
     asm_blocks   the learner's asm! blocks as written (tree-sitter): operands, options
+    guards       the CPU features the source makes sure of before a block runs
     isa, contract  each block's promises against the instructions it compiled to
     regions      which block each compiled asm! region came from (rustc's line tables)
     pairing      which register each placeholder became (template lines × instructions)

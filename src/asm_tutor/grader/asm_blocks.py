@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from asm_tutor.grader import guards
+
 _DIRECTIONS = frozenset({"in", "out", "lateout", "inout", "inlateout", "const", "sym", "label"})
 _WRITES = frozenset({"out", "lateout", "inout", "inlateout"})
 _PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([^{}:]*)(?::([^{}]*))?\}")
@@ -256,43 +258,10 @@ def _read(node: Any, source: str) -> AsmBlock | None:
                 problem = problem or f"the checker cannot read its operand `{' '.join(words)}`"
                 continue
             operands.append(dataclasses.replace(operand, cfg=cfg) if cfg else operand)
-    return AsmBlock(function=function, line=row + 1, guards=_guards(node, function, source), template="\n".join(text for _, text in pieces),
-                    operands=tuple(operands), options=frozenset(options), clobber_abis=tuple(abis),
+    return AsmBlock(function=function, line=row + 1, guards=guards.of(node, function, source),
+                    template="\n".join(text for _, text in pieces), operands=tuple(operands),
+                    options=frozenset(options), clobber_abis=tuple(abis),
                     naked=_macro_name(node) == "naked_asm", column=column, problem=problem, pieces=tuple(pieces))
-
-
-_DETECTED_RE = re.compile(r'is_[a-z0-9_]+_feature_detected!\s*\(\s*"([^"]+)"')
-_TARGET_FEATURE_RE = re.compile(r'target_feature\s*(?:\(\s*enable\s*=|=)\s*"([^"]+)"')
-
-
-def _guards(node: Any, function: str, source: str) -> frozenset[str]:
-    """The features the code makes sure of before the block runs: detected at run time
-    (`is_x86_feature_detected!`) earlier in its function, or in an `if` around a call of its
-    function; or promised at compile time (`#[target_feature]` on its function, with that
-    feature detected somewhere, or `cfg(target_feature)`)."""
-    if "feature" not in source:
-        return frozenset()
-    item = node
-    while item is not None and item.type != "function_item":
-        item = item.parent
-    if item is None:
-        return frozenset()
-    start = item.start_byte
-    attribute = item.prev_named_sibling
-    while attribute is not None and attribute.type == "attribute_item":  # the function's attributes
-        start, attribute = attribute.start_byte, attribute.prev_named_sibling
-    data = source.encode("utf-8", errors="replace")
-    before = data[start:node.start_byte].decode("utf-8", errors="replace")
-    found = set(_DETECTED_RE.findall(before))
-    detected_anywhere = set(_DETECTED_RE.findall(source))
-    for features in _TARGET_FEATURE_RE.findall(before):
-        found |= {f.strip().lstrip("+") for f in features.split(",")} & (detected_anywhere | {"cfg"})
-    found |= {m for m in re.findall(r'cfg!?\s*\(\s*target_feature\s*=\s*"([^"]+)"', before)}
-    for match in re.finditer(r"\bif\b([^{;]*)\{", source):  # `if is_x86_feature_detected!("x") { f(..) }`
-        features = _DETECTED_RE.findall(match.group(1))
-        if features and re.search(rf"\b{re.escape(function)}\s*\(", source[match.end():match.end() + 400]):
-            found |= set(features)
-    return frozenset(found)
 
 
 def _template_piece(item: list[Any]) -> str | None:

@@ -274,7 +274,7 @@ def _x86_flag_reads() -> int:
 
 # -- aarch64 ---------------------------------------------------------------------------------------
 
-_A64_C = frozenset({*(f"x{n}" for n in range(18)), "x30", *(f"v{n}" for n in range(32))})
+_A64_C = frozenset({*(f"x{n}" for n in range(19)), "x30", *(f"v{n}" for n in range(32))})
 # capstone reports the alias `cmp x0, x1` (subs xzr, x0, x1) as writing x0: these write only the flags.
 _A64_FLAGS_ONLY = frozenset({"cmp", "cmn", "tst", "ccmp", "ccmn", "fcmp", "fcmpe"})
 
@@ -295,12 +295,13 @@ class A64(Isa):
     arch = "aarch64"
     nop = bytes.fromhex("1f2003d5")
     stack_pointer = "sp"
-    reserved = frozenset({"x18", "x19", "x29"})
+    reserved = frozenset({"x19", "x29"})  # x18 is an ordinary register on Linux (the targets graded here)
     abis = {"C": _A64_C, "system": _A64_C, "efiapi": _A64_C}
     unpure = frozenset({"mrs", "svc", "hvc", "smc", "rndr", "rndrrs", "wfi", "wfe"})
     calls = frozenset({"bl", "blr"})
-    callee_saved = frozenset(f"x{n}" for n in range(19, 30))
-    callee_saved_text = "x19–x29"
+    # d8–d15 (the low halves of v8–v15) too: capstone names them whole, as v8–v15.
+    callee_saved = frozenset({*(f"x{n}" for n in range(19, 30)), *(f"v{n}" for n in range(8, 16))})
+    callee_saved_text = "x19–x29, d8–d15"
 
     def is_register(self, name: str) -> bool:
         return self.full(name) != name or bool(re.fullmatch(r"[xv]([12]?\d|3[01])", name))

@@ -174,7 +174,7 @@ class _Running:
         self.outcome.timed_out |= timed_out
         self.outcome.cancelled |= cancelled
         for fd in list(self.streams):
-            if fd in selector.get_map():
+            if self._open(selector, fd):
                 # Keep what was already written (the driver's last START line names the case).
                 self._drain(fd)
                 self._close(selector, fd)
@@ -185,7 +185,7 @@ class _Running:
         the job is not in a sandbox, or bwrap has not said yet which process that is."""
         if self.info_fd < 0 or self.info_fd not in self.streams:
             return False
-        if self.info_fd in selector.get_map():
+        if self._open(selector, self.info_fd):
             self._drain(self.info_fd)
         try:
             pid = int(json.loads(b"".join(self.streams[self.info_fd].chunks))["child-pid"])
@@ -204,9 +204,14 @@ class _Running:
                 return
             self.streams[fd].feed(data)
 
+    def _open(self, selector: selectors.BaseSelector, fd: int) -> bool:
+        """Whether this job still reads `fd`. Once closed, its number may already belong to
+        another job's pipe in the same selector: that one is not ours to drain or close."""
+        key = selector.get_map().get(fd)
+        return key is not None and key.data is self
+
     def reading(self, selector: selectors.BaseSelector) -> bool:
-        mapping = selector.get_map()
-        return any(fd in mapping for fd in self.streams)
+        return any(self._open(selector, fd) for fd in self.streams)
 
     def done(self, selector: selectors.BaseSelector) -> bool:
         """Its output is all read and the process has exited (or it was killed, or never started)."""
