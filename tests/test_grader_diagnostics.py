@@ -76,7 +76,9 @@ def test_att_syntax_pasted_without_the_option() -> None:
     messages = {d.message: d for d in result.diagnostics}
     assert "invalid instruction mnemonic 'leaq'" in messages
     assert "unknown token in expression" in messages
-    assert all(d.hint == diagnostics.HINT_ATT for d in result.diagnostics)
+    hints = {d.message: d.hint for d in result.diagnostics}
+    assert hints["invalid instruction mnemonic 'leaq'"] == diagnostics.HINT_ATT.format(example="`lea {0}, [{1} + {1}*8]`")
+    assert hints["unknown token in expression"] == diagnostics.HINT_ATT.format(example="`add rax, 0`")
     assert all(d.line == 5 for d in result.diagnostics)
 
 

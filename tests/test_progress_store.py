@@ -288,11 +288,22 @@ def test_export_to_a_missing_folder_is_a_sentence(user_dirs: Path) -> None:
 def test_model_round_trip_is_exact() -> None:
     store = ProgressStore.open("alice")
     store.record_check(PACK, "a", passed=True, draft="x")
+    store.save_draft(PACK, "a", "x\ny", cursor=(1, 1))
     store.set_last(PACK, "lesson", "why_asm")
     store.mark_read(PACK, "why_asm")
+    store.set_lesson_position(PACK, "why_asm", 0.25)
     state = store.snapshot()
     reparsed, problems = progress_from_toml(tomllib.loads(dump_progress(state).decode()))
     assert problems == [] and reparsed == state
+
+
+def test_a_bad_cursor_or_reading_position_is_dropped_and_said() -> None:
+    text = dump_progress(ProgressStore.open("bob").snapshot()).decode()
+    text += ('[packs.p.exercises.a]\nstatus = "attempted"\ncursor = [1, -2]\n'
+             '[packs.p.lessons.l]\nread = false\nposition = 3\n')
+    progress, problems = progress_from_toml(tomllib.loads(text))
+    assert progress.packs["p"].exercises["a"].cursor is None and progress.packs["p"].lessons["l"].position is None
+    assert any("cursor" in p for p in problems) and any("position" in p for p in problems)
 
 
 def test_the_passing_code_is_kept_beside_a_later_broken_draft(user_dirs: Path) -> None:

@@ -114,7 +114,8 @@ def test_the_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["trace", "max_u64", str(CMOVL), "--args", "u64::MAX", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"format", "exercise", "arch", "opt_level", "function", "symbol", "case", "arguments",
-                         "returns", "blocks", "listing", "steps", "stop", "sandbox", "duration_ms"}
+                         "returns", "blocks", "listing", "steps", "stop", "sandbox", "duration_ms", "caller_broke",
+                         "broken", "callee_saved_changed"}
     assert data["format"] == 1 and data["case"] is None
     assert data["returns"] == {"type": "u64", "registers": ["rax"], "value": "1"}
     assert data["arguments"][0] == {"name": "a", "type": "u64", "value": "18446744073709551615", "register": "rdi"}
@@ -135,7 +136,7 @@ def test_the_cli_shows_the_steps_the_operands_and_the_result(capsys: pytest.Capt
     assert main(["trace", "max_u64", str(CMOVL), "--args", "u64::MAX", "1"]) == 0
     out = capsys.readouterr().out
     assert "▶ cmovl" in out and "l: less (signed <), SF≠OF: holds" in out and "SF=1" in out
-    assert "Returned 1 in rax" in out
+    assert "The function returned 1 in rax." in out
 
 
 def test_a_bad_argument_is_a_sentence(capsys: pytest.CaptureFixture[str]) -> None:

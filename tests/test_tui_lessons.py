@@ -190,3 +190,16 @@ async def test_tables_are_fitted_again_when_the_reader_changes_width() -> None:
         await pilot.pause()
         assert table.content_region.width > before
         assert header_lines(table) <= 2
+
+
+def test_a_long_code_line_wraps_with_a_hanging_indent() -> None:
+    from textual.content import Content
+
+    from asm_tutor.tui.components.lesson_reader import hang_wrap
+
+    line = '        asm!("mov {x}, 1", x = inout(reg) x, y = in(reg) y, options(pure, nomem, nostack));'
+    rows = [row.plain for row in hang_wrap(Content(line), 50)]
+    assert all(cell_len(row) <= 50 for row in rows) and len(rows) > 1
+    assert all(row.startswith(" " * 12) for row in rows[1:]), "continuation rows start past the line's indent"
+    assert " ".join(row.strip() for row in rows) == line.strip(), "broken at spaces, nothing lost"
+    assert hang_wrap(Content("short"), 50) == [Content("short")]

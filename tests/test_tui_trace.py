@@ -56,3 +56,28 @@ async def test_enter_on_a_failing_row_traces_it_and_shows_the_signed_move(size: 
         assert "returned 1 in rax (expected u64::MAX)" in str(trace_screen.query_one("#trace-stop", Static).render())
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, "back on the exercise")
+
+
+async def test_the_trace_of_an_in_register_clobber_says_the_caller_broke() -> None:
+    clobber = Path(__file__).parent / "fixtures" / "trace" / "times_nine_in_clobbered.rs"
+    app = TutorApp(Context(pack_arg=None, profile="learner"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CourseScreen)
+        await screen.open_item(CourseItem(ItemKind.EXERCISE, "times_nine"))
+        view = screen.exercise_view
+        view.editor.load_text(clobber.read_text(encoding="utf-8"))
+        await pilot.press("f5")
+        await wait_for_check(pilot, view)
+        view.query_one("#tests", DataTable).focus()
+        await pilot.press("enter")  # the first row: a failing case
+        await wait_until(pilot, lambda: isinstance(app.screen, TraceScreen), "the trace was shown", limit=30)
+        trace_screen = app.screen
+        assert isinstance(trace_screen, TraceScreen)
+        heading = str(trace_screen.query_one("#trace-heading", Static).render())
+        stop = str(trace_screen.query_one("#trace-stop", Static).render())
+        assert "its caller got" in heading
+        assert "itself returned" in stop and "the expected value" in stop and "caller" in stop
+        assert "Broken: in" in stop and "{x} (rdi)" in stop
+        assert trace_screen.query_one("#trace-stop").region.bottom <= 23, "on screen above the footer"

@@ -22,8 +22,8 @@ SOLUTION = builtin_pack_dir() / "exercises" / "times_nine" / "x86_64" / "solutio
 class Watcher:
     """`asm-tutor watch` in a process of its own, its output collected as it comes (see `watch`)."""
 
-    def __init__(self, *args: str, cwd: Path) -> None:
-        env = {**os.environ, "COLUMNS": "120"}
+    def __init__(self, *args: str, cwd: Path, columns: int = 120) -> None:
+        env = {**os.environ, "COLUMNS": str(columns)}
         self.proc = subprocess.Popen([sys.executable, "-m", "asm_tutor", "watch", *args], cwd=cwd, env=env, text=True,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.output = ""
@@ -57,8 +57,8 @@ def watch() -> Iterator[Callable[..., Watcher]]:
     """Start watchers; any still running when the test ends (it failed) is killed, not left behind."""
     started: list[Watcher] = []
 
-    def start(*args: str, cwd: Path) -> Watcher:
-        started.append(Watcher(*args, cwd=cwd))
+    def start(*args: str, cwd: Path, columns: int = 120) -> Watcher:
+        started.append(Watcher(*args, cwd=cwd, columns=columns))
         return started[-1]
 
     yield start
@@ -90,3 +90,16 @@ def test_watch_without_a_file_writes_the_starter_to_the_current_folder(tmp_path:
     assert written.read_text(encoding="utf-8") == (builtin_pack_dir() / "exercises" / "times_nine" /
                                                     "starter.rs").read_text(encoding="utf-8")
     assert watcher.quit() == 1  # the starter does not pass
+
+
+def test_an_untouched_starter_gets_a_short_report_wrapped_at_words(tmp_path: Path,
+                                                                   watch: Callable[..., Watcher]) -> None:
+    watcher = watch("max_u64", "--no-save", cwd=tmp_path, columns=80)
+    watcher.wait_for("quits.")  # the last words, on a line of their own at 80 columns
+    report = watcher.output
+    assert "still the starter" in report and "First: " in report and "┃" not in report, "no table"
+    lines = report.splitlines()
+    assert len(lines) <= 16, report  # the tables made ~50; a long temporary path takes a few
+    assert max(len(line) for line in lines) <= 80, report
+    assert not any(line.startswith(("ve ", "ng ")) for line in lines), "wrapped at words, not inside them"
+    assert watcher.quit() == 1

@@ -14,6 +14,7 @@ from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
+from asm_tutor.pack.model import CourseItem, ItemKind
 from asm_tutor.tui.components.exercise_view import ExerciseView
 
 STEP = 0.02  # seconds between looks at the condition
@@ -69,3 +70,14 @@ async def wait_for_palette_matches(pilot: Pilot[None], limit: float = 10.0) -> N
         return palette.has_class("-ready") and not searching and matches.option_count > 0
 
     await wait_until(pilot, searched, "the command palette listed its matches", limit)
+
+
+async def open_exercise(pilot: Pilot[None], exercise_id: str) -> ExerciseView:
+    """Open an exercise on the course screen, as the sidebar would."""
+    from asm_tutor.tui.screens.course import CourseScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, CourseScreen)
+    await screen.open_item(CourseItem(ItemKind.EXERCISE, exercise_id))
+    await pilot.pause()
+    return screen.exercise_view

@@ -26,6 +26,7 @@ COMMANDS = (
     "watch",
     "trace",
     "grade",
+    "lesson",
 )
 
 

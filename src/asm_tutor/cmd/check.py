@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from asm_tutor.grader.result import GradeResult
-    from asm_tutor.pack.model import Exercise
+    from asm_tutor.pack.model import Exercise, Lesson
 
 # What render() imports, for the grader to import while the compilers run.
 RENDERING = ("asm_tutor.report", "rich.markup", "rich.table")
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                        use_cache=not args.no_cache,
                        lessons=ctx.pack.lessons, prefetch=() if args.json else RENDERING)
         record_attempt(args, ctx, exercise, source, result)
-    show(result, exercise, str(args.file), as_json=args.json)
+    show(result, exercise, str(args.file), as_json=args.json, lessons=ctx.pack.lessons)
     return 0 if result.passed else 1
 
 
@@ -76,18 +77,31 @@ def find_exercise(ctx: Context, exercise_id: str) -> Exercise:
     pack = ctx.pack
     exercise = pack.exercises.get(exercise_id)
     if exercise is None:
+        import difflib
+
+        # By id or by title: `timesnine`, `times-nine` and "Times nine" all find times_nine.
+        titles = {e.title.casefold(): e.id for e in pack.exercises.values()}
+        wanted = exercise_id.casefold().replace("-", "_").replace(" ", "_")
+        close = difflib.get_close_matches(wanted, list(pack.exercises), n=3, cutoff=0.6)
+        close += [titles[t] for t in difflib.get_close_matches(exercise_id.casefold(), list(titles), n=2, cutoff=0.6)]
+        guesses = list(dict.fromkeys(close))[:3]
+        if guesses:
+            maybe = " or ".join(f"`{g}`" for g in guesses)
+            raise UserError(f"There is no exercise `{exercise_id}` in {pack.title}. Did you mean {maybe}? "
+                            f"(`asm-tutor list` shows them all.)", exit_code=2)
         known = ", ".join(sorted(pack.exercises)) or "none"
         raise UserError(f"There is no exercise `{exercise_id}` in {pack.title} (exercises: {known}).", exit_code=2)
     return exercise
 
 
-def show(result: GradeResult, exercise: Exercise, file_name: str, *, as_json: bool) -> None:
+def show(result: GradeResult, exercise: Exercise, file_name: str, *, as_json: bool,
+         lessons: Mapping[str, Lesson] | None = None) -> None:
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
         from asm_tutor.report import stdout
 
-        render(stdout(), result, exercise, file_name)
+        render(stdout(), result, exercise, file_name, lessons=lessons)
 
 
 def record_attempt(args: argparse.Namespace, ctx: Context, exercise: Exercise, source: str,
@@ -109,7 +123,11 @@ def record_attempt(args: argparse.Namespace, ctx: Context, exercise: Exercise, s
 
 # --------------------------------------------------------------------------- rendering
 
-def render(console: Console, result: GradeResult, exercise: Exercise, file_name: str) -> None:
+def render(console: Console, result: GradeResult, exercise: Exercise, file_name: str, *,
+           starter: bool = False, lessons: Mapping[str, Lesson] | None = None) -> None:
+    """The result as text that wraps at words. `starter`: the file is the starter as handed out,
+    so the first failing case in words stands for the table (watch's first screen stays short).
+    `lessons`: the course's, to print the command that shows a lesson section the feedback names."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -119,8 +137,22 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
     colour = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "yellow"}[result.status]
     mark = {Status.PASS: "✓", Status.FAIL: "✗", Status.ERROR: "!"}[result.status]
     console.print(f"[bold {colour}]{mark} {escape(exercise.title)}[/] [dim]({exercise.id})[/] — "
-                  f"[bold {colour}]{result.status.value}[/]", soft_wrap=True)
-    console.print(escape(result.message), soft_wrap=True)
+                  f"[bold {colour}]{result.status.value}[/]")
+    console.print(escape(result.message))
+
+    if starter and not result.diagnostics:
+        first = next((t for t in result.tests if t.status is not TestStatus.PASS), None)
+        if first is not None:
+            said = f"{first.name} at -O{first.opt_level}: {short(first.input, exercise.tests.display)}"
+            if first.expected and first.actual:
+                said += (f" returned {short(first.actual, exercise.tests.display)}; expected "
+                         f"{short(first.expected, exercise.tests.display)}.")
+            elif first.message:
+                said += f": {first.message}"
+            console.print(f"First: {escape(said)}")
+        console.print("\nYour file is still the starter. Write the asm! block the exercise asks for, and save: "
+                      "the whole report (every case, every check) comes with your first change.")
+        return
 
     if result.tests:
         passed = [t for t in result.tests if t.status is TestStatus.PASS]
@@ -153,7 +185,7 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
         not_run = [t for t in bad if t.status is TestStatus.NOT_RUN]
         if not_run:
             why = not_run[0].message.removeprefix("not run: ")
-            console.print(f"  {len(not_run)} run(s) not run: {escape(why)}", soft_wrap=True)
+            console.print(f"  {len(not_run)} run(s) not run: {escape(why)}")
 
     if result.checks:
         console.print("\n[bold]Checks on the compiled code[/]")
@@ -162,7 +194,7 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
             line = f"  {sign} {escape(item.name)}"
             if item.message:
                 line += f" — {escape(item.message)}"
-            console.print(line, soft_wrap=True)
+            console.print(line)
 
     if result.diagnostics:
         console.print("\n[bold]Compiler[/]")
@@ -170,19 +202,24 @@ def render(console: Console, result: GradeResult, exercise: Exercise, file_name:
             where = f"{file_name}:{diag.line}:{diag.column}: " if diag.line is not None else ""
             code = f"[{diag.code}]" if diag.code else ""
             style = "red" if diag.level == "error" else "yellow"
-            console.print(f"{escape(where)}[bold {style}]{escape(diag.level + code)}[/]: {escape(diag.message)}",
-                          soft_wrap=True)
+            console.print(f"{escape(where)}[bold {style}]{escape(diag.level + code)}[/]: {escape(diag.message)}")
             snippet = _snippet(diag.rendered)
             if snippet:
                 console.print(escape(snippet), style="dim", soft_wrap=True, highlight=False)
             if diag.hint:
-                console.print(f"  [cyan]hint:[/] {escape(diag.hint)}", soft_wrap=True)
+                console.print(f"  [cyan]hint:[/] {escape(diag.hint)}")
+
+    if lessons:
+        from asm_tutor.cmd.lesson import lesson_commands
+
+        named = [c.message for c in result.checks if c.status is not TestStatus.PASS]
+        for command in lesson_commands([*named, *(d.hint or "" for d in result.diagnostics)], lessons):
+            console.print(f"\n[dim]Read it:[/] [cyan]{escape(command)}[/]", highlight=False)
 
     if not result.sandbox and (result.tests or result.diagnostics):
         from asm_tutor.grader.sandbox import status
 
-        console.print(f"\n[yellow]Not sandboxed:[/] {escape(status().problem or 'the code ran unconfined')}.",
-                      soft_wrap=True)
+        console.print(f"\n[yellow]Not sandboxed:[/] {escape(status().problem or 'the code ran unconfined')}.")
     if result.seed is None:
         return  # the file was refused before any grading
     footer = [f"seed {result.seed} (reproduce with --seed {result.seed})"] if exercise.tests.random else []

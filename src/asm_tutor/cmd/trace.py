@@ -76,20 +76,25 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 def render(console: Console, found: Trace) -> None:
     from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    from asm_tutor.values import short  # values named as the TUI names them: `1 << 63`, `u64::MAX - 8`
 
     title = f"[bold]Trace of {escape(found.function)}[/] [dim]({found.exercise}, -O{found.opt_level}, {found.arch})[/]"
-    console.print(title, soft_wrap=True)
+    console.print(title)
     if found.case is not None:
         case = found.case
-        console.print(f"Case [bold]{escape(case.name)}[/]: {escape(case.input)} — expected {escape(case.expected)}, "
-                      f"the check got {escape(case.actual or '(nothing)')} ({case.status})", soft_wrap=True)
-    shown_args = ", ".join(f"{a.name} = {a.value} in {a.register}" for a in found.arguments) or "no arguments"
+        got = "its caller got" if found.caller_broke else "the check got"
+        console.print(f"Case [bold]{escape(case.name)}[/]: {escape(short(case.input))} — expected "
+                      f"{escape(short(case.expected))}, {got} {escape(short(case.actual) or '(nothing)')} ({case.status})")
+    shown_args = ", ".join(f"{a.name} = {short(str(a.value))} in {a.register}" for a in found.arguments) or "no arguments"
     result = f"the result in {':'.join(reversed(found.return_registers))}" if found.return_registers else "no result"
-    console.print(f"Arguments: {escape(shown_args)}; {escape(result)}", soft_wrap=True)
+    console.print(f"Arguments: {escape(shown_args)}; {escape(result)}")
     for block in found.blocks:
         where = f"line {block.line}" if block.line is not None else "unread"
         operands = ", ".join(f"{{{name}}} = {reg}" for name, reg in block.registers.items()) or "operands unknown"
-        console.print(f"asm! block {block.index + 1} ({where}): {escape(operands)}", soft_wrap=True)
+        console.print(f"asm! block {block.index + 1} ({where}): {escape(operands)}")
 
     console.print("\n[bold]Code[/] [dim](▶ from your asm! block)[/]")
     for line in found.listing:
@@ -97,24 +102,23 @@ def render(console: Console, found: Trace) -> None:
         console.print(f"  {line.offset:4x}  {mark} {escape(line.text)}", soft_wrap=True, highlight=False)
 
     console.print("\n[bold]Steps[/]")
-    width = max((len(step.text) for step in found.steps), default=0)
+    # Two columns: the instruction whole, what it did wrapped beside it (memory bytes too), so a
+    # step fits the terminal's width, 80 columns included.
+    steps = Table.grid(padding=(0, 2))
+    steps.add_column(no_wrap=True)
+    steps.add_column(overflow="fold")
     for step in found.steps:
-        mark = "[cyan]▶[/]" if step.block is not None else " "
-        head = f"  {step.number:4d} {mark} {escape(step.text.ljust(width))}"
-        details = _details(step)
-        console.print(f"{head}  {escape(details[0]) if details else ''}".rstrip(), soft_wrap=True, highlight=False)
-        for more in details[1:]:
-            console.print(f"{' ' * (width + 11)}{escape(more)}", soft_wrap=True, highlight=False)
+        head = Text(f"  {step.number:4d} ")
+        head.append("▶" if step.block is not None else " ", "cyan")
+        head.append(f" {step.text}")
+        steps.add_row(head, Text("\n".join(_details(step))))
+    console.print(steps, highlight=False)
 
     stop = found.stop
-    colour = "green" if stop.reason == "returned" else "yellow"
-    console.print(f"\n[{colour}]{escape(stop.message)}[/]", soft_wrap=True)
-    if found.returned is not None:
-        registers = ":".join(reversed(found.return_registers))
-        verdict = ""
-        if found.case is not None and found.case.expected:
-            verdict = " (the check expected " + escape(found.case.expected) + ")"
-        console.print(f"Returned [bold]{escape(found.returned)}[/] in {registers}{verdict}.", soft_wrap=True)
+    colour = "green" if stop.reason == "returned" and not found.caller_broke else "yellow"
+    if stop.reason == "returned":
+        console.print(f"\n[{colour}]{escape(stop.message)}[/]")
+    console.print(f"{'' if stop.reason == 'returned' else chr(10)}[{colour}]{escape(found.ending(short))}[/]")
     console.print(f"\n[dim]{len(found.steps)} step(s) · {found.duration_ms} ms · "
                   f"{escape(found.sandbox) if found.sandbox else 'emulator not sandboxed'}[/]")
 

@@ -48,12 +48,17 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     warm_up()
     from asm_tutor.cmd.check import find_exercise, record_attempt, render
-    from asm_tutor.grader.engine import grade
+    from asm_tutor.cmd.lesson import lesson_commands
+    from asm_tutor.grader.engine import grade, host_arch
     from asm_tutor.grader.result import GradeResult, Status
     from asm_tutor.learner_file import FileWatch, LearnerFileError, read_learner_file
     from asm_tutor.report import stdout
 
     exercise = find_exercise(ctx, args.exercise)
+    try:
+        starter = exercise.starter(host_arch())
+    except OSError:
+        starter = None
     console = stdout()
     toolchain = arch.toolchain(args, ctx)
     path = args.file or _default_file(ctx, exercise, toolchain)
@@ -76,9 +81,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 last = (source, result)
         if console.is_terminal:
             console.clear()
-        render(console, result, exercise, str(path))
+        untouched = last is not None and starter is not None and last[0].strip() == starter.strip()
+        render(console, result, exercise, str(path), starter=untouched, lessons=ctx.pack.lessons)
         console.print(f"\n[dim]Watching {path}: save it to check again. Enter checks now, h + Enter shows "
-                      "a hint, q + Enter (or Ctrl-C) quits.[/]", soft_wrap=True, highlight=False)
+                      "a hint, q + Enter (or Ctrl-C) quits.[/]", highlight=False)
 
     check()
     reading = True  # commands come on stdin until it ends (a terminal, or a pipe from a script)
@@ -97,8 +103,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 hints_shown += 1
                 if not args.no_save:
                     ctx.progress.reveal_hint(ctx.pack, exercise.id, hints_shown)
-                console.print(f"\n[cyan]Hint {hints_shown}/{len(exercise.hints)}:[/] {exercise.hints[hints_shown - 1]}",
-                              soft_wrap=True, highlight=False)
+                hint = exercise.hints[hints_shown - 1]
+                console.print(f"\n[cyan]Hint {hints_shown}/{len(exercise.hints)}:[/] {hint}", highlight=False)
+                for command in lesson_commands([hint], ctx.pack.lessons):
+                    console.print(f"[dim]Read it:[/] [cyan]{command}[/]", highlight=False)
             else:
                 console.print("\nNo more hints for this exercise.")
         else:
@@ -137,5 +145,5 @@ def _default_file(ctx: Context, exercise: Exercise, toolchain: Toolchain | None)
         except OSError as err:
             raise UserError(f"{path} could not be written ({err.strerror or err}).", 2) from err
         origin = "your saved draft" if draft is not None else "the starter"
-        stderr().print(f"asm-tutor: wrote {path} from {origin}; open it in your editor.", soft_wrap=True, highlight=False)
+        stderr().print(f"asm-tutor: wrote {path} from {origin}; open it in your editor.", highlight=False)
     return path

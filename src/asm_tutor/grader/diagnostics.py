@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from asm_tutor.grader import own_hints
 from asm_tutor.grader.crate import LEARNER_FILE, ROOT_FILE
 from asm_tutor.grader.result import Diagnostic
 from asm_tutor.pack.model import ErrorHint, Signature
@@ -22,16 +23,15 @@ _NOISE = re.compile(r"^(aborting due to|For more information about|Some errors h
                     r"|\d+ warnings? emitted|due to multiple output types)")
 # AT&T syntax in an Intel-syntax template: `%rax`-style registers or `$5`-style immediates.
 _ATT_RE = re.compile(r"%[a-z]{1,2}[a-z0-9]{1,3}\b|\$-?(?:0x)?[0-9a-f]+\b|\b[a-z]{2,6}[qlwb]\s+%")
-_SUFFIXED_MNEMONICS = frozenset({"mov", "lea", "add", "sub", "and", "or", "xor", "cmp", "test", "push", "pop",
-                                 "shl", "shr", "sar", "sal", "imul", "mul", "inc", "dec", "neg", "not", "xchg",
-                                 "adc", "sbb", "div", "idiv", "movs", "movz", "cmov", "rol", "ror", "bsf", "bsr"})
+_SUFFIXED_MNEMONICS = own_hints.SIZE_SUFFIXED | {"movs", "movz", "cmov"}
 
 HINT_UNSAFE = ("asm! is always unsafe: wrap it in `unsafe { ... }` and say in a `// SAFETY:` comment "
                "why the block is sound.")
 HINT_NO_OPERAND = ("Every `{...}` placeholder in the template needs an operand: add one (e.g. `x = in(reg) x`) "
                    "or fix the placeholder's name or number.")
 HINT_ATT = ("This looks like AT&T syntax (`%rax`, `$5`, `addq src, dst`). Rust's asm! uses Intel syntax on "
-            "x86: write `add rax, 5` (destination first, no `%`/`$`), or add `options(att_syntax)`.")
+            "x86: write {example} (destination first, no `%`/`$`, no size suffix), or add `options(att_syntax)`.")
+ATT_EXAMPLE = "`add {0}, 5`"  # when the learner's line cannot be read back
 HINT_RBX = ("rbx cannot be an operand. Use a `reg` operand: `mov {tmp:r}, rbx` before the instruction "
             "and `xchg {tmp:r}, rbx` after it, with `tmp = out(reg) value`.")
 HINT_PURE = ("`pure` promises the block has no side effects, which only makes sense together with "
@@ -92,7 +92,7 @@ def parse(stderr: str, source_map: SourceMap, error_hints: Iterable[ErrorHint]) 
             line=span[0] if span else None, column=span[1] if span else None,
             rendered=_rendered(str(data.get("rendered") or ""), source_map),
         )
-        diag.hint = _hint(data, diag, hints)
+        diag.hint = _hint(data, diag, hints, source_map.signature.name)
         found.append(diag)
     return _dedupe(found + _driver_diagnostics(driver_errors, source_map))
 
@@ -192,12 +192,17 @@ def _rendered(text: str, source_map: SourceMap) -> str:
     return re.sub(rf"(?<![\w/.]){re.escape(LEARNER_FILE)}(?=:\d)", source_map.display_name, text)
 
 
-def _hint(data: dict[str, Any], diag: Diagnostic, hints: tuple[ErrorHint, ...]) -> str | None:
-    """The exercise's own hint first (its author knows best), then the built-in ones."""
+def _hint(data: dict[str, Any], diag: Diagnostic, hints: tuple[ErrorHint, ...], function: str) -> str | None:
+    """The exercise's own hint first (its author knows best), then the built-in ones; the hints
+    built from the learner's own code (own_hints) where those say more."""
+    message = diag.message
+    if called := own_hints.unsafe_call(message):  # E0133 too, but not about asm!: the author's E0133 hint misleads
+        return own_hints.hint_unsafe_call(called, function)
     for hint in hints:
         if hint.match == diag.code or hint.match in diag.message:
-            return hint.hint
-    message = diag.message
+            return _with_att_example(hint.hint, data)
+    if diag.code == "E0384" and (operand := own_hints.immutable_operand(data, message)):
+        return own_hints.hint_immutable(operand, operand.rsplit(None, 1)[-1])
     if diag.code == "E0133":
         return HINT_UNSAFE
     if message.startswith(("invalid reference to argument", "there is no argument named")):
@@ -213,8 +218,15 @@ def _hint(data: dict[str, Any], diag: Diagnostic, hints: tuple[ErrorHint, ...]) 
     if duplicate := _DUPLICATE_LABEL_RE.search(message):
         return HINT_DUPLICATE_LABEL.format(label=duplicate.group(1))
     if _looks_att(data):
-        return HINT_ATT
+        example = own_hints.att_example(data)
+        return HINT_ATT.format(example=f"`{example}`" if example else ATT_EXAMPLE)
     return None
+
+
+def _with_att_example(hint: str, data: dict[str, Any]) -> str:
+    """An author's hint for AT&T syntax, with the learner's line in Intel syntax after it."""
+    example = own_hints.att_example(data)  # None unless the line reads as AT&T
+    return f"{hint} In Intel syntax your line reads `{example}`." if example else hint
 
 
 def _looks_att(data: dict[str, Any]) -> bool:

@@ -83,6 +83,7 @@ def exercise_to_toml(record: ExerciseRecord) -> dict[str, Any]:
     out["solution_viewed"] = record.solution_viewed
     _put(out, "draft", record.draft)
     _put(out, "draft_at", record.draft_at)
+    _put(out, "cursor", list(record.cursor) if record.cursor else None)
     _put(out, "passed_code", record.passed_code)
     _put(out, "passed_code_at", record.passed_code_at)
     if record.imported_pass:
@@ -108,6 +109,7 @@ def progress_to_toml(progress: Progress) -> dict[str, Any]:
         if pack.lessons:
             table["lessons"] = {
                 k: {"read": v.read} | ({"read_at": v.read_at} if v.read_at else {})
+                | ({"position": v.position} if v.position is not None else {})
                 for k, v in sorted(pack.lessons.items())
             }
         packs[pack_id] = table
@@ -156,6 +158,21 @@ class _Reader:
     def get_bool(self, data: dict[str, Any], key: str, where: str) -> bool:
         return self._get(data, key, where, False, lambda v: isinstance(v, bool), "true or false")
 
+    def get_place(self, data: dict[str, Any], key: str, where: str) -> tuple[int, int] | None:
+        def ok(v: Any) -> bool:
+            return (isinstance(v, list) and len(v) == 2
+                    and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in v))
+
+        value = self._get(data, key, where, None, ok, "[line, column]")
+        return (value[0], value[1]) if value is not None else None
+
+    def get_fraction(self, data: dict[str, Any], key: str, where: str) -> float | None:
+        def ok(v: Any) -> bool:
+            return isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
+
+        value = self._get(data, key, where, None, ok, "a number from 0 to 1")
+        return float(value) if value is not None else None
+
     def get_time(self, data: dict[str, Any], key: str, where: str) -> datetime | None:
         if key not in data:
             return None
@@ -196,7 +213,7 @@ def _kind(value: Any) -> str:
 
 _EXERCISE_KEYS = {
     "status", "checks", "started", "first_attempt", "last_attempt", "passed_at",
-    "hints", "solution_viewed", "draft", "draft_at", "passed_code", "passed_code_at", "imported_pass",
+    "hints", "solution_viewed", "draft", "draft_at", "cursor", "passed_code", "passed_code_at", "imported_pass",
 }  # fmt: skip
 
 
@@ -211,6 +228,7 @@ def exercise_from_toml(data: dict[str, Any], where: str, reader: _Reader) -> Exe
         solution_viewed=reader.get_bool(data, "solution_viewed", where),
         draft=reader.get_str(data, "draft", where),
         draft_at=reader.get_time(data, "draft_at", where),
+        cursor=reader.get_place(data, "cursor", where),
         passed_code=reader.get_str(data, "passed_code", where),
         passed_code_at=reader.get_time(data, "passed_code_at", where),
         imported_pass=reader.get_bool(data, "imported_pass", where),
@@ -261,9 +279,10 @@ def pack_from_toml(pack_id: str, data: dict[str, Any], reader: _Reader) -> PackP
             reader.problem(at.rstrip("."), f"must be a table, not {_kind(record)}")
             continue
         pack.lessons[lesson_id] = LessonRecord(
-            read=reader.get_bool(record, "read", at), read_at=reader.get_time(record, "read_at", at)
+            read=reader.get_bool(record, "read", at), read_at=reader.get_time(record, "read_at", at),
+            position=reader.get_fraction(record, "position", at),
         )
-        reader.unknown(record, {"read", "read_at"}, at)
+        reader.unknown(record, {"read", "read_at", "position"}, at)
     reader.unknown(data, {"version", "updated", "last", "exercises", "lessons"}, where)
     return pack
 

@@ -44,6 +44,7 @@ class ExerciseRecord:
     solution_viewed: bool = False
     draft: str | None = None
     draft_at: datetime | None = None
+    cursor: tuple[int, int] | None = None  # (line, column), 0-based, in the draft: where editing resumes
     # The code of the latest check that passed, kept when a later draft breaks it: an
     # instructor's `asm-tutor grade` regrades it, so a pass in an export is never taken on trust.
     passed_code: str | None = None
@@ -72,6 +73,7 @@ class ExerciseRecord:
 class LessonRecord:
     read: bool = False
     read_at: datetime | None = None
+    position: float | None = None  # how far down the lesson the learner was (0 top, 1 end)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,10 @@ class PackProgress:
     def lesson_read(self, lesson_id: str) -> bool:
         record = self.lessons.get(lesson_id)
         return bool(record and record.read)
+
+    def lesson_position(self, lesson_id: str) -> float | None:
+        record = self.lessons.get(lesson_id)
+        return record.position if record else None
 
     @property
     def is_empty(self) -> bool:
@@ -156,6 +162,7 @@ def merge_exercise(a: ExerciseRecord, b: ExerciseRecord) -> ExerciseRecord:
         solution_viewed=a.solution_viewed or b.solution_viewed,
         draft=b.draft if take_b_draft else a.draft,
         draft_at=b.draft_at if take_b_draft else a.draft_at,
+        cursor=b.cursor if take_b_draft else a.cursor,
         passed_code=b.passed_code if take_b_code else a.passed_code,
         passed_code_at=b.passed_code_at if take_b_code else a.passed_code_at,
         # A pass either side checked itself is a checked pass; one only claimed stays imported.
@@ -185,7 +192,8 @@ def merge_pack(a: PackProgress, b: PackProgress) -> PackProgress:
             out.lessons[lesson_id] = copy.deepcopy(lesson)
         else:
             out.lessons[lesson_id] = LessonRecord(
-                read=mine_lesson.read or lesson.read, read_at=_earliest(mine_lesson.read_at, lesson.read_at)
+                read=mine_lesson.read or lesson.read, read_at=_earliest(mine_lesson.read_at, lesson.read_at),
+                position=mine_lesson.position if mine_lesson.position is not None else lesson.position,
             )
     return out
 

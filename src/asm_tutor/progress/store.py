@@ -235,7 +235,8 @@ class ProgressStore:
 
         return self.update(apply)
 
-    def save_draft(self, pack: PackRef, exercise_id: str, draft: str) -> None:
+    def save_draft(self, pack: PackRef, exercise_id: str, draft: str, cursor: tuple[int, int] | None = None) -> None:
+        """The draft in progress, and where its cursor is (kept as it was when None)."""
         when = now()
         text = _clean_text(draft)
 
@@ -244,6 +245,8 @@ class ProgressStore:
             if record.draft != text:
                 record.draft = text
                 record.draft_at = when
+            if cursor is not None:
+                record.cursor = cursor
 
         self.update(apply)
 
@@ -263,6 +266,16 @@ class ProgressStore:
 
         def apply(state: Progress) -> None:
             self._exercise(state, pack, exercise_id, when).solution_viewed = True
+
+        self.update(apply)
+
+    def set_lesson_position(self, pack: PackRef, lesson_id: str, position: float) -> None:
+        """How far down a lesson the learner was when they left it (0 top, 1 end)."""
+        when = now()
+
+        def apply(state: Progress) -> None:
+            lessons = self._pack(state, pack, when).lessons
+            lessons.setdefault(lesson_id, LessonRecord()).position = round(min(max(position, 0.0), 1.0), 4)
 
         self.update(apply)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +121,19 @@ class Case:
 
 
 @dataclass(frozen=True)
+class BrokenPromise:
+    """A promise of an asm! block in the traced function that the grader found broken: what the
+    function does to its caller, which a trace of the function alone does not show."""
+
+    promise: str  # e.g. "in", "options(preserves_flags)"
+    instruction: str  # e.g. "shl rdi, 3"
+    reason: str  # the grader's sentence: why it breaks the promise, and what to do
+
+    def to_json(self) -> dict[str, Any]:
+        return {"promise": self.promise, "instruction": self.instruction, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Stop:
     reason: str  # returned | call_out | step_limit | time_limit | syscall | fault
     message: str  # a sentence
@@ -147,6 +161,41 @@ class Trace:
     returned: str | None = None  # the value, as the return type shows it (None: it did not return)
     sandbox: str = ""  # what the emulator ran in; "" when unconfined
     duration_ms: int = 0
+    broken: list[BrokenPromise] = field(default_factory=list)  # promises its asm! blocks broke
+    callee_saved_changed: list[str] = field(default_factory=list)  # registers the caller finds changed
+
+    @property
+    def caller_broke(self) -> bool:
+        """The case failed though the function itself returned the expected value: what went wrong
+        is what it did to its caller (an `in` register changed, rbx or the flags), seen once the
+        caller is compiled around it (at -O3, inlined)."""
+        case = self.case
+        return (case is not None and case.status != "pass" and self.returned is not None
+                and self.returned == case.expected)
+
+    def ending(self, name: Callable[[str], str] = str) -> str:
+        """How the trace ended, in words that agree with the case's failure: the stop, what came
+        back, and, when that was right, what the function broke for its caller instead.
+        `name` shows a value (the fronts name `1 << 63` and `u64::MAX` as values.short does)."""
+        if self.stop.reason != "returned" or self.returned is None:
+            return self.stop.message
+        where = " and ".join(self.return_registers)
+        case = self.case
+        if not self.caller_broke:
+            expected = f" (expected {name(case.expected)})" if case and case.status != "pass" else ""
+            return f"The function returned {name(self.returned)} in {where}{expected}."
+        assert case is not None
+        words = [f"The function itself returned {name(self.returned)} in {where}, the expected value, but the "
+                 f"check got {name(case.actual)}: the failure is what the function did to its caller, which "
+                 f"trusts the promises of its asm! blocks (at -O{self.opt_level} the caller is compiled around them)."]
+        words += [f"Broken: {b.promise} — {b.reason}" for b in self.broken]
+        if self.callee_saved_changed:
+            words.append(f"Changed at the return, though the caller keeps its own values there: "
+                         f"{', '.join(self.callee_saved_changed)}.")
+        if not self.broken and not self.callee_saved_changed:
+            words.append("Look for a register the block changes but does not declare as an output (an `in` "
+                         "operand, rbx, a clobber left out) or flags changed under preserves_flags.")
+        return "\n".join(words)
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "exercise": self.exercise, "arch": self.arch, "opt_level": self.opt_level,
@@ -156,4 +205,6 @@ class Trace:
                 "returns": {"type": self.returns, "registers": self.return_registers, "value": self.returned},
                 "blocks": [b.to_json() for b in self.blocks], "listing": [line.to_json() for line in self.listing],
                 "steps": [s.to_json() for s in self.steps], "stop": self.stop.to_json(),
-                "sandbox": self.sandbox or None, "duration_ms": self.duration_ms}
+                "sandbox": self.sandbox or None, "duration_ms": self.duration_ms,
+                "caller_broke": self.caller_broke, "broken": [b.to_json() for b in self.broken],
+                "callee_saved_changed": self.callee_saved_changed}

@@ -21,6 +21,7 @@ from asm_tutor.errors import UserError
 from asm_tutor.grader import sandbox
 from asm_tutor.grader.checks import is_learner, short
 from asm_tutor.grader.disasm import demangle
+from asm_tutor.grader.isa import for_arch
 from asm_tutor.grader.result import GradeResult, Status, TestResult, TestStatus
 from asm_tutor.pack.model import Exercise, Lesson
 from asm_tutor.toolchain import Toolchain, require_grading_toolchain
@@ -28,7 +29,7 @@ from asm_tutor.trace import calls
 from asm_tutor.trace.arches import ARCHES, ArchSpec, condition_holds, condition_of, decode_flags, full_register
 from asm_tutor.trace.build import Built, build
 from asm_tutor.trace.emulate import MAX_STEPS, TIME_LIMIT
-from asm_tutor.trace.model import Argument, Block, Case, Condition, Line, MemoryWrite, RegisterChange, Step, Stop, Trace
+from asm_tutor.trace.model import Argument, Block, BrokenPromise, Case, Condition, Line, MemoryWrite, RegisterChange, Step, Stop, Trace
 from asm_tutor.trace.runner import run_worker
 
 
@@ -124,6 +125,8 @@ def _assemble(exercise: Exercise, spec: ArchSpec, level: int, built: Built, answ
     returned = None
     if answer["returned"] is not None:
         returned = calls.returned_value([answer["returned"][r] for r in spec.returns], signature.returns)
+    broken = [BrokenPromise(b.promise, b.instruction, b.reason)
+              for region in sorted(reports) for b in reports[region].breaches]
     return Trace(
         exercise=exercise.id, arch=spec.name, opt_level=level, function=signature.name, symbol=built.symbol,
         arguments=[Argument(p.name, p.type, v, reg) for p, v, reg in zip(signature.params, values, spec.args,
@@ -131,7 +134,22 @@ def _assemble(exercise: Exercise, spec: ArchSpec, level: int, built: Built, answ
         returns=signature.returns, return_registers=returned_registers, blocks=blocks,
         listing=[Line(line["offset"], line["text"], regions.get(line["offset"])) for line in answer["listing"]],
         steps=steps, stop=Stop(**answer["stop"]), returned=returned, sandbox=sandbox.status().tool,
+        broken=broken, callee_saved_changed=_callee_saved_changed(spec, steps),
     )
+
+
+def _callee_saved_changed(spec: ArchSpec, steps: list[Step]) -> list[str]:
+    """The registers the calling convention makes a function give back that differ at the end
+    from their first value (a save and restore in between is fine)."""
+    isa = for_arch(spec.name)
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for step in steps:
+        for change in step.registers:
+            first.setdefault(change.name, change.old)
+            last[change.name] = change.new
+    saved = isa.callee_saved if isa is not None else frozenset()
+    return [reg for reg in spec.registers if reg in saved and reg in first and first[reg] != last[reg]]
 
 
 def _placeholders(spec: ArchSpec, registers: dict[str, str]) -> dict[str, str]:

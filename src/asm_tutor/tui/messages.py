@@ -8,8 +8,10 @@ from asm_tutor.pack.model import CourseItem
 
 
 class OpenItem(Message):
-    """The learner chose a lesson or exercise to open (sidebar, home, a lesson's links)."""
+    """The learner chose a lesson or exercise to open (sidebar, home, a lesson's links), or a
+    lesson's section (`section`: its heading) that a hint or result points to."""
 
-    def __init__(self, item: CourseItem) -> None:
+    def __init__(self, item: CourseItem, section: str | None = None) -> None:
         super().__init__()
         self.item = item
+        self.section = section

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
+
+from asm_tutor.tui.components.panel_scroll import PanelScroll
 
 # The grader's listing (grader.checks.listing) marks instructions from the learner's asm! with
 # this glyph and brackets each block with comment lines.
@@ -44,7 +46,7 @@ LEVELS = (0, 3)
 _NO_CHECK = "Check your code (F5) to see what it compiles to."
 
 
-class AssemblyView(VerticalScroll):
+class AssemblyView(PanelScroll):
     """The listing at one optimization level at a time; F3 (or a button) switches level."""
 
     level: reactive[int] = reactive(0)

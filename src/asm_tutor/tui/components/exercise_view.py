@@ -29,6 +29,7 @@ from asm_tutor.trace.model import Trace
 from asm_tutor.tui.components.assembly_view import AssemblyView
 from asm_tutor.tui.components.code_editor import CodeEditor
 from asm_tutor.tui.components.hints_panel import HintsPanel
+from asm_tutor.tui.components.panel_scroll import PanelScroll
 from asm_tutor.tui.components.results_panel import ResultsPanel
 
 AUTOSAVE_SECONDS = 1.0
@@ -85,14 +86,15 @@ class ExerciseView(Vertical):
         # The Rust grammar's highlight query takes a while to prepare: set it when the first
         # exercise opens (load), not while the first screen is being built.
         yield Static(id="watch-banner")
-        yield CodeEditor.code_editor(id="editor")
+        # Soft-wrapped: a long line stays on screen at 80 columns (the line numbers show where it began).
+        yield CodeEditor.code_editor(id="editor", soft_wrap=True)
         with TabbedContent(id="exercise-tabs"):
-            with TabPane("Prompt", id="tab-prompt"):
+            with TabPane("Prompt", id="tab-prompt"), PanelScroll(id="prompt-scroll"):
                 yield Markdown(id="prompt")
             with TabPane("Results", id="tab-results"):
                 yield ResultsPanel(id="results")
             with TabPane("Hints", id="tab-hints"):
-                yield HintsPanel(solutions=self.pack.solutions, id="hints")
+                yield HintsPanel(solutions=self.pack.solutions, lessons=self.pack.lessons, id="hints")
             with TabPane("Assembly", id="tab-assembly"):
                 yield AssemblyView(id="assembly")
 
@@ -140,12 +142,14 @@ class ExerciseView(Vertical):
         assert self.exercise is not None
         return self.exercise.solution(self.arch or self.exercise.arch[0])
 
-    def load(self, exercise: Exercise, draft: str | None, *, hints_revealed: int, passed: bool) -> None:
-        """Show an exercise with the learner's draft (or its starter)."""
+    def load(self, exercise: Exercise, draft: str | None, *, hints_revealed: int, passed: bool,
+             cursor: tuple[int, int] | None = None) -> None:
+        """Show an exercise with the learner's draft (or its starter), the cursor where they left it."""
         self.cancel_check()
         self.exercise = exercise
         self.passed = passed
         if draft is None:
+            cursor = None  # a cursor belongs to the draft it was saved with
             try:
                 draft = self.starter()
             except OSError as err:
@@ -154,14 +158,22 @@ class ExerciseView(Vertical):
         if self.editor.language is None:
             self.editor.language = "rust"
         self.set_text(draft)
-        self.editor.move_cursor((0, 0))
+        self.put_cursor(cursor or (0, 0))
         # The title is in the bar above the editor; the prompt starts with what to write.
         self.query_one("#prompt", Markdown).update(f"`{exercise.function.render()}`\n\n{exercise.prompt}")
         self.hints.show(exercise.hints, hints_revealed)
         self.results.clear(self.problem or "Press F5 (or ctrl+r) to check your code.")
         self.query_one(AssemblyView).show(None)
         self.query_one(TabbedContent).active = "tab-prompt"
+        self.query_one("#prompt-scroll", PanelScroll).scroll_home(animate=False)
         self.update_title()
+
+    def put_cursor(self, place: tuple[int, int]) -> None:
+        """The cursor at (line, column), 0-based, kept inside the text (a draft edited elsewhere may be shorter)."""
+        document = self.editor.document
+        line = min(max(place[0], 0), document.line_count - 1)
+        column = min(max(place[1], 0), len(document[line]))
+        self.editor.move_cursor((line, column), center=True)
 
     def update_title(self) -> None:
         if self.exercise is None:
@@ -372,9 +384,32 @@ class ExerciseView(Vertical):
             self.query_one(AssemblyView).switch_level()
         tabs.active = "tab-assembly"
 
+    @property
+    def panel(self) -> TabbedContent:
+        """The bottom panel: prompt, results, hints and assembly."""
+        return self.query_one("#exercise-tabs", TabbedContent)
+
+    def focus_panel(self) -> None:
+        """Focus the open tab's scrolling pane: the arrows and PageDown read on (the footer says so)."""
+        pane = self.panel.active_pane
+        if pane is not None:
+            pane.query_one(PanelScroll).focus()
+
+    def toggle_zoom(self) -> None:
+        """The focused pane (the editor, or the bottom panel) fills the screen; again (or Escape) restores."""
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+        elif self.editor.has_focus:
+            screen.maximize(self.editor, container=False)
+        else:
+            if screen.focused is None or self.panel not in screen.focused.ancestors_with_self:
+                self.focus_panel()
+            screen.maximize(self.panel, container=False)
+
     def switch_pane(self) -> None:
-        """From the editor to the open tab (its tab bar: arrows switch tabs), and back."""
+        """From the editor to the open tab's pane, and back."""
         if self.editor.has_focus:
-            self.query_one(TabbedContent).query_one("ContentTabs").focus()
+            self.focus_panel()
         else:
             self.editor.focus()

@@ -25,7 +25,9 @@ KEYS = (
     ("ctrl+b", "shows or hides the course"),
     ("F9 / F8", "go to the next / previous item"),
     ("F5", "checks your code in an exercise; F2 gives a hint, F3 shows your assembly (again: the "
-           "other optimization level); F6 moves between the editor and the results"),
+           "other optimization level); F6 moves between the editor and the panel below it (prompt, "
+           "results…), F7 zooms the one you are in"),
+    ("ctrl+l", "opens the lesson section a hint or a result points to (“See the lesson …”)"),
     ("ctrl+o", "opens the draft in your own editor ($VISUAL or $EDITOR); ctrl+t instead watches "
                "the draft file and checks every save"),
     ("ctrl+p", "finds any lesson or exercise, resets an exercise to its starter code, switches pack "

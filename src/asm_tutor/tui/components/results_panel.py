@@ -7,13 +7,13 @@ import re
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from asm_tutor.grader.result import Diagnostic, GradeResult, Status, TestResult, TestStatus
 from asm_tutor.pack.model import Display
+from asm_tutor.tui.components.panel_scroll import PanelScroll
 from asm_tutor.values import short
 
 _TEST_MARKS = {
@@ -78,7 +78,7 @@ class DiagnosticList(OptionList):
     """Compiler messages; Enter or a click on one moves the editor there."""
 
 
-class ResultsPanel(VerticalScroll):
+class ResultsPanel(PanelScroll):
     class TraceCase(Message):
         """Step through this case's run in the emulator (Enter on its row)."""
 
@@ -172,6 +172,7 @@ class ResultsPanel(VerticalScroll):
 
         checks = self.query_one("#checks", Static)
         lines = Text()
+        keyed = False  # ctrl+l opens the first lesson a failed check names (ExerciseView.feedback_lesson)
         for check in result.checks:
             symbol, style = _TEST_MARKS[check.status]
             if lines:
@@ -180,6 +181,9 @@ class ResultsPanel(VerticalScroll):
             lines.append(check.name)
             if check.status is not TestStatus.PASS and check.message:
                 lines.append(f" — {check.message}", "red")
+                if not keyed and "See the lesson" in check.message:
+                    lines.append(" (ctrl+l opens it)", "dim")
+                    keyed = True
         checks.update(lines)
 
         # Failures first: they are what the learner needs; passing cases follow in spec order.

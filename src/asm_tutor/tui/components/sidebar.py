@@ -38,6 +38,8 @@ def item_key(item: CourseItem) -> str:
 class CourseList(OptionList):
     """The item list; Enter or a click opens an item."""
 
+    ALLOW_MAXIMIZE = False  # the palette's Maximize made it cover the page it opens
+
 
 class CourseSidebar(Vertical):
     """Lessons flush left, the exercises that practise them indented beneath."""

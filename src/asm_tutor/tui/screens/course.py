@@ -16,14 +16,14 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header
 
-from asm_tutor.pack.model import CourseItem, Exercise, ItemKind, Pack
+from asm_tutor.pack.model import CourseItem, ItemKind, Pack
 from asm_tutor.progress.model import ExerciseRecord, ExerciseStatus, PackProgress
 from asm_tutor.tui.components.footer import CourseFooter
 from asm_tutor.tui.components.home import HomeView
 from asm_tutor.tui.components.sidebar import CourseSidebar, ItemState
 from asm_tutor.tui.messages import OpenItem
-from asm_tutor.tui.screens.confirm import ConfirmScreen
 from asm_tutor.tui.screens.own_editor import OwnEditor
+from asm_tutor.tui.screens.solution_flow import SolutionFlow
 
 if TYPE_CHECKING:
     from asm_tutor.toolchain import Toolchain
@@ -35,7 +35,8 @@ _EXERCISE_STATES = {ExerciseStatus.NOT_STARTED: ItemState.NOT_STARTED, ExerciseS
                     ExerciseStatus.PASSED: ItemState.PASSED}
 # Below this width the sidebar steps aside once an item is open: code needs the columns.
 NARROW = 100
-EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "switch_pane"})
+EXERCISE_ONLY = frozenset({"check", "hint", "assembly", "solution", "external_editor", "watch", "switch_pane",
+                           "zoom", "feedback_lesson"})
 
 
 class CourseScreen(Screen[None]):
@@ -50,6 +51,11 @@ class CourseScreen(Screen[None]):
         Binding("ctrl+g", "next_error", "Go to error", id="next_error"),
         Binding("f2", "hint", "Hint", id="hint"),
         Binding("f3", "assembly", "Asm", id="assembly"),
+        # Priority: TextArea would take F6 for "select line" (and F7 for "select all").
+        Binding("f6", "switch_pane", "Panel", id="switch_pane", priority=True),
+        Binding("f7", "zoom", "Zoom", id="zoom", priority=True),
+        # Not in the footer (no room at 80 columns): the results say it where a lesson is named.
+        Binding("ctrl+l", "feedback_lesson", "Lesson section", show=False, id="feedback_lesson"),
         Binding("f4", "solution", "Solution", id="solution"),
         Binding("f9", "next", "Next", id="next"),
         Binding("f8", "previous", "Prev", id="previous"),
@@ -60,9 +66,6 @@ class CourseScreen(Screen[None]):
         Binding("ctrl+q", "app.quit", "Quit", id="quit", priority=True),
         Binding("ctrl+o", "external_editor", "Editor", id="external_editor"),
         Binding("ctrl+t", "watch", "Watch", id="watch"),
-        # Escape stays in the editor (CodeEditor): this is the keyboard's way out and back (priority:
-        # TextArea would take F6 for "select line").
-        Binding("f6", "switch_pane", "Editor/results", id="switch_pane", show=False, priority=True),
     ]
 
     def __init__(self, pack: Pack) -> None:
@@ -71,6 +74,7 @@ class CourseScreen(Screen[None]):
         self.current: CourseItem | None = None
         self._progress = PackProgress(id=pack.id)
         self._own_editor = OwnEditor(self)
+        self._solution = SolutionFlow(self)
         self._sidebar_stepped_aside = False  # hidden for lack of width, not by the learner
 
     # -- layout
@@ -142,10 +146,10 @@ class CourseScreen(Screen[None]):
             return ItemState.READ if self._progress.lesson_read(item.id) else ItemState.UNREAD
         return _EXERCISE_STATES[self._progress.exercise(item.id).status]
 
-    def _record(self, exercise_id: str) -> ExerciseRecord:
+    def record(self, exercise_id: str) -> ExerciseRecord:
         return self._progress.exercise(exercise_id)
 
-    def _after_store_change(self) -> None:
+    def after_store_change(self) -> None:
         self._reload_progress()
         self.query_one(CourseSidebar).refresh_marks()
         for notice in self.app.store.take_notices():
@@ -154,7 +158,7 @@ class CourseScreen(Screen[None]):
     # -- navigation
 
     def show_home(self) -> None:
-        self._leave_exercise()
+        self._leave_item()
         self.current = None
         first = self.pack.course[0] if self.pack.course else None
         self.query_one(HomeView).show(self._resume_point(), first, self.app.startup_notices())
@@ -180,13 +184,14 @@ class CourseScreen(Screen[None]):
     def _done(self, item: CourseItem) -> bool:
         if item.kind is ItemKind.LESSON:
             return self._progress.lesson_read(item.id)
-        return self._record(item.id).passed
+        return self.record(item.id).passed
 
-    async def open_item(self, item: CourseItem) -> None:
+    async def open_item(self, item: CourseItem, section: str | None = None) -> None:
+        """Open a lesson or exercise; a lesson at `section` (its heading), else where the learner left it."""
         if not self._exists(item):
             self.notify(f"{item.id} is not in this course.", severity="warning")
             return
-        self._leave_exercise()
+        self._leave_item()
         # Mounted before `current` changes: the footer asks check_action about the new item
         # while a view is being mounted.
         reader = await self._lesson_reader() if item.kind is ItemKind.LESSON else None
@@ -195,24 +200,29 @@ class CourseScreen(Screen[None]):
         index = self.pack.course.index(item)
         previous = self.pack.course[index - 1] if index > 0 else None
         following = self.pack.course[index + 1] if index + 1 < len(self.pack.course) else None
+        if self.size.width < NARROW:  # first: a lesson is laid out (and opened at its place) at its final width
+            self._step_sidebar_aside()
         if reader is not None:
             self.query_one(ContentSwitcher).current = "lesson"
-            await reader.show(self.pack.lessons[item.id], previous, following)
+            await reader.show(self.pack.lessons[item.id], previous, following,
+                              position=self._progress.lesson_position(item.id), section=section)
             self.query_one("#lesson-scroll").focus()
         elif view is not None:
-            record = self._record(item.id)
+            record = self.record(item.id)
             self.query_one(ContentSwitcher).current = "exercise"
-            view.load(self.pack.exercises[item.id], record.draft, hints_revealed=record.hints, passed=record.passed)
+            view.load(self.pack.exercises[item.id], record.draft, hints_revealed=record.hints, passed=record.passed,
+                      cursor=record.cursor)
             view.editor.focus()
-        if self.size.width < NARROW:
-            self._step_sidebar_aside()
         self.query_one(CourseSidebar).select(item)
         self.app.store.set_last(self.pack, item.kind, item.id)
-        self._after_store_change()
+        self.after_store_change()
         self.refresh_bindings()
 
-    def _leave_exercise(self) -> None:
-        """Save the draft and stop anything running for the exercise being left."""
+    def _leave_item(self) -> None:
+        """Save the draft (and its cursor) and stop anything running for the exercise being left;
+        for a lesson, where the learner was in it."""
+        if self.current is not None and self.current.kind is ItemKind.LESSON:
+            self.app.store.set_lesson_position(self.pack, self.current.id, self._reader().position)
         if not self.on_exercise:
             return
         self._own_editor.stop_watching()
@@ -221,13 +231,14 @@ class CourseScreen(Screen[None]):
         self._save_unsaved()
 
     def _save_unsaved(self) -> None:
-        unsaved = self.exercise_view.take_unsaved()
-        if unsaved is not None:
-            exercise, source = unsaved
-            self.app.store.save_draft(self.pack, exercise.id, source)
+        view = self.exercise_view
+        unsaved = view.take_unsaved()
+        cursor = view.editor.cursor_location
+        if view.exercise is not None and (unsaved is not None or cursor != (self.record(view.exercise.id).cursor or (0, 0))):
+            self.app.store.save_draft(self.pack, view.exercise.id, view.source, cursor=cursor)
 
     def save_before_quit(self) -> None:
-        self._leave_exercise()
+        self._leave_item()
 
     def _step(self, delta: int) -> CourseItem | None:
         if self.current is None:
@@ -246,21 +257,21 @@ class CourseScreen(Screen[None]):
     # -- messages from the components
 
     async def on_open_item(self, event: OpenItem) -> None:
-        await self.open_item(event.item)
+        await self.open_item(event.item, event.section)
 
     def on_lesson_reader_read(self, event: LessonReader.Read) -> None:
         if not self._progress.lesson_read(event.lesson_id):
             self.app.store.mark_read(self.pack, event.lesson_id)
-            self._after_store_change()
+            self.after_store_change()
 
     def on_exercise_view_draft_changed(self, event: ExerciseView.DraftChanged) -> None:
-        self.app.store.save_draft(self.pack, event.exercise.id, event.source)
+        self.app.store.save_draft(self.pack, event.exercise.id, event.source, cursor=self.exercise_view.editor.cursor_location)
 
     def on_exercise_view_checked(self, event: ExerciseView.Checked) -> None:
-        was_passed = self._record(event.exercise.id).passed
+        was_passed = self.record(event.exercise.id).passed
         self.exercise_view.mark_saved(event.source)  # the check below saves the code it checked
         self.app.store.record_check(self.pack, event.exercise.id, event.result.passed, draft=event.source)
-        self._after_store_change()
+        self.after_store_change()
         if event.result.passed and not was_passed:
             # In the results, not a toast: a toast would sit over them for seconds.
             following = self._step(1)
@@ -300,79 +311,59 @@ class CourseScreen(Screen[None]):
         level = self.exercise_view.reveal_hint()
         if exercise is not None and level is not None:
             self.app.store.reveal_hint(self.pack, exercise.id, level)
-            self._after_store_change()
+            self.after_store_change()
 
     def action_assembly(self) -> None:
         self.exercise_view.show_assembly()
 
     def action_switch_pane(self) -> None:
+        if self.maximized is not None:
+            self.minimize()  # the other pane is behind the zoomed one
         self.exercise_view.switch_pane()
 
+    async def action_feedback_lesson(self) -> None:
+        """ctrl+l: the lesson section the feedback points to: the last check's failures and
+        compiler hints first, then the hints revealed (the latest first)."""
+        from asm_tutor.grader.result import TestStatus
+        from asm_tutor.pack.lesson_refs import lesson_refs
+
+        view = self.exercise_view
+        texts: list[str] = []
+        if (result := view.results.result) is not None:
+            texts += [c.message for c in result.checks if c.status is not TestStatus.PASS]
+            texts += [d.hint or "" for d in result.diagnostics]
+        texts += reversed(view.hints.hints[:view.hints.revealed])
+        ref = next((refs[0] for text in texts if (refs := lesson_refs(text, self.pack.lessons))), None)
+        if ref is None:
+            self.notify("No hint or result points to a lesson section yet.")
+        else:
+            await self.open_item(CourseItem(ItemKind.LESSON, ref.lesson_id), ref.section)
+
+    def action_zoom(self) -> None:
+        self.exercise_view.toggle_zoom()
+
+    def action_maximize(self) -> None:
+        """The palette's Maximize: on an exercise, what F7 does; elsewhere Textual's own."""
+        if self.on_exercise:
+            self.action_zoom()
+        else:
+            super().action_maximize()
+
     def action_solution(self) -> None:
-        view = self.exercise_view
-        exercise = view.exercise
-        if exercise is None:
-            return
-        if not self.pack.solutions:
-            self.notify("This copy of the course was handed out without its reference solutions; "
-                        "your instructor has them.", title="No solution here")
-            return
-        record = self._record(exercise.id)
-        if view.passed or record.passed or record.solution_viewed:
-            self._show_solution(exercise)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.app.store.view_solution(self.pack, exercise.id)
-                self._after_store_change()
-                self._show_solution(exercise)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "You have not passed this exercise yet.\n\nSeeing the reference solution now is noted in "
-                "your progress, and it is more rewarding to try the hints (F2) first. Show it anyway?",
-                yes="Show solution",
-            ),
-            answered,
-        )
-
-    def _show_solution(self, exercise: Exercise) -> None:
-        from asm_tutor.tui.components.exercise_view import editor_theme_for
-        from asm_tutor.tui.screens.solution import SolutionScreen
-
-        view = self.exercise_view
-        try:
-            reference = view.solution()
-        except OSError as err:
-            self.notify(f"The solution could not be read: {err}", severity="error")
-            return
-        self.app.push_screen(SolutionScreen(exercise.title, view.source, reference, editor_theme_for(self.app.current_theme)))
+        self._solution.show()
 
     def action_reset(self) -> None:
-        exercise = self.exercise_view.exercise
-        if exercise is None:
-            return
+        self._solution.reset()
 
-        def answered(yes: bool | None) -> None:
-            if yes and self.exercise_view.exercise is exercise:
-                try:
-                    starter = self.exercise_view.starter()
-                except OSError as err:
-                    self.notify(f"The starter code could not be read: {err}", severity="error")
-                    return
-                self.exercise_view.set_text(starter)
-                self.app.store.save_draft(self.pack, exercise.id, starter)
-                self.notify("Back to the starter code. Your results and hints are kept.")
-
-        question = f"Replace your code for {exercise.title} with the starter code?\nYour current draft is lost."
-        self.app.push_screen(ConfirmScreen(question, yes="Reset"), answered)
-
-    def _practice(self) -> CourseItem | None:
-        """The exercise the open lesson leads to (the lesson reader exists once a lesson was opened)."""
+    def _reader(self) -> LessonReader:
+        """The lesson reader, which exists once a lesson was opened."""
         from asm_tutor.tui.components.lesson_reader import LessonReader
 
-        return self.query_one("#lesson", LessonReader).practice
+        return self.query_one("#lesson", LessonReader)
+
+    def _practice(self) -> CourseItem | None:
+        """The exercise the open lesson leads to."""
+        return self._reader().practice
 
     async def action_practise(self) -> None:
         target = self._practice()

@@ -39,7 +39,10 @@ def heading(trace: Trace) -> Text:
     what = case.input if case else f"{trace.function}({', '.join(str(a.value) for a in trace.arguments)})"
     out.append(f"{short(what)} at -O{trace.opt_level}", "bold")
     if case is not None and case.status != "pass":
-        out.append(f"  expected {short(case.expected)}, got {short(case.actual)}", "red")
+        # "got" is what the check's caller saw; when the function's own result was right, the
+        # ending below says what broke instead (Trace.ending).
+        got = "its caller got" if trace.caller_broke else "got"
+        out.append(f"  expected {short(case.expected)}, {got} {short(case.actual)}", "red")
     out.append("\n")
     out.append("Arguments: " + ", ".join(f"{a.name} = {short(str(a.value))} in {a.register}" for a in trace.arguments))
     for block in trace.blocks:
@@ -84,12 +87,8 @@ class TraceScreen(Screen[None]):
 
     def stop_words(self) -> str:
         """How the trace ended, with what came back when the function returned."""
-        trace = self.trace
-        if trace.stop.reason != "returned" or trace.returned is None:
-            return trace.stop.message
-        where = " and ".join(trace.return_registers)
-        expected = f" (expected {short(trace.case.expected)})" if trace.case and trace.case.status != "pass" else ""
-        return f"The function returned {short(trace.returned)} in {where}{expected}. Escape goes back."
+        ending = self.trace.ending(short)
+        return ending if self.trace.stop.reason != "returned" else f"{ending} Escape goes back."
 
     def on_mount(self) -> None:
         self._fill()
