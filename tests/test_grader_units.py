@@ -18,10 +18,10 @@ from asm_tutor.grader.disasm import (
     demangle,
 )
 from asm_tutor.grader.driver import MAX_EDGE_CASES, CaseKind, edge_combinations, edge_values, generate
-from asm_tutor.pack.param_types import Kind, ParamType, invoke, observed_type
 from asm_tutor.grader.jobs import OUTPUT_CAP, Job, Limits
 from asm_tutor.grader.processes import describe_signal, run_jobs
 from asm_tutor.pack.model import Param
+from asm_tutor.pack.param_types import Kind, ParamType, invoke, observed_type
 
 
 @pytest.mark.parametrize(("symbol", "name"), [

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from cross_helpers import hide_toolchain
 
-from asm_tutor.cli import main
 from asm_tutor.authoring.check import check_pack
 from asm_tutor.authoring.check_report import Aspect, Finding, Outcome, PackCheckReport
 from asm_tutor.authoring.scaffold import new_pack
+from asm_tutor.cli import main
 from asm_tutor.toolchain import detect
 
 TEST_PACK = Path(__file__).parent / "packs" / "cours_fr"

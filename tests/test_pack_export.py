@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from asm_tutor.cli import main
-from asm_tutor.context import Context
-from asm_tutor.errors import UserError
 from asm_tutor.authoring.check import check_pack
 from asm_tutor.authoring.check_report import Aspect, Outcome
 from asm_tutor.authoring.export import export_handout
+from asm_tutor.cli import main
+from asm_tutor.context import Context
+from asm_tutor.errors import UserError
 from asm_tutor.pack.loader import load_pack
 from asm_tutor.pack.model import CourseItem, ItemKind
 from asm_tutor.toolchain import detect

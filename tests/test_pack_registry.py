@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from asm_tutor.authoring.scaffold import FILES, default_id, new_pack
 from asm_tutor.cli import main
 from asm_tutor.errors import UserError
 from asm_tutor.pack.loader import load_pack
@@ -19,7 +20,6 @@ from asm_tutor.pack.registry import (
     install_pack,
     installed_packs,
 )
-from asm_tutor.authoring.scaffold import FILES, default_id, new_pack
 from asm_tutor.paths import installed_packs_dir
 
 TEST_PACK = Path(__file__).parent / "packs" / "cours_fr"

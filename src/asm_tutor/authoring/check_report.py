@@ -5,10 +5,10 @@ Plain data, rendered by `asm_tutor.cmd.pack` (a table, or `--json`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from asm_tutor.pack.model import Exercise

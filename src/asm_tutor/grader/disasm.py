@@ -17,7 +17,6 @@ from typing import Any
 
 from asm_tutor import memo
 from asm_tutor.grader.objfile import ElfFile, ObjectFileError, Symbol
-
 from asm_tutor.grader.symbols import demangle_v0
 
 # Rust's legacy mangling escapes (`$LT$` is `<`, `$u7b$` is `{`, ...).

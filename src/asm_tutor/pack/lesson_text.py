@@ -51,7 +51,6 @@ from dataclasses import dataclass, field
 
 from asm_tutor.pack.model import ARCHES, EDITIONS
 
-
 _FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _ERROR_CODE_RE = re.compile(r"^E\d{4}$")
 _VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)?$")

@@ -6,6 +6,7 @@ reading.py. A pack loaded before is remembered while its files keep their stat.
 """
 
 from __future__ import annotations
+
 import os
 import time
 from pathlib import Path

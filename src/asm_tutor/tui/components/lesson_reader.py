@@ -29,11 +29,11 @@ def fit_columns(natural: list[int], minimum: list[int], room: int) -> list[int] 
     if sum(natural) <= room or sum(minimum) > room:
         return None
     limit = max(natural)
-    while sum(max(low, min(width, limit)) for width, low in zip(natural, minimum)) > room:
+    while sum(max(low, min(width, limit)) for width, low in zip(natural, minimum, strict=True)) > room:
         limit -= 1  # ends: at limit 0 every column is at its minimum, which fits
-    widths = [max(low, min(width, limit)) for width, low in zip(natural, minimum)]
+    widths = [max(low, min(width, limit)) for width, low in zip(natural, minimum, strict=True)]
     spare = room - sum(widths)  # fewer cells than columns held at the limit: one each, from the left
-    for index, (width, fitted) in enumerate(zip(natural, widths)):
+    for index, (width, fitted) in enumerate(zip(natural, widths, strict=True)):
         if spare and fitted < width:
             widths[index] += 1
             spare -= 1
@@ -214,7 +214,7 @@ class LessonReader(Vertical):
             columns = _table_columns(table)
             natural = [max(cell.cell_length for cell in column) + CELL_PADDING for column in columns]
             words = [_longest_word(column) + CELL_PADDING for column in columns]
-            headers = [max(low, _two_line_width(column[0]) + CELL_PADDING) for low, column in zip(words, columns)]
+            headers = [max(low, _two_line_width(column[0]) + CELL_PADDING) for low, column in zip(words, columns, strict=True)]
             room = table.content_region.width - COLUMN_GUTTER * (len(columns) - 1)
             # Headers of at most two lines if there is room for that, else at least whole words.
             widths = fit_columns(natural, headers, room) or fit_columns(natural, words, room)
