@@ -142,7 +142,7 @@ def cfg_holds(predicate: str, arch: str) -> bool | None:
     match = re.fullmatch(r"(all|any|not)\s*\((.*)\)", predicate, re.S)
     if match is None:
         return None
-    parts = [cfg_holds(part, arch) for part in _split_commas(match.group(2)) if part.strip()]
+    parts = [cfg_holds(part, arch) for part in split_operands(match.group(2)) if part]
     if None in parts:
         return None
     if match.group(1) == "not":
@@ -150,16 +150,18 @@ def cfg_holds(predicate: str, arch: str) -> bool | None:
     return all(parts) if match.group(1) == "all" else any(parts)
 
 
-def _split_commas(text: str) -> list[str]:
+def split_operands(text: str) -> list[str]:
+    """`text` split at the commas outside any brackets, parentheses or braces, each piece
+    stripped (a template line's operands, AT&T or Intel; a cfg's `any(...)` arguments)."""
     parts, depth, current = [], 0, ""
     for char in text:
-        depth += (char == "(") - (char == ")")
+        depth += (char in "([{") - (char in ")]}")
         if char == "," and depth == 0:
-            parts.append(current)
+            parts.append(current.strip())
             current = ""
         else:
             current += char
-    return [*parts, current]
+    return [*parts, current.strip()] if current.strip() else parts
 
 
 def find_blocks(source: str) -> list[AsmBlock]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from asm_tutor.grader.asm_blocks import split_operands
+
 SIZE_SUFFIXED = frozenset({"mov", "lea", "add", "sub", "and", "or", "xor", "cmp", "test", "push", "pop",
                            "shl", "shr", "sar", "sal", "imul", "mul", "inc", "dec", "neg", "not", "xchg",
                            "adc", "sbb", "div", "idiv", "rol", "ror", "bsf", "bsr", "popcnt", "lzcnt", "tzcnt"})
@@ -51,27 +53,11 @@ def _operand(text: str) -> str:
     return f"[{' + '.join(parts)}]".replace("+ -", "- ")
 
 
-def _split_operands(text: str) -> list[str]:
-    """Operands split at the commas outside parentheses and braces."""
-    out, depth, current = [], 0, ""
-    for char in text:
-        if char in "({":
-            depth += 1
-        elif char in ")}":
-            depth -= 1
-        if char == "," and depth == 0:
-            out.append(current)
-            current = ""
-        else:
-            current += char
-    return [*out, current] if current.strip() else out
-
-
 def intel_from_att(instruction: str) -> str | None:
     """`addq $5, {0}` → `add {0}, 5`: the instruction in Intel syntax, operands as the learner
     named them; None when it does not read as AT&T."""
     mnemonic, _, rest = instruction.strip().partition(" ")
-    operands = _split_operands(rest)
+    operands = split_operands(rest)
     looks_att = any(op.strip().startswith(("$", "%")) or _MEMORY.match(op.strip()) for op in operands)
     suffixed = mnemonic[-1:] in ("q", "l", "w", "b") and mnemonic[:-1] in SIZE_SUFFIXED
     if not (looks_att or suffixed):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from asm_tutor.grader.asm_blocks import AsmBlock
+from asm_tutor.grader.asm_blocks import AsmBlock, split_operands
 from asm_tutor.grader.isa import Decoded, Isa, Op
 
 
@@ -39,7 +39,7 @@ def pair(block: AsmBlock, decoded: list[Decoded], isa: Isa) -> Uses:
     for index, (line, d) in enumerate(zip(lines, decoded, strict=True)):
         d.line = line
         parts = line.split(None, 1)
-        texts = isa.operand_texts(_split_operands(parts[1]) if len(parts) > 1 else [])
+        texts = isa.operand_texts(split_operands(parts[1]) if len(parts) > 1 else [])
         if att:
             texts.reverse()
         if len(texts) != len(d.operands):
@@ -71,23 +71,5 @@ def _consistent(texts: list[str], operands: list[Op], isa: Isa) -> bool:
         if isa.is_register(name) and (op.kind != "reg" or isa.full(name) not in op.registers):
             return False
     return True
-
-
-def _split_operands(text: str) -> list[str]:
-    """Operands split at the commas that are not inside brackets or parentheses."""
-    parts, depth, current = [], 0, ""
-    for char in text:
-        if char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += char
-    if current.strip():
-        parts.append(current.strip())
-    return parts
 
 
