@@ -100,6 +100,8 @@ def failed(result: GradeResult) -> dict[str, str]:
      ["(your `call {f}`)", "8 bytes", "The stack: nostack and the red zone"]),
     ("fb_ecx_u32.rs", "promise: an input as wide as its use", ['`inout("ecx")`', "reads all of rcx", "Register modifiers"]),
     ("fb_n_u32_whole.rs", "promise: an input as wide as its use", ["{n} is a 32-bit", "(your `xchg rcx, {n}`)"]),
+    ("fb_n_e_count.rs", "promise: an input as wide as its use",  # a usize count given as `{n:e}`
+     ["{n} is a 64-bit value", "`mov ecx, esi`", "reads all of rcx", "Register modifiers"]),
     # Instruction facts from capstone: a CPU feature outside the baseline needs a guard.
     ("sl_shlx_unguarded.rs", "promise: a CPU feature is checked before use",
      ["(your `shlx {o}, {x}, {n}`)", "`bmi2`", 'is_x86_feature_detected!("bmi2")', "Features the CPU may lack"]),
@@ -151,6 +153,7 @@ def test_decorative_asm_fails_when_the_cases_pass_without_it(fixture: str) -> No
     "cv_ok_push_pop.rs", "cv_ok_rsi.rs", "cv_ok_buffer.rs",
     "fb_ok_backwards.rs",  # std and cld under preserves_flags: the direction flag is not one it promises
     "tn_ok_templates.rs",  # concat!, raw strings, comments, a label and `;` on one line
+    "fb_ok_n_whole.rs",  # the same usize count used whole: `mov rcx, {n}`
     "fb_ok_ecx_widened.rs",  # a u32 count, zero-extended in the block before `rep stosb` reads all of rcx
     "sl_ok_shlx_guarded.rs",  # shlx in a #[target_feature] function called after is_x86_feature_detected!
     "ao_ok_rcl.rs",  # rcl reads CF: the carry is read in the block

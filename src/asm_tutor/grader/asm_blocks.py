@@ -316,7 +316,8 @@ def _operand(item: list[Any], node: Any) -> Operand | None:
     return Operand(direction, name, register, reg_class, discarded, _bits(rest, node))
 
 
-_INT_BITS = {f"{sign}{bits}": int(bits) for sign in "ui" for bits in ("8", "16", "32", "64")}
+_INT_BITS = {f"{sign}{bits}": int(bits) for sign in "ui" for bits in ("8", "16", "32", "64")} \
+    | {"usize": 64, "isize": 64}  # both targets graded are 64-bit
 
 
 def _bits(expression: list[str], node: Any) -> int:
@@ -325,6 +326,8 @@ def _bits(expression: list[str], node: Any) -> int:
     value = expression[:expression.index("=>")] if "=>" in expression else expression
     if len(value) >= 3 and value[-2] == "as":
         return _INT_BITS.get(value[-1], 0)
+    if value[-3:] == ["len", "(", ")"]:
+        return 64  # a slice's or a string's `.len()`: a usize
     if len(value) != 1 or not re.fullmatch(r"[A-Za-z_]\w*", value[0]):
         return 0
     while node is not None and node.type not in ("function_item", "closure_expression"):
@@ -332,9 +335,11 @@ def _bits(expression: list[str], node: Any) -> int:
     if node is None:
         return 0
     text = node.text.decode(errors="replace")
-    typed = re.search(rf"\b{value[0]}\s*:\s*([ui](?:8|16|32|64))\b", text) \
-        or re.search(rf"\blet\s+(?:mut\s+)?{value[0]}\s*=[^;]*\bas\s+([ui](?:8|16|32|64))\s*;", text)
-    return _INT_BITS[typed.group(1)] if typed else 0
+    typed = re.search(rf"\b{value[0]}\s*:\s*([ui](?:8|16|32|64|size))\b", text) \
+        or re.search(rf"\blet\s+(?:mut\s+)?{value[0]}\s*=[^;]*\bas\s+([ui](?:8|16|32|64|size))\s*;", text)
+    if typed:
+        return _INT_BITS[typed.group(1)]
+    return 64 if re.search(rf"\blet\s+(?:mut\s+)?{value[0]}\s*=[^;]*\.len\(\)\s*;", text) else 0
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}

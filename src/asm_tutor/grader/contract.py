@@ -374,15 +374,20 @@ def _narrow(isa: Isa, block: AsmBlock, decoded: list[Decoded], uses: Uses, breac
         if op.reads and op.register is not None and (op.bits in (8, 16, 32) or isa.full(op.register) != op.register
                                                      and op.register[:1] in "ew"):
             narrow[isa.full(op.register)] = f'`{op.direction}("{op.register}")`'
+    cut: dict[str, str] = {}  # a 64-bit input's register → its placeholder, where the template names only its low part
     for name, op in block.placeholders().items():
         used = modifiers.get(name, set())
         narrow_views = {"w"} if isa.arch == "aarch64" else {"e", "x", "l", "h"}  # `{n:x}` is x0 on aarch64
         if op.reads and op.register is None and (op.bits in (8, 16, 32) or (used and used <= narrow_views)):
             for reg in uses.registers.get(name, set()):
-                narrow[reg] = f"{{{name}}}"
-    if not narrow:
+                if op.bits == 64:
+                    cut[reg] = name
+                else:
+                    narrow[reg] = f"{{{name}}}"
+    if not narrow and not cut:
         return
     written: set[str] = set()
+    copies: dict[str, tuple[str, Decoded]] = {}  # register → (placeholder, the 32-bit move that cut it there)
     for d in decoded:
         # A 32-bit `lea` keeps only the low half of the address: its inputs' upper halves do not count.
         truncated = d.mnemonic == "lea" and bool(d.operands) and not d.operands[0].whole
@@ -393,7 +398,22 @@ def _narrow(isa: Isa, block: AsmBlock, decoded: list[Decoded], uses: Uses, breac
                    "`usize`), or widen it in the block first (a 32-bit `mov` of the register onto itself "
                    "zero-extends it).")
             return
-        written |= {op_reg for op in d.operands if op.kind == "reg" and op.access & 2 for op_reg in op.registers}
+        for reg in sorted(d.wide_reads & copies.keys()) if not truncated else ():
+            name, move = copies[reg]
+            breach("an input as wide as its use", "width", d,
+                   f"{{{name}}} is a 64-bit value, but the template only names its low 32 bits: {move.shown} "
+                   f"copies those into {reg} and clears the rest, and {d.shown} reads all of {reg}, so a value "
+                   f"above u32::MAX is cut short. Use {{{name}}} whole (e.g. `mov {reg}, {{{name}}}`).")
+            return
+        targets = [op for op in d.operands if op.kind == "reg" and op.access & 2]
+        sources = {r for op in d.operands if op.kind == "reg" and op.access & 1 and not op.whole for r in op.registers}
+        for op in targets:
+            for reg in op.registers:
+                copies.pop(reg, None)
+                source = next((cut[r] for r in sources & cut.keys() if r != reg), None)
+                if source is not None and not op.whole and d.mnemonic == "mov":
+                    copies[reg] = (source, d)
+        written |= {op_reg for op in targets for op_reg in op.registers}
 
 
 def _spell(op: Operand) -> str:
