@@ -165,7 +165,7 @@ async def test_ctrl_a_selects_all_and_escape_keeps_the_editor_focused() -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40), (140, 40)])
-async def test_the_footer_never_draws_the_palette_key_over_other_keys(size: tuple[int, int]) -> None:
+async def test_the_footer_never_draws_the_palette_key_over_other_keys_nor_cuts_a_key(size: tuple[int, int]) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -179,6 +179,7 @@ async def test_the_footer_never_draws_the_palette_key_over_other_keys(size: tupl
         palette = [w for w in footer.children if w.has_class(PALETTE_CLASS)]
         if palette:
             assert max(w.region.right for w in keys) <= palette[0].region.x, "keys run under the palette key"
+        assert max(w.region.right for w in keys) <= footer.region.right, "a key is cut at the right edge"
         view.checking = False
     if size[0] >= 140:  # every key of a running check, F6 and F7 too, and the palette key
         assert palette, "with room to spare the palette key is shown"

@@ -2,8 +2,9 @@
 
 Textual docks the palette key on the right, over whatever keys run under it, which left
 stray characters ("▏^p paletteh") at some widths. This footer measures the keys it is
-about to show and leaves the palette key out when they would reach it; the header's ⭘
-button and the home page still lead to the palette.
+about to show and leaves the palette key out when they would reach it (the header's ⭘
+button and the home page still lead to the palette), and a key that would be cut at the
+right edge too.
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ class CourseFooter(Footer):
         widgets = list(super().compose())
         keys = [w for w in widgets if not w.has_class(PALETTE_CLASS)]
         needed = sum(map(_width, widgets)) + 2  # the palette key's left border and padding
-        yield from widgets if needed <= self.size.width else keys
+        if needed <= self.size.width:
+            yield from widgets
+            return
+        # No room for every key: the ones that fit whole, in the screen's order; a key cut at
+        # the edge ("^") tells nothing. (The home page lists every key.)
+        room = self.size.width
+        for key in keys:
+            room -= _width(key)
+            if room < 0 and self.size.width:
+                return
+            yield key
 
     def on_resize(self, event: Resize) -> None:
         if event.size.width != self._laid_out_for:
