@@ -95,6 +95,7 @@ def failed(result: GradeResult) -> dict[str, str]:
      ["(your `cmovg {out}, {b}`) reads the flags on a path", "Flags across a jump"]),
     ("nk_rbx_read_first.rs", "promise: callee-saved registers", ["`add rbx, rdi` changes rbx", "Naked functions"]),
     ("nk_rbx_one_path.rs", "promise: callee-saved registers", ["`mov rbx, rdi`", "on every path to `ret`"]),
+    ("nk_falls_off.rs", "promise: a naked function ends in ret", ["`add rax, rdx`", "runs on into", "Naked functions"]),
     ("wb_nomem.rs", "promise: options(nomem)", ["`syscall`", "the kernel reads", "nomem or readonly?"]),
     ("call_push_unaligned.rs", "promise: the stack is 16-byte aligned at a call",
      ["(your `call {f}`)", "8 bytes", "The stack: nostack and the red zone"]),
@@ -465,6 +466,9 @@ def test_aarch64_objects_correct_blocks_keep_their_promises(tmp_path: Path) -> N
      '"2:", "add sp, sp, #16", "ret"', ["callee-saved registers"]),  # restored on one path of two
     ('"stp x19, x30, [sp, #-16]!", "mov x19, x0", "add x0, x19, x1", "ldp x19, x30, [sp], #16", "ret"', []),
     ('"str x30, [sp, #-8]!", "bl {f}", "ldr x30, [sp], #8", "ret", f = sym g', ["the stack is 16-byte aligned at a call"]),
+    ('"add x0, x0, x1"', ["a naked function ends in ret"]),  # falls off its end
+    ('"cbz x1, 2f", "add x0, x0, x1", "ret", "2:", "mov x0, #0"', ["a naked function ends in ret"]),  # on one path
+    ('"cbz x1, 2f", "ret", "2:", "b {f}", f = sym g', []),  # a tail call is a way out
 ])
 def test_aarch64_objects_naked_functions(tmp_path: Path, body: str, promise: list[str]) -> None:
     source = ('pub extern "C" fn g() {}\n#[unsafe(naked)] pub extern "C" fn f(a: u64, b: u64) -> u64 { '
