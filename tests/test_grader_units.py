@@ -164,10 +164,13 @@ def test_the_signed_compare_advice_is_for_selections_only() -> None:
 
     small = case(TestStatus.PASS, "f(17, 42)", "42")
     # max_u64 with cmovl: only cases with a top bit set fail, and the answer is an argument.
-    assert signed_compare([small, case(TestStatus.FAIL, f"f({top}, 1)", top)], params) == SIGNED_COMPARE
+    assert signed_compare([small, case(TestStatus.FAIL, f"f({top}, 1)", top)], params, "x86_64") == SIGNED_COMPARE["x86_64"]
+    # ... said in aarch64's terms for an aarch64 file.
+    said = signed_compare([small, case(TestStatus.FAIL, f"f({top}, 1)", top)], params, "aarch64")
+    assert "`hs`" in said and "csel" in said and "cmov" not in said
     # add_overflows missing its carry: the same inputs fail, but the answer is a bool.
     assert signed_compare([case(TestStatus.PASS, "f(40, 2)", "false"),
-                           case(TestStatus.FAIL, f"f({top}, {top})", "true")], params) == ""
+                           case(TestStatus.FAIL, f"f({top}, {top})", "true")], params, "x86_64") == ""
 
 
 def test_an_illegal_instruction_crash_is_explained_when_the_block_holds_undecodable_bytes() -> None:

@@ -18,15 +18,21 @@ from asm_tutor.grader.result import CheckResult, TestResult, TestStatus
 from asm_tutor.pack.model import Param
 from asm_tutor.pack.param_types import UNSIGNED
 
-SIGNED_COMPARE = ("Every case that fails has an argument with its top bit set, and the small numbers all "
-                  "pass: read as signed, a number with its top bit set is negative. Compare as unsigned: `cmovb`/`cmova` "
-                  "(below/above) on x86_64, `lo`/`hs`/`hi`/`ls` on aarch64, not `cmovl`/`cmovg` or `lt`/`ge`.")
+# Said in the terms of the architecture the file is graded for.
+SIGNED_COMPARE = {
+    "x86_64": ("Every case that fails has an argument with its top bit set, and the small numbers all pass: read "
+               "as signed, a number with its top bit set is negative. Compare as unsigned: `cmovb`/`cmova` "
+               "(below/above), not `cmovl`/`cmovg` (less/greater, which are signed)."),
+    "aarch64": ("Every case that fails has an argument with its top bit set, and the small numbers all pass: read "
+                "as signed, a number with its top bit set is negative. Compare as unsigned: `csel` with `lo`/`hs`/"
+                "`hi`/`ls` (lower/higher), not `lt`/`ge`/`gt`/`le` (which are signed)."),
+}
 RESERVED_CRASH = ("Your block changes a register LLVM relies on and does not restore it (see the check "
                   "“promise: reserved registers”): that is the likely cause of the crash.")
 
 
-def signed_compare(tests: list[TestResult], params: tuple[Param, ...]) -> str:
-    """SIGNED_COMPARE when only cases with a top bit set are wrong, and small numbers are right."""
+def signed_compare(tests: list[TestResult], params: tuple[Param, ...], arch: str) -> str:
+    """SIGNED_COMPARE (for `arch`) when only cases with a top bit set are wrong, and small numbers are right."""
     bits = [UNSIGNED.get(p.type.strip()) for p in params]
     if not any(bits):
         return ""
@@ -49,7 +55,7 @@ def signed_compare(tests: list[TestResult], params: tuple[Param, ...]) -> str:
 
     if (all(top_bit(t) is True for t in failing) and any(top_bit(t) is False for t in passing)
             and all(picks_an_argument(t) for t in failing)):
-        return SIGNED_COMPARE
+        return SIGNED_COMPARE.get(arch, SIGNED_COMPARE["x86_64"])
     return ""
 
 

@@ -176,7 +176,7 @@ def _build_and_run(request: Request, cancel: threading.Event | None, work: Path)
         status, message = verdict.decide(tests, len(driver.cases), check_results, problem)
         if problem and cause and "crashed" in problem:  # the program stopped before any case could say it
             message = f"{message} {cause}"
-        if hint := advice.signed_compare(tests, exercise.function.params):
+        if hint := advice.signed_compare(tests, exercise.function.params, arch):
             message = f"{message} {hint}"
     learner_diags = [d for d in diags if d.line is not None] + notes
     return GradeResult(exercise=exercise.id, status=status, message=message, tests=tests, checks=check_results,
