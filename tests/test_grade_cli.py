@@ -244,6 +244,25 @@ def test_students_text_reaches_the_terminal_harmless(tmp_path: Path, class_pack:
     assert "\\x1b[2Jnotes.rs left out" in out
 
 
+def test_a_gradebook_written_to_a_terminal_shows_control_characters(tmp_path: Path, class_pack: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    class Terminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal(io.BytesIO(), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", terminal)
+    root = tmp_path / "submissions"
+    hand_in(root, "eve\x1b]0;pwned\x07", {"times_nine.rs": RIGHT["times_nine"]})
+    assert main(["grade", str(root), "--pack", str(class_pack), "--format", "junit", "--quiet"]) == 0
+    shown = terminal.buffer.getvalue().decode()  # type: ignore[attr-defined]
+    assert "<testsuite" in shown and "]0;pwned" in shown  # the student is there, named harmlessly
+    assert "\x1b" not in shown and "\x07" not in shown
+
+
 def test_a_symbolic_link_handed_in_is_not_followed(tmp_path: Path, class_pack: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     secret = tmp_path / "grader_secret.rs"
