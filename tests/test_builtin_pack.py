@@ -1,5 +1,5 @@
-"""The whole built-in pack through the real grader: on this computer's architecture every
-reference solution passes and no starter does (unless the exercise says it may)."""
+"""The whole built-in pack through the real grader: on this computer's architecture no starter
+passes (unless the exercise says it may); and the course's order, hints and lessons hold together."""
 
 from __future__ import annotations
 
@@ -44,13 +44,8 @@ def _explain(result: GradeResult) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
-def test_reference_solution_passes(exercise, toolchain):
-    _supported(exercise, toolchain)
-    result = grade(exercise, exercise.solution(toolchain.arch), edition=PACK.edition,
-                   toolchain=toolchain, use_cache=False)
-    assert result.status is Status.PASS, _explain(result)
-    assert result.tests, f"{exercise.id}: the grader ran no tests"
+# Every reference solution passing is tests/test_grader_engine.py's test_builtin_reference_solutions_pass
+# (which asks more of each result): graded once per run, not twice.
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
