@@ -14,6 +14,7 @@ from asm_tutor.grader import structure
 from asm_tutor.grader.checks import PROMISE, UNDECODABLE, CodeView, short
 from asm_tutor.grader.contract import BlockReport
 from asm_tutor.grader.disasm import Instruction
+from asm_tutor.grader.isa import for_arch as isa_for
 from asm_tutor.grader.result import CheckResult, TestResult, TestStatus
 from asm_tutor.pack.model import Param
 from asm_tutor.pack.param_types import UNSIGNED
@@ -97,7 +98,10 @@ def crash_cause(view: CodeView | None, promises: list[BlockReport], arch: str) -
                         "and saved value above it is then read from the wrong place, the likely cause of the crash. "
                         "Pop what you push, or better, take a scratch register (`out(reg) _`). See the lesson "
                         "“Memory operands”, section “The stack: nostack and the red zone”.")
-    saved = structure.CALLEE_SAVED.get(arch, frozenset())
+    isa = isa_for(arch)
+    # What the caller counts on across the call: the convention's callee-saved registers (isa.py's
+    # one table), and on aarch64 the link register x30 too (the return address).
+    saved = (isa.callee_saved if isa is not None else frozenset()) | ({"x30"} if arch == "aarch64" else frozenset())
     for report in promises:
         for breach in report.breaches:
             register = structure.written_register(breach.instruction, arch)

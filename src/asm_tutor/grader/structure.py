@@ -211,8 +211,6 @@ def _trace_back(before: list[tuple[Instruction, str]], arch: str, allowed: tuple
     return other
 
 
-CALLEE_SAVED = {"x86_64": frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15"}),
-                "aarch64": frozenset({f"x{n}" for n in range(19, 31)})}
 _STACK_POINTER = {"x86_64": "rsp", "aarch64": "sp"}
 
 
