@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from asm_tutor.grader.asm_blocks import AsmBlock
+from asm_tutor.grader.asm_blocks import AsmBlock, split_operands
 from asm_tutor.grader.disasm import Function, Instruction
 
 _X86_BRANCHES = re.compile(r"^(j[a-z]+|loop[a-z]*)$")
@@ -115,19 +115,11 @@ class Origin:
 
 
 def _operands(text: str) -> list[str]:
-    """The operands of an instruction's text, split at the commas outside brackets."""
+    """The operands of an instruction's text, split at the commas outside brackets (and braces:
+    an aarch64 register list)."""
     parts = text.split(None, 1)
     rest = re.sub(r"\s+<[^>]*>$", "", parts[1]) if len(parts) > 1 else ""
-    found, depth, current = [], 0, ""
-    for char in rest:
-        depth += char == "["
-        depth -= char == "]"
-        if char == "," and depth == 0:
-            found.append(current)
-            current = ""
-        else:
-            current += char
-    return [p for p in (o.strip() for o in [*found, current]) if p]
+    return [p for p in split_operands(rest) if p]
 
 
 def location(operand: str, arch: str) -> str | None:
