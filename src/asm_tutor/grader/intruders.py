@@ -21,19 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
-from elftools.elf.sections import SymbolTableSection
 
 from asm_tutor.grader.crate import RUNTIME_CRATE
 from asm_tutor.grader.disasm import Function, demangle
+from asm_tutor.grader.objfile import ElfFile, ObjectFileError
 from asm_tutor.kept import Kept
 from asm_tutor.stamp import stamp
 
 # Arrays of functions the C runtime calls before `main` or after it, and the code sections it runs.
 _FUNCTION_ARRAYS = (".preinit_array", ".init_array", ".fini_array", ".ctors", ".dtors")
 _CODE_AT_START = (".init", ".fini")
-_STT_SECTION, _STT_FILE, _STB_LOCAL, _SHN_UNDEF = 3, 4, 0, 0
 _IRELATIVE = {"EM_X86_64": 37, "EM_AARCH64": 1032}  # R_X86_64_IRELATIVE, R_AARCH64_IRELATIVE: ifunc resolvers
 
 
@@ -85,44 +83,42 @@ def runtime_reached(functions: list[Function]) -> list[str]:
 
 
 def profile(binary: Path) -> Profile:
-    """Read with pyelftools for the section headers; the symbol and relocation tables, thousands
-    of entries in a statically linked judge, are unpacked in one pass each (struct), ten times
-    faster than pyelftools' entry-by-entry parsing."""
-    with open(binary, "rb") as stream:
-        try:
-            elf = ELFFile(stream)
-            entries: dict[str, int] = {}
-            for name in (*_FUNCTION_ARRAYS, *_CODE_AT_START):
-                section = elf.get_section_by_name(name)
-                if section is not None:
-                    size = section.data_size
-                    entries[name] = size if name in _CODE_AT_START else size // max(1, elf.elfclass // 8)
-            wide, order = elf.elfclass == 64, "<" if elf.little_endian else ">"
-            irelative = _IRELATIVE.get(elf["e_machine"], -1)
-            resolvers = 0
-            exported: set[str] = set()
-            defined: set[str] = set()
-            imported: set[str] = set()
-            for section in elf.iter_sections():
-                if isinstance(section, RelocationSection) and section["sh_type"] == "SHT_RELA" and wide:
-                    resolvers += sum(1 for _, info, _ in struct.iter_unpack(order + "QQq", section.data())
-                                     if info & 0xFFFFFFFF == irelative)
-                elif isinstance(section, SymbolTableSection):
-                    names = elf.get_section(section["sh_link"]).data()
-                    layout = order + ("IBBHQQ" if wide else "IIIBBH")
-                    for fields in struct.iter_unpack(layout, section.data()):
-                        name_at, info, shndx = (fields[0], fields[1], fields[3]) if wide else \
-                            (fields[0], fields[3], fields[5])
-                        kind, bind = info & 0xF, info >> 4
-                        if kind in (_STT_SECTION, _STT_FILE) or not name_at:
-                            continue
-                        name = names[name_at:names.index(b"\0", name_at)].decode("utf-8", "replace").split("@")[0]
-                        if shndx == _SHN_UNDEF:
-                            imported.add(name)
-                        elif bind != _STB_LOCAL:
-                            defined.add(name)
-                            if section.name == ".dynsym":
-                                exported.add(name)
-        except (ELFError, struct.error) as err:
-            raise ValueError(str(err)) from err
+    """What `binary` runs besides its functions, read with objfile.py's reader (its symbol tables
+    unpacked in one pass each); the relocation tables are counted the same way here."""
+    try:
+        file = ElfFile(binary.read_bytes(), bounded=False)
+    except ObjectFileError as err:
+        raise ValueError(str(err)) from err
+    elf = file.elf
+    entries: dict[str, int] = {}
+    for section in file.sections:
+        if section.name in _FUNCTION_ARRAYS:
+            entries[section.name] = section.data_size // max(1, elf.elfclass // 8)
+        elif section.name in _CODE_AT_START:
+            entries[section.name] = section.data_size
+    order = "<" if elf.little_endian else ">"
+    irelative = _IRELATIVE.get(elf["e_machine"], -1)
+    try:
+        resolvers = sum(1 for section in file.sections
+                        if isinstance(section, RelocationSection) and section["sh_type"] == "SHT_RELA"
+                        and elf.elfclass == 64
+                        for _, info, _ in struct.iter_unpack(order + "QQq", section.data())
+                        if info & 0xFFFFFFFF == irelative)
+    except (ELFError, struct.error) as err:
+        raise ValueError(str(err)) from err
+    exported: set[str] = set()
+    defined: set[str] = set()
+    imported: set[str] = set()
+    for number, table in file.tables.items():
+        dynamic = file.sections[number].name == ".dynsym"
+        for sym in table:
+            if sym.kind in ("STT_SECTION", "STT_FILE") or not sym.name:
+                continue
+            name = sym.name.split("@")[0]
+            if not sym.defined:
+                imported.add(name)
+            elif not sym.local:
+                defined.add(name)
+                if dynamic:
+                    exported.add(name)
     return Profile(entries, resolvers, frozenset(exported), frozenset(defined), frozenset(imported))

@@ -10,7 +10,9 @@ while the compilers run.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +35,10 @@ CODE_KINDS = ("STT_FUNC", "STT_NOTYPE")  # hand-written assembly often leaves a 
 # start is written `.text.f - 4`.
 _PC_RELATIVE = frozenset({"R_X86_64_PC32", "R_X86_64_PLT32", "R_X86_64_GOTPCREL", "R_X86_64_GOTPCRELX",
                           "R_X86_64_REX_GOTPCRELX"})
-_READ_ERRORS = (ELFError, ELFParseError, ValueError, KeyError, IndexError, AttributeError, EOFError)
+_READ_ERRORS = (ELFError, ELFParseError, ValueError, KeyError, IndexError, AttributeError, EOFError, struct.error)
+_SYMBOL_KINDS = {0: "STT_NOTYPE", 1: "STT_OBJECT", 2: "STT_FUNC", 3: "STT_SECTION", 4: "STT_FILE", 5: "STT_COMMON",
+                 6: "STT_TLS", 10: "STT_GNU_IFUNC"}
+_STB_LOCAL, _SHN_UNDEF, _SHN_LORESERVE = 0, 0, 0xFF00  # indexes from SHN_LORESERVE on name no section
 
 
 class ObjectFileError(Exception):
@@ -47,6 +52,8 @@ class Symbol:
     value: int  # in an object: the offset in its section; in a program: its address
     size: int
     kind: str  # STT_FUNC, STT_OBJECT, STT_NOTYPE, STT_SECTION, ...
+    local: bool = False  # STB_LOCAL: seen only inside its own object
+    defined: bool = True  # False: undefined here (SHN_UNDEF), taken from another object or library
 
     @property
     def code_like(self) -> bool:
@@ -56,33 +63,47 @@ class Symbol:
 
 def symbols(elf: ELFFile) -> list[Symbol]:
     """Every symbol of the file's symbol tables, in order."""
-    return [sym for table in _tables(list(elf.iter_sections())).values() for sym in table]
+    return [sym for table in _tables(elf, list(elf.iter_sections())).values() for sym in table]
 
 
-def _tables(sections: list[Any]) -> dict[int, list[Symbol]]:
+def _tables(elf: ELFFile, sections: list[Any]) -> dict[int, list[Symbol]]:
     """Each symbol table's symbols (by the table's section index), in their order: a relocation
-    names its symbol by that order."""
+    names its symbol by that order. A table is unpacked in one pass (struct): a statically
+    linked program has tens of thousands of symbols, which pyelftools' entry-by-entry
+    parsing reads ten times slower."""
     from elftools.elf.sections import SymbolTableSection
 
+    wide = elf.elfclass == 64
+    layout = struct.Struct(("<" if elf.little_endian else ">") + ("IBBHQQ" if wide else "IIIBBH"))
     tables: dict[int, list[Symbol]] = {}
     for number, table in enumerate(sections):
-        if isinstance(table, SymbolTableSection):
-            if table.num_symbols() > MAX_SYMBOLS:
-                raise ObjectFileError(f"the compiled code has {table.num_symbols()} symbols, more than the "
-                                      f"{MAX_SYMBOLS} the checks read")
-            tables[number] = []
-            for sym in table.iter_symbols():
-                index = sym["st_shndx"]
-                tables[number].append(Symbol(sym.name, index if isinstance(index, int) else None, sym["st_value"],
-                                             sym["st_size"], sym["st_info"]["type"]))
+        if not isinstance(table, SymbolTableSection):
+            continue
+        data = table.data()
+        count = len(data) // layout.size
+        if count > MAX_SYMBOLS:
+            raise ObjectFileError(f"the compiled code has {count} symbols, more than the {MAX_SYMBOLS} the checks read")
+        names = sections[table["sh_link"]].data()
+        found: list[Symbol] = []
+        for fields in layout.iter_unpack(data[:count * layout.size]):
+            name_at, info, index, value, size = (fields[0], fields[1], fields[3], fields[4], fields[5]) if wide else \
+                (fields[0], fields[3], fields[5], fields[1], fields[2])
+            end = names.find(b"\0", name_at)
+            found.append(Symbol(names[name_at:end if end >= 0 else len(names)].decode("utf-8", "replace"),
+                                index if 0 < index < _SHN_LORESERVE else None, value, size,
+                                _SYMBOL_KINDS.get(info & 0xF, f"STT_{info & 0xF}"), local=info >> 4 == _STB_LOCAL,
+                                defined=index != _SHN_UNDEF))
+        tables[number] = found
     return tables
 
 
 class ElfFile:
     """An ELF file held in memory: its machine, symbols, code and relocations."""
 
-    def __init__(self, data: bytes) -> None:
-        if len(data) > MAX_FILE:
+    def __init__(self, data: bytes, *, bounded: bool = True) -> None:
+        """`bounded`: refuse a file over MAX_FILE (a learner's object, read for the checks); the
+        intruder comparison reads whole linked programs, whose size the build's limits bound."""
+        if bounded and len(data) > MAX_FILE:
             raise ObjectFileError(f"the compiled code is {len(data) >> 20} MB, more than the "
                                   f"{MAX_FILE >> 20} MB the checks read")
         from elftools.elf.elffile import ELFFile
@@ -95,10 +116,10 @@ class ElfFile:
                 raise ObjectFileError(f"the compiled code has {self.elf.num_sections()} sections, more than the "
                                       f"{MAX_SECTIONS} the checks read")
             self.sections = list(self.elf.iter_sections())
-            self._tables = _tables(self.sections)
+            self.tables = _tables(self.elf, self.sections)
         except _READ_ERRORS as error:
             raise ObjectFileError(f"the compiled code could not be read ({error})") from error
-        self.symbols = [sym for table in self._tables.values() for sym in table]
+        self.symbols = [sym for table in self.tables.values() for sym in table]
         self._functions: list[Symbol] | None = None
         self._relocations: dict[int, list[tuple[int, str]]] = {}
         self._rela_for: dict[int, list[RelocationSection]] = {}
@@ -121,7 +142,7 @@ class ElfFile:
             if sym.size == 0:
                 later = [s.value for s in code if s.section == sym.section and s.value > sym.value]
                 end = min(later) if later else self.sections[sym.section]["sh_size"]  # type: ignore[index]
-                sym = Symbol(sym.name, sym.section, sym.value, end - sym.value, sym.kind)
+                sym = dataclasses.replace(sym, size=end - sym.value)
             sized.append(sym)
         self._functions = sized
         return sized
@@ -146,7 +167,7 @@ class ElfFile:
             found: list[tuple[int, str]] = []
             try:
                 for rela in self._rela_for.get(index, []):
-                    table = self._tables[rela["sh_link"]]
+                    table = self.tables[rela["sh_link"]]
                     for reloc in rela.iter_relocations():
                         sym = table[reloc["r_info_sym"]]
                         addend = reloc["r_addend"] if reloc.is_RELA() else 0
